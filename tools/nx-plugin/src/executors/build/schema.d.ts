@@ -1,0 +1,13 @@
+export interface BuildExecutorOptions {
+  stream: 'cpu' | 'gpu';
+  imageName?: string;
+  dockerfile?: string;
+  context?: string;
+  registry?: string;
+  push?: boolean;
+  tagLatest?: boolean;
+  buildArgs?: Record<string, string>;
+  cacheFrom?: string[];
+  engine?: 'docker' | 'podman' | 'auto';
+  plan?: boolean;
+}

@@ -1,0 +1,5 @@
+export { default as buildExecutor } from './executors/build/executor';
+export * from './lib/hierarchy/image-graph';
+export * from './lib/hierarchy/resolve-parent';
+export * from './lib/settings/build-settings';
+export * from './lib/records/build-record';

@@ -1,0 +1,106 @@
+import { BuildConfigurationError } from '../errors';
+import type { Stream } from '../hierarchy/image-graph';
+import type { ParentSource } from '../hierarchy/resolve-parent';
+import type { BuildRecord } from '../records/build-record';
+import { contentTag, type ContextFile } from '../content-tag/content-tag';
+import { imageRepository } from '../images/image-names';
+
+/** Everything decided before any engine runs. */
+export interface ImageBuildPlan {
+  project: string;
+  stream: Stream;
+  repository: string;
+  contentTag: string;
+  /** repository:contentTag */
+  image: string;
+  /** What BASE_CONTAINER is set to; null when the Dockerfile names its own base. */
+  parent: string | null;
+  /** Build args passed to the engine, BASE_CONTAINER included. */
+  buildArgs: Record<string, string>;
+  dockerfile: string;
+  context: string;
+}
+
+export interface PlanInputs {
+  project: string;
+  stream: Stream;
+  imageName: string;
+  registry: string;
+  dockerfile: string;
+  dockerfileSha256: string;
+  context: string;
+  contextFiles: ContextFile[];
+  parentSource: ParentSource;
+  /** The parent's record when the parent is a workspace project. */
+  parentRecord: BuildRecord | null;
+  buildArgs: Record<string, string>;
+  /** Plan mode may build on planned parents; a real build may not. */
+  planOnly: boolean;
+}
+
+function parentOf(inputs: PlanInputs): { reference: string | null; identity: string } {
+  const source = inputs.parentSource;
+  if (source.kind === 'own-dockerfile') return { reference: null, identity: 'own-dockerfile' };
+  if (source.kind === 'pinned') return { reference: source.reference, identity: source.reference };
+  const record = inputs.parentRecord;
+  if (!record) throw new Error(`parent record of ${inputs.project} was not read`);
+  if (record.planned && !inputs.planOnly) {
+    throw new BuildConfigurationError(
+      `${inputs.project}:build-${inputs.stream} cannot build on ${source.project}'s planned record (plan mode built nothing): run nx run ${source.project}:build-${inputs.stream} without -c plan first`,
+    );
+  }
+  // The parent's content tag, not its reference: a registry change must not change what an image is.
+  return { reference: record.image, identity: record.contentTag };
+}
+
+export function planImageBuild(inputs: PlanInputs): ImageBuildPlan {
+  if ('BASE_CONTAINER' in inputs.buildArgs) {
+    throw new BuildConfigurationError(
+      `${inputs.project}:build-${inputs.stream} sets BASE_CONTAINER in buildArgs: remove it; the parent is resolved from implicitDependencies`,
+    );
+  }
+  const parent = parentOf(inputs);
+  const tag = contentTag({
+    stream: inputs.stream,
+    dockerfileSha256: inputs.dockerfileSha256,
+    contextFiles: inputs.contextFiles,
+    parentIdentity: parent.identity,
+    buildArgs: inputs.buildArgs,
+  });
+  const repository = imageRepository(inputs.registry, inputs.imageName, inputs.stream);
+  return {
+    project: inputs.project,
+    stream: inputs.stream,
+    repository,
+    contentTag: tag,
+    image: `${repository}:${tag}`,
+    parent: parent.reference,
+    buildArgs: parent.reference ? { ...inputs.buildArgs, BASE_CONTAINER: parent.reference } : { ...inputs.buildArgs },
+    dockerfile: inputs.dockerfile,
+    context: inputs.context,
+  };
+}
+
+/** The options handed to nx-container's run: the engine does the build, we decide what. */
+export function toNxContainerOptions(
+  plan: ImageBuildPlan,
+  engine: string,
+  tags: string[],
+  push: boolean,
+  cacheFrom: string[],
+): Record<string, unknown> {
+  return {
+    engine,
+    file: plan.dockerfile,
+    context: plan.context,
+    'build-args': Object.entries(plan.buildArgs).map(([key, value]) => `${key}=${value}`),
+    tags,
+    labels: [
+      `org.opencontainers.image.title=${plan.repository.split('/').pop()}`,
+      `io.kubeflow-images.content-tag=${plan.contentTag}`,
+    ],
+    'cache-from': cacheFrom,
+    push,
+    load: engine === 'docker',
+  };
+}

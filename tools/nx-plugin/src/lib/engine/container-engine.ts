@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { BuildConfigurationError } from '../errors';
+
+export type EngineName = 'docker' | 'podman';
+
+interface CommandResult {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[]): CommandResult {
+  const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.error) return { ok: false, stdout: '', stderr: result.error.message };
+  return { ok: result.status === 0, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
+}
+
+function lastLine(text: string): string {
+  return text.split('\n').filter(Boolean).pop() ?? 'no output';
+}
+
+/**
+ * nx-container's docker engine drives `docker buildx`; without buildx the
+ * only engine that can build is podman, so "auto" picks by what is there.
+ */
+export function chooseEngine(setting: string, buildxAvailable: () => boolean): EngineName {
+  const wanted = (setting || 'auto').toLowerCase();
+  if (wanted === 'docker' || wanted === 'podman') return wanted;
+  if (wanted !== 'auto') {
+    throw new BuildConfigurationError(`IMAGE_ENGINE="${setting}" is not an engine: use docker, podman or auto`);
+  }
+  return buildxAvailable() ? 'docker' : 'podman';
+}
+
+export function dockerBuildxAvailable(): boolean {
+  return run('docker', ['buildx', 'version']).ok;
+}
+
+/** Fails with the fix when the engine cannot build: not installed, daemon down, or buildx missing. */
+export function assertEngineReady(engine: EngineName): void {
+  if (engine === 'podman') {
+    const version = run('podman', ['version', '--format', '{{.Client.Version}}']);
+    if (!version.ok) {
+      throw new BuildConfigurationError(
+        `podman is not usable (${lastLine(version.stderr)}): install podman, or set IMAGE_ENGINE=docker with docker buildx`,
+      );
+    }
+    return;
+  }
+  const info = run('docker', ['info', '--format', '{{.ServerVersion}}']);
+  if (!info.ok) {
+    throw new BuildConfigurationError(
+      `the docker daemon is not reachable (${lastLine(info.stderr)}): start dockerd (or Docker Desktop), or set IMAGE_ENGINE=podman`,
+    );
+  }
+  if (!dockerBuildxAvailable()) {
+    throw new BuildConfigurationError(
+      'docker buildx is not installed, and nx-container builds with buildx: install the buildx plugin, or set IMAGE_ENGINE=podman',
+    );
+  }
+}
+
+/** The id of an image in the engine's own storage, or null when it is not there. */
+export function localImageId(engine: EngineName, reference: string): string | null {
+  const result = run(engine, ['image', 'inspect', '--format', '{{.Id}}', reference]);
+  return result.ok && result.stdout ? result.stdout.split('\n')[0] : null;
+}

@@ -1,0 +1,28 @@
+import { execFileSync } from 'node:child_process';
+import { BuildConfigurationError } from '../errors';
+import type { GitState } from '../images/image-names';
+
+function git(workspaceRoot: string, args: string[]): string {
+  return execFileSync('git', args, { cwd: workspaceRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/**
+ * The commit and branch the human tags name. CI checkouts are often detached,
+ * so the branch comes from the CI's own variable when git has none.
+ */
+export function readGitState(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): GitState {
+  let sha: string;
+  try {
+    sha = git(workspaceRoot, ['rev-parse', 'HEAD']);
+  } catch {
+    throw new BuildConfigurationError(
+      `cannot read the git commit of ${workspaceRoot}: pushing tags images with the commit, so push from a git checkout with at least one commit`,
+    );
+  }
+  let branch: string | null = env.IMAGE_BRANCH || env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || null;
+  if (!branch) {
+    const name = git(workspaceRoot, ['rev-parse', '--abbrev-ref', 'HEAD']);
+    branch = name === 'HEAD' ? null : name;
+  }
+  return { sha, branch };
+}

@@ -1,0 +1,83 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BuildConfigurationError } from '../errors';
+import type { Stream } from '../hierarchy/image-graph';
+
+/** What a build leaves behind for its children and for people: the target's declared output. */
+export interface BuildRecord {
+  project: string;
+  stream: Stream;
+  /** Full reference including the content tag, e.g. myacr.azurecr.io/minimal-notebook-cpu:content-… */
+  image: string;
+  contentTag: string;
+  /** The exact reference passed as BASE_CONTAINER (null when the Dockerfile names its own base). */
+  parent: string | null;
+  /** Every reference applied: the content tag, plus human tags when pushed. */
+  tags: string[];
+  imageId: string | null;
+  /** Registry manifest digest; null when not pushed. */
+  digest: string | null;
+  /** True when written by plan mode: nothing was built. */
+  planned: boolean;
+  /** How the image came to be: built by the engine, found in the engine's storage, or found in the registry. */
+  source: 'planned' | 'built' | 'local' | 'registry';
+}
+
+export function recordPath(workspaceRoot: string, project: string, stream: Stream): string {
+  return join(workspaceRoot, 'dist', 'images', project, `${stream}.json`);
+}
+
+/** Writes through a temporary file and a rename, so a killed build never leaves half a record. */
+export function writeRecord(workspaceRoot: string, record: BuildRecord): string {
+  const path = recordPath(workspaceRoot, record.project, record.stream);
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(temporary, path);
+  return path;
+}
+
+/** A stale record must not survive a failed build, or a child would build on it. */
+export function removeRecord(workspaceRoot: string, project: string, stream: Stream): void {
+  rmSync(recordPath(workspaceRoot, project, stream), { force: true });
+}
+
+const REQUIRED_FIELDS: (keyof BuildRecord)[] = ['project', 'stream', 'image', 'contentTag', 'tags', 'planned'];
+
+export function readRecord(workspaceRoot: string, project: string, stream: Stream): BuildRecord {
+  const path = recordPath(workspaceRoot, project, stream);
+  if (!existsSync(path)) {
+    throw new BuildConfigurationError(
+      `no build record for ${project} (${stream}) at ${path}: build the parent first (nx run ${project}:build-${stream}); nx run-many and nx affected do this for you`,
+    );
+  }
+  let record: BuildRecord;
+  try {
+    record = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new BuildConfigurationError(`build record ${path} is not valid JSON: delete it and rebuild ${project}:build-${stream}`);
+  }
+  const missing = REQUIRED_FIELDS.filter((field) => record[field] === undefined);
+  if (missing.length > 0 || record.project !== project || record.stream !== stream) {
+    throw new BuildConfigurationError(
+      `build record ${path} is incomplete or belongs to another build (missing ${missing.join(', ') || 'nothing'}): delete it and rebuild ${project}:build-${stream}`,
+    );
+  }
+  return record;
+}
+
+/** The record plan mode writes: everything resolved, nothing built. */
+export function plannedRecord(plan: Pick<BuildRecord, 'project' | 'stream' | 'image' | 'contentTag' | 'parent'>): BuildRecord {
+  return {
+    project: plan.project,
+    stream: plan.stream,
+    image: plan.image,
+    contentTag: plan.contentTag,
+    parent: plan.parent,
+    tags: [plan.image],
+    imageId: null,
+    digest: null,
+    planned: true,
+    source: 'planned',
+  };
+}
