@@ -1,8 +1,8 @@
-/** Unit tests live beside the code; end-to-end suites under e2e/ run real engines and git. */
+/** Unit tests live beside the code; tools/e2e holds the suites that drive the real Nx CLI, git and engines. */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.base.json', isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.base.json' }] },
   moduleNameMapper: { '^@kubeflow-images/nx-plugin$': '<rootDir>/tools/nx-plugin/src/index.ts' },
-  testMatch: ['<rootDir>/tools/**/*.spec.ts', '<rootDir>/e2e/**/*.spec.ts'],
+  testMatch: ['<rootDir>/tools/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tmp/'],
 };

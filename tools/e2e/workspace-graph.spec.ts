@@ -1,0 +1,72 @@
+import { createProjectGraphAsync, type ProjectGraph } from '@nx/devkit';
+import { toImageGraph, UPSTREAM_TAG } from '../nx-plugin/src/lib/hierarchy/image-graph';
+import { WORKSPACE_ROOT } from './support/temp-workspace';
+
+/** The hierarchy as the real Nx project graph of this workspace sees it. */
+describe('workspace project graph', () => {
+  let graph: ProjectGraph;
+
+  beforeAll(async () => {
+    process.env.NX_DAEMON = 'false';
+    process.chdir(WORKSPACE_ROOT);
+    graph = await createProjectGraphAsync({ exitOnError: false });
+  }, 120_000);
+
+  const implicitEdges = () =>
+    Object.entries(graph.dependencies)
+      .flatMap(([source, deps]) => deps.filter((dep) => dep.type === 'implicit').map((dep) => `${source} -> ${dep.target}`))
+      .sort();
+
+  it('has exactly the hierarchy of the design as implicit dependencies', () => {
+    expect(implicitEdges()).toEqual([
+      'base -> gpu-upstream',
+      'geomatics -> minimal',
+      'machine-learning -> minimal',
+      'minimal -> base',
+      'r-studio -> minimal',
+    ]);
+  });
+
+  it('gives each image the build targets of its streams, and nothing else lists them', () => {
+    const targets = (name: string) => Object.keys(graph.nodes[name].data.targets ?? {}).filter((t) => t.startsWith('build-')).sort();
+    expect(targets('gpu-upstream')).toEqual(['build-gpu']);
+    expect(targets('base')).toEqual(['build-cpu', 'build-gpu']);
+    expect(targets('minimal')).toEqual(['build-cpu', 'build-gpu']);
+    expect(targets('machine-learning')).toEqual(['build-cpu', 'build-gpu']);
+    expect(targets('geomatics')).toEqual(['build-cpu']);
+    expect(targets('r-studio')).toEqual(['build-cpu']);
+    const withBuildTargets = Object.keys(graph.nodes).filter((name) => targets(name).length > 0).sort();
+    expect(withBuildTargets).toEqual(['base', 'geomatics', 'gpu-upstream', 'machine-learning', 'minimal', 'r-studio']);
+  });
+
+  it('takes executor, dependsOn, outputs and cache from targetDefaults', () => {
+    const build = graph.nodes['minimal'].data.targets!['build-cpu'];
+    expect(build.executor).toBe('@kubeflow-images/nx-plugin:build');
+    expect(build.options).toMatchObject({ stream: 'cpu' });
+    expect(build.dependsOn).toEqual(['^build-cpu']);
+    expect(build.outputs).toEqual(['{workspaceRoot}/dist/images/{projectName}/cpu.json']);
+    expect(build.cache).toBe(true);
+    expect(build.configurations?.plan).toEqual({ plan: true });
+    expect(build.inputs).toContainEqual('buildSettings');
+    expect(graph.nodes['machine-learning'].data.targets!['build-gpu'].dependsOn).toEqual(['^build-gpu']);
+  });
+
+  it('names every published image and marks only gpu-upstream as an upstream', () => {
+    const images = toImageGraph(graph);
+    expect(
+      Object.fromEntries(
+        Object.values(images)
+          .filter((node) => node.imageName)
+          .map((node) => [node.name, node.imageName]),
+      ),
+    ).toEqual({
+      base: 'base-notebook',
+      minimal: 'minimal-notebook',
+      'machine-learning': 'machine-learning-notebook',
+      geomatics: 'geomatics-notebook',
+      'r-studio': 'r-studio',
+      'gpu-upstream': 'upstream-equivalent-notebook',
+    });
+    expect(Object.values(images).filter((node) => node.tags.includes(UPSTREAM_TAG)).map((node) => node.name)).toEqual(['gpu-upstream']);
+  });
+});
