@@ -37,15 +37,29 @@ export function createTempWorkspace(prefix = 'kf-images-'): TempWorkspace {
   }
   symlinkSync(join(WORKSPACE_ROOT, 'node_modules'), join(root, 'node_modules'));
   git(root, 'init', '-q', '-b', 'main');
+  const workspace = workspaceAt(root);
+  workspace.commit('workspace as under test');
+  return workspace;
+}
+
+/** A fresh `git clone` of another temp workspace: what a new CI runner checks out. */
+export function cloneTempWorkspace(source: TempWorkspace, prefix = 'kf-clone-'): TempWorkspace {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  git(tmpdir(), 'clone', '-q', source.root, root);
+  symlinkSync(join(WORKSPACE_ROOT, 'node_modules'), join(root, 'node_modules'));
+  return workspaceAt(root);
+}
+
+function workspaceAt(root: string): TempWorkspace {
   git(root, 'config', 'user.email', 'tests@kubeflow-images.local');
   git(root, 'config', 'user.name', 'tests');
-  const workspace: TempWorkspace = {
+  return {
     root,
     nx(args, env = {}) {
       return spawnSync(join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx'), args, {
         cwd: root,
         encoding: 'utf8',
-        env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', ...env },
+        env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0', ...env },
         maxBuffer: 64 * 1024 * 1024,
       });
     },
@@ -62,6 +76,4 @@ export function createTempWorkspace(prefix = 'kf-images-'): TempWorkspace {
       rmSync(root, { recursive: true, force: true });
     },
   };
-  workspace.commit('workspace as under test');
-  return workspace;
 }

@@ -5,7 +5,7 @@ import { realizeBuild } from '../../lib/build-plan/realize-build';
 import { assertEngineReady, chooseEngine, dockerBuildxAvailable } from '../../lib/engine/container-engine';
 import { readGitState } from '../../lib/git/git-state';
 import { plannedRecord, removeRecord, writeRecord } from '../../lib/records/build-record';
-import { registryOperations } from '../../lib/registry/registry-operations';
+import { RegistryClient } from '../../lib/registry/registry-client';
 import { optionalSetting } from '../../lib/settings/build-settings';
 import type { BuildExecutorOptions } from './schema';
 
@@ -22,13 +22,13 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
     }
     const engine = chooseEngine(options.engine ?? optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
     assertEngineReady(engine);
-    const push = !!options.push;
+    const push = options.push ?? process.env.IMAGE_PUSH === 'true';
     const record = await realizeBuild(
       plan,
-      { push, tagLatest: !!options.tagLatest, cacheFrom: options.cacheFrom ?? [], git: push ? readGitState(context.root) : null },
+      { push, tagLatest: options.tagLatest ?? process.env.IMAGE_TAG_LATEST === 'true', cacheFrom: options.cacheFrom ?? [], git: push ? readGitState(context.root) : null },
       {
         engine,
-        registry: registry ? registryOperations(registry) : null,
+        registry: registry ? new RegistryClient() : null,
         runNxContainer: (nxOptions, ctx) => runNxContainer(nxOptions as never, ctx),
         log: (line) => logger.info(line),
       },

@@ -37,6 +37,7 @@ const REFERENCE = /\$\{?([A-Za-z_][A-Za-z0-9_]*)/g;
 export function findMalformedLine(text: string): { line: number; content: string } | null {
   const lines = text.split(/\r?\n/);
   let inQuoted: string | null = null;
+  let quoteLine = 0;
   for (let i = 0; i < lines.length; i++) {
     const content = lines[i];
     if (inQuoted) {
@@ -48,9 +49,12 @@ export function findMalformedLine(text: string): { line: number; content: string
     if (!ASSIGNMENT.test(content)) return { line: i + 1, content: trimmed };
     const value = content.slice(content.indexOf('=') + 1).trim();
     const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.indexOf(quote, 1) === -1) inQuoted = quote;
+    if ((quote === '"' || quote === "'") && value.indexOf(quote, 1) === -1) {
+      inQuoted = quote;
+      quoteLine = i + 1;
+    }
   }
-  return inQuoted ? { line: lines.length, content: `unterminated ${inQuoted} quote` } : null;
+  return inQuoted ? { line: quoteLine, content: `unterminated ${inQuoted} quote` } : null;
 }
 
 /**
@@ -79,8 +83,9 @@ export function parseBuildSettings(text: string, file: string, env: NodeJS.Proce
   for (const [key, value] of Object.entries(env)) if (value !== undefined) processEnv[key] = value;
   const { parsed: expanded = {} } = expand({ parsed: { ...parsed }, processEnv });
   const values: Record<string, string> = {};
-  for (const key of new Set([...Object.keys(parsed), ...OPTIONAL_SETTINGS])) {
-    const value = processEnv[key] ?? expanded[key];
+  for (const key of new Set([...Object.keys(parsed), ...REQUIRED_SETTINGS, ...OPTIONAL_SETTINGS])) {
+    // Read overrides from `env`: dotenv-expand writes into processEnv and treats an empty value as unset.
+    const value = env[key] ?? expanded[key];
     if (value !== undefined) values[key] = value;
   }
   for (const key of REQUIRED_SETTINGS) {

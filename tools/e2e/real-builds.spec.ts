@@ -1,0 +1,209 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { registryClientFor } from './support/registry-api';
+import { readE2eServices, type E2eServices } from './support/e2e-services';
+import { createPodmanMachine, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
+import { readRecordIn, tasksRun } from './support/records';
+import { cloneTempWorkspace, createTempWorkspace, git, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
+
+/**
+ * Real images, built through the real Nx CLI with podman (nx-container's
+ * docker engine needs buildx, which these machines cannot install), on a
+ * git copy of the workspace whose Dockerfiles are small fixtures.
+ */
+const IMAGES = ['base', 'minimal', 'machine-learning', 'geomatics', 'r-studio'];
+const LEAVES = ['geomatics', 'machine-learning', 'r-studio'];
+const UPSTREAM_REPO = 'fixtures/datascience-notebook';
+const UPSTREAM_TAG = 'fixture-commit';
+
+jest.setTimeout(600_000);
+
+let services: E2eServices;
+let machine: PodmanMachine;
+let workspace: TempWorkspace;
+
+function settingsFile(registry: string): string {
+  return [
+    `UPSTREAM_CONTAINER_CPU_UNTAGGED=${registry}/${UPSTREAM_REPO}`,
+    `UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=${UPSTREAM_TAG}`,
+    'UPSTREAM_CONTAINER_CPU=${UPSTREAM_CONTAINER_CPU_UNTAGGED}:${UPSTREAM_CONTAINER_CPU_HEAD_COMMIT}',
+    'DOCKER_STACKS_REPO=/nonexistent/docker-stacks',
+    'GPU_JUPYTER_REPO=/nonexistent/gpu-jupyter',
+    'GPU_JUPYTER_HEAD_COMMIT=0000000000000000000000000000000000000000',
+    'IMAGE_REGISTRY=',
+    'IMAGE_ENGINE=podman',
+    '',
+  ].join('\n');
+}
+
+function nx(ws: { nx: TempWorkspace['nx'] }, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = ws.nx([...args, '--output-style=static', '--parallel=3'], { ...machine.env, ...env });
+  return { ...result, output: `${result.stdout}\n${result.stderr}` };
+}
+
+function expectSuccess(result: { status: number | null; output: string }) {
+  if (result.status !== 0) throw new Error(`nx failed (exit ${result.status}):\n${result.output.slice(-6000)}`);
+}
+
+function lineage(image: string): string[] {
+  return machine.readFile(image, '/lineage').trim().split('\n');
+}
+
+function blobGets(): number {
+  if (!existsSync(services.accessLog)) return 0;
+  return readFileSync(services.accessLog, 'utf8')
+    .split('\n')
+    .filter((line) => /"GET \/v2\/[^"]*\/blobs\//.test(line)).length;
+}
+
+beforeAll(() => {
+  services = readE2eServices();
+  machine = createPodmanMachine(services);
+  pushFixtureUpstream(machine, `${services.registry}/${UPSTREAM_REPO}:${UPSTREAM_TAG}`);
+  workspace = createTempWorkspace('kf-real-builds-');
+  workspace.write('build_settings.env', settingsFile(services.registry));
+  for (const image of IMAGES) workspace.write(`images/${image}/Dockerfile`, fixtureDockerfile(image));
+  workspace.commit('fixture Dockerfiles');
+});
+
+afterAll(() => {
+  workspace?.remove();
+});
+
+describe('real builds through nx', () => {
+  it('1. a cold run-many builds all five cpu images, each on its parent', () => {
+    const result = nx(workspace, ['run-many', '-t', 'build-cpu']);
+    expectSuccess(result);
+    expect(tasksRun(result.output, 'build-cpu')).toEqual([...IMAGES].sort());
+    for (const image of IMAGES) {
+      const record = readRecordIn(workspace.root, image)!;
+      expect(record).toMatchObject({ project: image, stream: 'cpu', planned: false, source: 'built', digest: null });
+      expect(record.imageId).toMatch(/^[0-9a-f]{64}$/);
+    }
+    expect(lineage(readRecordIn(workspace.root, 'base')!.image)).toEqual(['upstream', 'base']);
+    expect(lineage(readRecordIn(workspace.root, 'minimal')!.image)).toEqual(['upstream', 'base', 'minimal']);
+    for (const leaf of LEAVES) {
+      expect(lineage(readRecordIn(workspace.root, leaf)!.image)).toEqual(['upstream', 'base', 'minimal', leaf]);
+      expect(readRecordIn(workspace.root, leaf)!.parent).toBe(readRecordIn(workspace.root, 'minimal')!.image);
+    }
+  });
+
+  it('2. running it again is all cache hits and runs no engine', () => {
+    const before = Object.fromEntries(IMAGES.map((image) => [image, readRecordIn(workspace.root, image)!.imageId]));
+    const result = nx(workspace, ['run-many', '-t', 'build-cpu']);
+    expectSuccess(result);
+    expect(tasksRun(result.output, 'build-cpu')).toEqual([]);
+    expect(result.output).toMatch(/read the output from the cache instead of running the command for 5 out of 5 tasks/);
+    for (const image of IMAGES) expect(readRecordIn(workspace.root, image)!.imageId).toBe(before[image]);
+  });
+
+  it('3. a committed change to minimal rebuilds minimal and the leaves only', () => {
+    const baseBefore = readRecordIn(workspace.root, 'base')!;
+    const minimalBefore = readRecordIn(workspace.root, 'minimal')!;
+    workspace.write('images/minimal/Dockerfile', fixtureDockerfile('minimal-v2'));
+    workspace.commit('change minimal');
+    const result = nx(workspace, ['affected', '-t', 'build-cpu', '--base=HEAD~1', '--head=HEAD']);
+    expectSuccess(result);
+    expect(tasksRun(result.output, 'build-cpu')).toEqual(['geomatics', 'machine-learning', 'minimal', 'r-studio']);
+    expect(readRecordIn(workspace.root, 'base')!.imageId).toBe(baseBefore.imageId);
+    const minimal = readRecordIn(workspace.root, 'minimal')!;
+    expect(minimal.imageId).not.toBe(minimalBefore.imageId);
+    expect(minimal.contentTag).not.toBe(minimalBefore.contentTag);
+    for (const leaf of LEAVES) {
+      expect(lineage(readRecordIn(workspace.root, leaf)!.image)).toEqual(['upstream', 'base', 'minimal-v2', leaf]);
+    }
+  });
+});
+
+describe('the registry as the cache every runner shares', () => {
+  const env = () => ({ IMAGE_REGISTRY: `${services.registry}/e2e`, IMAGE_PUSH: 'true' });
+
+  it('4a. push puts every image in the registry under its content tag and the human tags', async () => {
+    const result = nx(workspace, ['run-many', '-t', 'build-cpu'], env());
+    expectSuccess(result);
+    const sha = git(workspace.root, 'rev-parse', 'HEAD');
+    const registry = registryClientFor(machine);
+    for (const image of IMAGES) {
+      const record = readRecordIn(workspace.root, image)!;
+      expect(record.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      const repository = record.image.slice(0, record.image.lastIndexOf(':'));
+      expect(record.tags.sort()).toEqual([record.image, `${repository}:${sha}`, `${repository}:${sha.slice(0, 7)}`, `${repository}:main`].sort());
+      for (const tag of record.tags) expect(await registry.manifestDigest(tag)).toBe(record.digest);
+    }
+  });
+
+  it('4b. a fresh clone with an empty cache and empty engine storage rebuilds nothing and pulls nothing', async () => {
+    const clone = cloneTempWorkspace(workspace, 'kf-fresh-runner-');
+    clone.write('README.md', 'a docs change\n');
+    const sha = clone.commit('docs');
+    const freshMachine = createPodmanMachine(services);
+    const blobsBefore = blobGets();
+    const result = clone.nx(['run-many', '-t', 'build-cpu', '--output-style=static'], { ...freshMachine.env, ...env() });
+    expectSuccess({ ...result, output: result.stdout + result.stderr });
+    expect(freshMachine.podman(['images', '--quiet'])).toBe('');
+    expect(blobGets()).toBe(blobsBefore);
+    const registry = registryClientFor(machine);
+    for (const image of IMAGES) {
+      const record = readRecordIn(clone.root, image)!;
+      const original = readRecordIn(workspace.root, image)!;
+      expect(record).toMatchObject({ source: 'registry', image: original.image, digest: original.digest, planned: false });
+      const repository = record.image.slice(0, record.image.lastIndexOf(':'));
+      expect(await registry.manifestDigest(`${repository}:${sha}`)).toBe(original.digest);
+      expect(await registry.manifestDigest(`${repository}:${sha.slice(0, 7)}`)).toBe(original.digest);
+    }
+    clone.remove();
+    rmSync(freshMachine.dir, { recursive: true, force: true });
+  });
+});
+
+describe('faults give one clear line, a non-zero exit and no record', () => {
+  function expectFailure(result: { status: number | null; output: string }, project: string, message: RegExp) {
+    expect(result.status).not.toBe(0);
+    expect(result.output).toMatch(message);
+    expect(result.output).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
+    expect(readRecordIn(workspace.root, project)).toBeNull();
+  }
+  const baseOnly = ['run', 'base:build-cpu', '--skip-nx-cache'];
+
+  it('wrong registry password', () => {
+    const wrong = createPodmanMachine(services, 'not-the-password');
+    const result = workspace.nx([...baseOnly], { ...wrong.env, IMAGE_REGISTRY: `${services.registry}/e2e` });
+    expectFailure({ ...result, output: result.stdout + result.stderr }, 'base', /refused our credentials.*login/);
+  });
+
+  it('registry down', () => {
+    const result = nx(workspace, baseOnly, { IMAGE_REGISTRY: 'localhost:1/e2e' });
+    expectFailure(result, 'base', /localhost:1 is not reachable/);
+  });
+
+  it('engine daemon down', () => {
+    const result = nx(workspace, baseOnly, { IMAGE_ENGINE: 'docker', DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    expectFailure(result, 'base', /docker daemon is not reachable.*start dockerd/);
+  });
+
+  it('a build step that fails', () => {
+    workspace.write('images/geomatics/Dockerfile', fixtureDockerfile('geomatics', 'false'));
+    const result = nx(workspace, ['run', 'geomatics:build-cpu']);
+    expectFailure(result, 'geomatics', /geomatics:build-cpu failed in podman/);
+  });
+
+  it('a build killed mid-way leaves no record, and a rerun completes', async () => {
+    workspace.write('images/r-studio/Dockerfile', fixtureDockerfile('r-studio', 'sleep 6'));
+    const child = spawn(join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx'), ['run', 'r-studio:build-cpu', '--output-style=static'], {
+      cwd: workspace.root,
+      env: { ...process.env, ...machine.env, NX_DAEMON: 'false', NX_TUI: 'false', CI: 'true' },
+      detached: true,
+      stdio: 'ignore',
+    });
+    const recordDir = join(workspace.root, 'dist', 'images', 'r-studio');
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    process.kill(-child.pid!, 'SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(readRecordIn(workspace.root, 'r-studio')).toBeNull();
+    expect(existsSync(recordDir) ? readdirSync(recordDir).filter((f) => f.endsWith('.tmp')) : []).toEqual([]);
+    const rerun = nx(workspace, ['run', 'r-studio:build-cpu']);
+    expectSuccess(rerun);
+    expect(lineage(readRecordIn(workspace.root, 'r-studio')!.image)).toEqual(['upstream', 'base', 'minimal-v2', 'r-studio']);
+  });
+});

@@ -1,0 +1,227 @@
+import type { ProjectGraph } from '@nx/devkit';
+import { BuildConfigurationError } from '../errors';
+import type { BuildSettings } from '../settings/build-settings';
+import { imagesInBuildOrder, isImageProject, toImageGraph, UPSTREAM_TAG, type ImageGraph, type ImageNode } from './image-graph';
+import { parentChain, resolveParent } from './resolve-parent';
+
+const SETTINGS: BuildSettings = {
+  file: 'build_settings.env',
+  values: { UPSTREAM_CONTAINER_CPU: 'quay.io/jupyter/datascience-notebook:abc123def456' },
+};
+const NO_PINS: BuildSettings = { file: 'build_settings.env', values: {} };
+
+function node(name: string, deps: string[], targets: string[], tags: string[] = ['image:notebook']): ImageNode {
+  return { name, root: `images/${name}`, implicitDependencies: deps, targets, tags, imageName: `${name}-notebook` };
+}
+
+const BOTH = ['build-cpu', 'build-gpu', 'lint'];
+const CPU = ['build-cpu', 'lint'];
+
+/** The product's hierarchy, in small. */
+function hierarchy(): ImageGraph {
+  return {
+    'gpu-upstream': node('gpu-upstream', [], ['build-gpu'], [UPSTREAM_TAG]),
+    base: node('base', ['gpu-upstream'], BOTH),
+    minimal: node('minimal', ['base'], BOTH),
+    'machine-learning': node('machine-learning', ['minimal'], BOTH),
+    geomatics: node('geomatics', ['minimal'], CPU),
+    'r-studio': node('r-studio', ['minimal'], CPU),
+    tools: node('tools', [], ['lint'], []),
+  };
+}
+
+function errorOf(fn: () => unknown): BuildConfigurationError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(BuildConfigurationError);
+    return error as BuildConfigurationError;
+  }
+  throw new Error('expected a BuildConfigurationError, but nothing was thrown');
+}
+
+describe('resolveParent', () => {
+  it.each(['cpu', 'gpu'] as const)('gives a child its one image parent (%s)', (stream) => {
+    expect(resolveParent(hierarchy(), 'minimal', stream, SETTINGS)).toEqual({ kind: 'project', project: 'base' });
+    expect(resolveParent(hierarchy(), 'machine-learning', stream, SETTINGS)).toEqual({ kind: 'project', project: 'minimal' });
+  });
+
+  it('ignores implicit dependencies that are not image projects', () => {
+    const graph = hierarchy();
+    graph.minimal.implicitDependencies = ['tools', 'base'];
+    expect(resolveParent(graph, 'minimal', 'cpu', SETTINGS)).toEqual({ kind: 'project', project: 'base' });
+  });
+
+  it('gives the root image the pinned cpu upstream from build settings', () => {
+    expect(resolveParent(hierarchy(), 'base', 'cpu', SETTINGS)).toEqual({
+      kind: 'pinned',
+      reference: 'quay.io/jupyter/datascience-notebook:abc123def456',
+      settingKey: 'UPSTREAM_CONTAINER_CPU',
+    });
+  });
+
+  it('gives the root image the gpu-upstream project for gpu', () => {
+    expect(resolveParent(hierarchy(), 'base', 'gpu', SETTINGS)).toEqual({ kind: 'project', project: 'gpu-upstream' });
+  });
+
+  it('lets an upstream project build from its own Dockerfile', () => {
+    expect(resolveParent(hierarchy(), 'gpu-upstream', 'gpu', SETTINGS)).toEqual({ kind: 'own-dockerfile' });
+  });
+
+  it('names the project and the fix when an image has no parent', () => {
+    const graph = hierarchy();
+    graph.minimal.implicitDependencies = ['tools'];
+    const error = errorOf(() => resolveParent(graph, 'minimal', 'cpu', SETTINGS));
+    expect(error.message).toContain('images/minimal/project.json');
+    expect(error.message).toContain('minimal has no parent image');
+    expect(error.message).toContain('implicitDependencies');
+  });
+
+  it('names the project, both parents and the fix when an image has two parents', () => {
+    const graph = hierarchy();
+    graph.geomatics.implicitDependencies = ['minimal', 'base'];
+    const error = errorOf(() => resolveParent(graph, 'geomatics', 'cpu', SETTINGS));
+    expect(error.message).toContain('images/geomatics/project.json');
+    expect(error.message).toContain('minimal, base');
+    expect(error.message).toContain('keep one');
+  });
+
+  it('names the parent, the missing target and both fixes when the parent lacks the stream', () => {
+    const graph = hierarchy();
+    graph['geo-ml'] = node('geo-ml', ['geomatics'], BOTH);
+    expect(resolveParent(graph, 'geo-ml', 'cpu', SETTINGS)).toEqual({ kind: 'project', project: 'geomatics' });
+    const error = errorOf(() => resolveParent(graph, 'geo-ml', 'gpu', SETTINGS));
+    expect(error.message).toContain('geo-ml:build-gpu builds on geomatics, which has no build-gpu target');
+    expect(error.message).toContain('images/geomatics/project.json');
+    expect(error.message).toContain('images/geo-ml/project.json');
+  });
+
+  it('names an unknown project in implicitDependencies', () => {
+    const graph = hierarchy();
+    graph.minimal.implicitDependencies = ['bsae'];
+    const error = errorOf(() => resolveParent(graph, 'minimal', 'cpu', SETTINGS));
+    expect(error.message).toContain('images/minimal/project.json');
+    expect(error.message).toContain('unknown project(s) bsae');
+    expect(error.message).toContain('fix the name');
+  });
+
+  it('names the project, the setting and the fix when a root image has no pin for a stream', () => {
+    const error = errorOf(() => resolveParent(hierarchy(), 'base', 'cpu', NO_PINS));
+    expect(error.message).toContain('base:build-cpu is a root image');
+    expect(error.message).toContain('build_settings.env has no UPSTREAM_CONTAINER_CPU');
+    expect(error.message).toContain('set UPSTREAM_CONTAINER_CPU');
+  });
+
+  it('refuses an unknown project', () => {
+    const error = errorOf(() => resolveParent(hierarchy(), 'nope', 'cpu', SETTINGS));
+    expect(error.message).toContain('"nope"');
+  });
+});
+
+describe('parentChain', () => {
+  it('walks from an image up to its root, per stream', () => {
+    expect(parentChain(hierarchy(), 'machine-learning', 'cpu', SETTINGS)).toEqual(['machine-learning', 'minimal', 'base']);
+    expect(parentChain(hierarchy(), 'machine-learning', 'gpu', SETTINGS)).toEqual([
+      'machine-learning',
+      'minimal',
+      'base',
+      'gpu-upstream',
+    ]);
+  });
+
+  it('names a cycle', () => {
+    const graph: ImageGraph = { a: node('a', ['b'], CPU), b: node('b', ['a'], CPU) };
+    const error = errorOf(() => parentChain(graph, 'a', 'cpu', SETTINGS));
+    expect(error.message).toContain('cycle (a -> b -> a)');
+    expect(error.message).toContain('remove one of these implicitDependencies');
+  });
+});
+
+describe('imagesInBuildOrder', () => {
+  function expectParentsFirst(order: string[], graph: ImageGraph) {
+    for (const name of order) {
+      for (const dep of graph[name].implicitDependencies) {
+        if (order.includes(dep)) expect(order.indexOf(dep)).toBeLessThan(order.indexOf(name));
+      }
+    }
+  }
+
+  it('lists the cpu images, parents before children', () => {
+    const graph = hierarchy();
+    const order = imagesInBuildOrder(graph, 'cpu');
+    expect([...order].sort()).toEqual(['base', 'geomatics', 'machine-learning', 'minimal', 'r-studio']);
+    expectParentsFirst(order, graph);
+  });
+
+  it('lists the gpu images, parents before children, without cpu-only images', () => {
+    const graph = hierarchy();
+    const order = imagesInBuildOrder(graph, 'gpu');
+    expect(order).toEqual(['gpu-upstream', 'base', 'minimal', 'machine-learning']);
+  });
+
+  it('puts a parent first even when its name sorts after the child', () => {
+    const graph: ImageGraph = { aaa: node('aaa', ['zzz'], CPU), zzz: node('zzz', [], CPU) };
+    expect(imagesInBuildOrder(graph, 'cpu')).toEqual(['zzz', 'aaa']);
+  });
+});
+
+describe('toImageGraph', () => {
+  const projectGraph = {
+    nodes: {
+      minimal: {
+        name: 'minimal',
+        type: 'app',
+        data: {
+          root: 'images/minimal',
+          implicitDependencies: ['base', '!tools'],
+          targets: { 'build-cpu': {}, 'build-gpu': {}, lint: {} },
+          tags: ['image:notebook'],
+          metadata: { imageName: 'minimal-notebook' },
+        },
+      },
+      base: {
+        name: 'base',
+        type: 'app',
+        data: { root: 'images/base', targets: { 'build-cpu': {} } },
+      },
+      tools: {
+        name: 'tools',
+        type: 'lib',
+        data: { root: 'tools', targets: { test: {} }, metadata: { imageName: 42 } },
+      },
+    },
+    dependencies: {},
+  } as unknown as ProjectGraph;
+
+  it('keeps root, positive implicit dependencies, target names, tags and imageName', () => {
+    const graph = toImageGraph(projectGraph);
+    expect(graph.minimal).toEqual({
+      name: 'minimal',
+      root: 'images/minimal',
+      implicitDependencies: ['base'],
+      targets: ['build-cpu', 'build-gpu', 'lint'],
+      tags: ['image:notebook'],
+      imageName: 'minimal-notebook',
+    });
+  });
+
+  it('defaults missing fields and ignores a non-string imageName', () => {
+    const graph = toImageGraph(projectGraph);
+    expect(graph.base).toEqual({
+      name: 'base',
+      root: 'images/base',
+      implicitDependencies: [],
+      targets: ['build-cpu'],
+      tags: [],
+      imageName: undefined,
+    });
+    expect(graph.tools.imageName).toBeUndefined();
+    expect(isImageProject(graph.tools)).toBe(false);
+    expect(isImageProject(graph.base)).toBe(true);
+  });
+
+  it('feeds parent resolution: the negated dependency is not a second parent', () => {
+    const graph = toImageGraph(projectGraph);
+    expect(resolveParent(graph, 'minimal', 'cpu', SETTINGS)).toEqual({ kind: 'project', project: 'base' });
+  });
+});

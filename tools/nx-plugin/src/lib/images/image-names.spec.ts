@@ -1,0 +1,98 @@
+import { BuildConfigurationError } from '../errors';
+import { assertValidTag, humanTags, imageRepository, registryOf, tagFromBranch } from './image-names';
+
+describe('imageRepository', () => {
+  it('prefixes the registry and suffixes the stream', () => {
+    expect(imageRepository('myacr.azurecr.io', 'minimal-notebook', 'cpu')).toBe('myacr.azurecr.io/minimal-notebook-cpu');
+    expect(imageRepository('localhost:5000', 'machine-learning-notebook', 'gpu')).toBe(
+      'localhost:5000/machine-learning-notebook-gpu',
+    );
+  });
+
+  it('drops trailing slashes of the registry', () => {
+    expect(imageRepository('myacr.azurecr.io/', 'minimal-notebook', 'cpu')).toBe('myacr.azurecr.io/minimal-notebook-cpu');
+    expect(imageRepository('myacr.azurecr.io//', 'r-studio', 'cpu')).toBe('myacr.azurecr.io/r-studio-cpu');
+  });
+
+  it('keeps a registry with a namespace path', () => {
+    expect(imageRepository('myacr.azurecr.io/team', 'base-notebook', 'gpu')).toBe('myacr.azurecr.io/team/base-notebook-gpu');
+  });
+
+  it('is a local name without a registry', () => {
+    expect(imageRepository('', 'minimal-notebook', 'cpu')).toBe('minimal-notebook-cpu');
+    expect(imageRepository('', 'geomatics-notebook', 'gpu')).toBe('geomatics-notebook-gpu');
+  });
+});
+
+describe('registryOf', () => {
+  it.each([
+    ['myacr.azurecr.io/minimal-notebook-cpu', 'myacr.azurecr.io'],
+    ['localhost:5000/minimal-notebook-cpu', 'localhost:5000'],
+    ['localhost/minimal-notebook-cpu', 'localhost'],
+    ['quay.io/jupyter/datascience-notebook', 'quay.io'],
+    ['minimal-notebook-cpu', ''],
+    ['jupyter/datascience-notebook', ''],
+  ])('%s → "%s"', (repository, registry) => {
+    expect(registryOf(repository)).toBe(registry);
+  });
+
+  it('inverts imageRepository', () => {
+    expect(registryOf(imageRepository('myacr.azurecr.io', 'minimal-notebook', 'cpu'))).toBe('myacr.azurecr.io');
+    expect(registryOf(imageRepository('', 'minimal-notebook', 'cpu'))).toBe('');
+  });
+});
+
+describe('tagFromBranch', () => {
+  it.each([
+    ['feature/x', 'feature-x'],
+    ['main', 'main'],
+    ['release/v1.2_rc', 'release-v1.2_rc'],
+    ['user/feat//two words', 'user-feat-two-words'],
+    ['-leading', 'leading'],
+    ['', 'detached'],
+    ['///', 'detached'],
+  ])('%s → %s', (branch, tag) => {
+    expect(tagFromBranch(branch)).toBe(tag);
+  });
+
+  it('always gives a valid tag of at most 128 characters', () => {
+    for (const branch of ['feature/x', '.hidden', `x/${'a'.repeat(300)}`, 'ünïcode/bränch']) {
+      const tag = tagFromBranch(branch);
+      expect(tag.length).toBeLessThanOrEqual(128);
+      expect(() => assertValidTag(tag, 'branch')).not.toThrow();
+    }
+  });
+});
+
+describe('humanTags', () => {
+  const sha = '0123456789abcdef0123456789abcdef01234567';
+
+  it('gives the full sha, the 7-character short sha and the branch', () => {
+    expect(humanTags({ sha, branch: 'feature/x' }, false)).toEqual([sha, '0123456', 'feature-x']);
+  });
+
+  it('adds latest only when asked', () => {
+    expect(humanTags({ sha, branch: 'main' }, true)).toEqual([sha, '0123456', 'main', 'latest']);
+    expect(humanTags({ sha, branch: 'main' }, false)).not.toContain('latest');
+  });
+
+  it('omits the branch when detached', () => {
+    expect(humanTags({ sha, branch: null }, false)).toEqual([sha, '0123456']);
+  });
+
+  it('does not repeat a tag', () => {
+    expect(humanTags({ sha, branch: 'latest' }, true)).toEqual([sha, '0123456', 'latest']);
+  });
+});
+
+describe('assertValidTag', () => {
+  it('accepts content and human tags', () => {
+    expect(() => assertValidTag('content-0123456789abcdef01234567', 'x')).not.toThrow();
+    expect(() => assertValidTag('v1.2_rc-3', 'x')).not.toThrow();
+  });
+
+  it.each(['', '-x', '.x', 'a/b', 'a:b', 'a'.repeat(129)])('rejects "%s", naming its origin', (tag) => {
+    expect(() => assertValidTag(tag, 'project.json tags')).toThrow(BuildConfigurationError);
+    expect(() => assertValidTag(tag, 'project.json tags')).toThrow(/^project\.json tags: /);
+  });
+});

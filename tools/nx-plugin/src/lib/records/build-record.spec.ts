@@ -1,0 +1,141 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { BuildConfigurationError } from '../errors';
+import { plannedRecord, readRecord, recordPath, removeRecord, writeRecord, type BuildRecord } from './build-record';
+
+const RECORD: BuildRecord = {
+  project: 'minimal',
+  stream: 'cpu',
+  image: 'myacr.azurecr.io/minimal-notebook-cpu:content-0123456789abcdef01234567',
+  contentTag: 'content-0123456789abcdef01234567',
+  parent: 'myacr.azurecr.io/base-notebook-cpu:content-fedcba9876543210fedcba98',
+  tags: [
+    'myacr.azurecr.io/minimal-notebook-cpu:content-0123456789abcdef01234567',
+    'myacr.azurecr.io/minimal-notebook-cpu:latest',
+  ],
+  imageId: 'sha256:1111111111111111111111111111111111111111111111111111111111111111',
+  digest: 'sha256:2222222222222222222222222222222222222222222222222222222222222222',
+  planned: false,
+  source: 'built',
+};
+
+function errorOf(fn: () => unknown): BuildConfigurationError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(BuildConfigurationError);
+    return error as BuildConfigurationError;
+  }
+  throw new Error('expected a BuildConfigurationError, but nothing was thrown');
+}
+
+describe('build records', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'build-record-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('lives at dist/images/<project>/<stream>.json', () => {
+    expect(recordPath(root, 'minimal', 'cpu')).toBe(join(root, 'dist', 'images', 'minimal', 'cpu.json'));
+    expect(recordPath(root, 'machine-learning', 'gpu')).toBe(join(root, 'dist', 'images', 'machine-learning', 'gpu.json'));
+  });
+
+  it('round-trips through write and read', () => {
+    const path = writeRecord(root, RECORD);
+    expect(path).toBe(join(root, 'dist', 'images', 'minimal', 'cpu.json'));
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(RECORD);
+    expect(readRecord(root, 'minimal', 'cpu')).toEqual(RECORD);
+  });
+
+  it('leaves no temporary file behind', () => {
+    writeRecord(root, RECORD);
+    writeRecord(root, { ...RECORD, digest: null });
+    expect(readdirSync(dirname(recordPath(root, 'minimal', 'cpu')))).toEqual(['cpu.json']);
+    expect(readRecord(root, 'minimal', 'cpu').digest).toBeNull();
+  });
+
+  it('keeps the streams of a project apart', () => {
+    writeRecord(root, RECORD);
+    writeRecord(root, { ...RECORD, stream: 'gpu', image: 'minimal-notebook-gpu:content-x' });
+    expect(readRecord(root, 'minimal', 'cpu').image).toBe(RECORD.image);
+    expect(readRecord(root, 'minimal', 'gpu').image).toBe('minimal-notebook-gpu:content-x');
+  });
+
+  it('names the parent and the nx run command when the record is missing', () => {
+    const error = errorOf(() => readRecord(root, 'base', 'gpu'));
+    expect(error.message).toContain('no build record for base (gpu)');
+    expect(error.message).toContain(recordPath(root, 'base', 'gpu'));
+    expect(error.message).toContain('nx run base:build-gpu');
+  });
+
+  it('names the file and the fix when the record is not valid JSON', () => {
+    const path = recordPath(root, 'minimal', 'cpu');
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '{"project": "minimal", ');
+    const error = errorOf(() => readRecord(root, 'minimal', 'cpu'));
+    expect(error.message).toContain(`${path} is not valid JSON`);
+    expect(error.message).toContain('minimal:build-cpu');
+  });
+
+  it('refuses a record that belongs to another project', () => {
+    const path = recordPath(root, 'minimal', 'cpu');
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify({ ...RECORD, project: 'base' }));
+    const error = errorOf(() => readRecord(root, 'minimal', 'cpu'));
+    expect(error.message).toContain(path);
+    expect(error.message).toContain('another build');
+    expect(error.message).toContain('rebuild minimal:build-cpu');
+  });
+
+  it('refuses a record of the other stream', () => {
+    const path = recordPath(root, 'minimal', 'gpu');
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify(RECORD));
+    expect(() => readRecord(root, 'minimal', 'gpu')).toThrow(BuildConfigurationError);
+  });
+
+  it('refuses a record missing a required field, naming it', () => {
+    const path = recordPath(root, 'minimal', 'cpu');
+    mkdirSync(dirname(path), { recursive: true });
+    const { contentTag: _dropped, ...incomplete } = RECORD;
+    writeFileSync(path, JSON.stringify(incomplete));
+    const error = errorOf(() => readRecord(root, 'minimal', 'cpu'));
+    expect(error.message).toContain('missing contentTag');
+  });
+
+  it('removes a record, and removing an absent one is not an error', () => {
+    writeRecord(root, RECORD);
+    writeRecord(root, { ...RECORD, stream: 'gpu' });
+    removeRecord(root, 'minimal', 'cpu');
+    expect(existsSync(recordPath(root, 'minimal', 'cpu'))).toBe(false);
+    expect(existsSync(recordPath(root, 'minimal', 'gpu'))).toBe(true);
+    expect(() => removeRecord(root, 'minimal', 'cpu')).not.toThrow();
+    expect(() => removeRecord(root, 'never-built', 'gpu')).not.toThrow();
+  });
+
+  it('plannedRecord is marked planned, with no digest or image id, and can be written and read', () => {
+    const planned = plannedRecord({
+      project: 'minimal',
+      stream: 'cpu',
+      image: 'minimal-notebook-cpu:content-0123456789abcdef01234567',
+      contentTag: 'content-0123456789abcdef01234567',
+      parent: 'base-notebook-cpu:content-fedcba9876543210fedcba98',
+    });
+    expect(planned).toEqual({
+      project: 'minimal',
+      stream: 'cpu',
+      image: 'minimal-notebook-cpu:content-0123456789abcdef01234567',
+      contentTag: 'content-0123456789abcdef01234567',
+      parent: 'base-notebook-cpu:content-fedcba9876543210fedcba98',
+      tags: ['minimal-notebook-cpu:content-0123456789abcdef01234567'],
+      imageId: null,
+      digest: null,
+      planned: true,
+      source: 'planned',
+    });
+    writeRecord(root, planned);
+    expect(readRecord(root, 'minimal', 'cpu')).toEqual(planned);
+  });
+});

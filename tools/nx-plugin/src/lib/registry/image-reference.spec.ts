@@ -1,0 +1,84 @@
+import { InvalidImageReferenceError } from './errors';
+import {
+  formatImageReference,
+  isLoopbackRegistry,
+  manifestReference,
+  parseImageReference,
+  parseRepository,
+  registryBaseUrl,
+} from './image-reference';
+
+describe('parseImageReference', () => {
+  it.each([
+    ['localhost:5000/base-notebook-cpu:abc123', { registry: 'localhost:5000', repository: 'base-notebook-cpu', tag: 'abc123' }],
+    ['localhost:5000/base-notebook-cpu', { registry: 'localhost:5000', repository: 'base-notebook-cpu' }],
+    ['localhost/ns/img:1', { registry: 'localhost', repository: 'ns/img', tag: '1' }],
+    ['127.0.0.1:5000/a/b/c:x.y-z_', { registry: '127.0.0.1:5000', repository: 'a/b/c', tag: 'x.y-z_' }],
+    ['myacr.azurecr.io/minimal-notebook-cpu:latest', { registry: 'myacr.azurecr.io', repository: 'minimal-notebook-cpu', tag: 'latest' }],
+    ['quay.io/jupyter/datascience-notebook:2024-05-27', { registry: 'quay.io', repository: 'jupyter/datascience-notebook', tag: '2024-05-27' }],
+    ['busybox', { registry: 'docker.io', repository: 'library/busybox' }],
+    ['busybox:1.36', { registry: 'docker.io', repository: 'library/busybox', tag: '1.36' }],
+    ['jupyter/base-notebook:x', { registry: 'docker.io', repository: 'jupyter/base-notebook', tag: 'x' }],
+    ['docker.io/busybox', { registry: 'docker.io', repository: 'library/busybox' }],
+    ['index.docker.io/jupyter/base-notebook', { registry: 'docker.io', repository: 'jupyter/base-notebook' }],
+    ['[::1]:5000/img:t', { registry: '[::1]:5000', repository: 'img', tag: 't' }],
+  ])('%s', (text, expected) => {
+    expect(parseImageReference(text)).toEqual(expected);
+  });
+
+  it('keeps a digest and a tag together', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(parseImageReference(`localhost:5000/img:t@${digest}`)).toEqual({ registry: 'localhost:5000', repository: 'img', tag: 't', digest });
+    expect(manifestReference(parseImageReference(`localhost:5000/img:t@${digest}`))).toBe(digest);
+    expect(manifestReference(parseImageReference('localhost:5000/img:t'))).toBe('t');
+    expect(manifestReference(parseImageReference('localhost:5000/img'))).toBe('latest');
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['localhost:5000/Img:t', '"Img" is not a valid repository name component'],
+    ['localhost:5000/img:bad tag', 'not a valid tag'],
+    ['localhost:5000/img:-x', 'not a valid tag'],
+    [`localhost:5000/img@sha256:abc`, 'is not a digest'],
+    ['localhost:5000/', 'no repository name'],
+    ['local_host:5000/img', 'is not a registry host'],
+  ])('rejects %j with a message naming the problem', (text, reason) => {
+    expect(() => parseImageReference(text)).toThrow(InvalidImageReferenceError);
+    expect(() => parseImageReference(text)).toThrow(reason);
+  });
+
+  it('formats back', () => {
+    expect(formatImageReference(parseImageReference('localhost:5000/a/b:t'))).toBe('localhost:5000/a/b:t');
+    expect(formatImageReference(parseImageReference('busybox'))).toBe('docker.io/library/busybox');
+  });
+});
+
+describe('parseRepository', () => {
+  it('takes a repository without tag', () => {
+    expect(parseRepository('localhost:5000/a/b')).toEqual({ registry: 'localhost:5000', repository: 'a/b' });
+  });
+  it('refuses a tag', () => {
+    expect(() => parseRepository('localhost:5000/a:t')).toThrow('takes no tag');
+  });
+});
+
+describe('registryBaseUrl', () => {
+  it.each([
+    ['localhost:5000', 'http://localhost:5000'],
+    ['localhost', 'http://localhost'],
+    ['127.0.0.1:5000', 'http://127.0.0.1:5000'],
+    ['127.1.2.3:80', 'http://127.1.2.3:80'],
+    ['[::1]:5000', 'http://[::1]:5000'],
+    ['myacr.azurecr.io', 'https://myacr.azurecr.io'],
+    ['registry.example.com:8443', 'https://registry.example.com:8443'],
+    ['localhost.example.com:5000', 'https://localhost.example.com:5000'],
+    ['docker.io', 'https://registry-1.docker.io'],
+  ])('%s → %s', (registry, url) => {
+    expect(registryBaseUrl(registry)).toBe(url);
+  });
+
+  it('knows loopback hosts', () => {
+    expect(isLoopbackRegistry('localhost:1')).toBe(true);
+    expect(isLoopbackRegistry('128.0.0.1:1')).toBe(false);
+  });
+});
