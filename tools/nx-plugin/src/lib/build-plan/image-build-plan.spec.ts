@@ -2,6 +2,7 @@ import { BuildConfigurationError } from '../errors';
 import { contentTag, sha256 } from '../content-tag/content-tag';
 import { plannedRecord, type BuildRecord } from '../records/build-record';
 import { planImageBuild, toNxContainerOptions, type PlanInputs } from './image-build-plan';
+import { configurationErrorOf } from '../testing/configuration-error';
 
 const PARENT_TAG = 'content-fedcba9876543210fedcba98';
 
@@ -37,16 +38,6 @@ function inputs(overrides: Partial<PlanInputs> = {}): PlanInputs {
     planOnly: false,
     ...overrides,
   };
-}
-
-function errorOf(fn: () => unknown): BuildConfigurationError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BuildConfigurationError);
-    return error as BuildConfigurationError;
-  }
-  throw new Error('expected a BuildConfigurationError, but nothing was thrown');
 }
 
 describe('planImageBuild', () => {
@@ -109,7 +100,7 @@ describe('planImageBuild', () => {
       contentTag: PARENT_TAG,
       parent: null,
     });
-    const error = errorOf(() => planImageBuild(inputs({ stream: 'gpu', parentRecord: planned, planOnly: false })));
+    const error = configurationErrorOf(() => planImageBuild(inputs({ stream: 'gpu', parentRecord: planned, planOnly: false })));
     expect(error.message).toContain('minimal:build-gpu');
     expect(error.message).toContain("base's planned record");
     expect(error.message).toContain('nx run base:build-gpu');
@@ -167,7 +158,7 @@ describe('planImageBuild', () => {
   });
 
   it('rejects BASE_CONTAINER in the user build args, naming the target', () => {
-    const error = errorOf(() => planImageBuild(inputs({ buildArgs: { BASE_CONTAINER: 'ubuntu:24.04' } })));
+    const error = configurationErrorOf(() => planImageBuild(inputs({ buildArgs: { BASE_CONTAINER: 'ubuntu:24.04' } })));
     expect(error.message).toContain('minimal:build-cpu sets BASE_CONTAINER in buildArgs');
     expect(error.message).toContain('remove it');
   });

@@ -3,6 +3,7 @@ import { BuildConfigurationError } from '../errors';
 import type { BuildSettings } from '../settings/build-settings';
 import { imagesInBuildOrder, isImageProject, toImageGraph, UPSTREAM_TAG, type ImageGraph, type ImageNode } from './image-graph';
 import { parentChain, resolveParent } from './resolve-parent';
+import { configurationErrorOf } from '../testing/configuration-error';
 
 const SETTINGS: BuildSettings = {
   file: 'build_settings.env',
@@ -28,16 +29,6 @@ function hierarchy(): ImageGraph {
     'r-studio': node('r-studio', ['minimal'], CPU),
     tools: node('tools', [], ['lint'], []),
   };
-}
-
-function errorOf(fn: () => unknown): BuildConfigurationError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BuildConfigurationError);
-    return error as BuildConfigurationError;
-  }
-  throw new Error('expected a BuildConfigurationError, but nothing was thrown');
 }
 
 describe('resolveParent', () => {
@@ -71,7 +62,7 @@ describe('resolveParent', () => {
   it('names the project and the fix when an image has no parent', () => {
     const graph = hierarchy();
     graph.minimal.implicitDependencies = ['tools'];
-    const error = errorOf(() => resolveParent(graph, 'minimal', 'cpu', SETTINGS));
+    const error = configurationErrorOf(() => resolveParent(graph, 'minimal', 'cpu', SETTINGS));
     expect(error.message).toContain('images/minimal/project.json');
     expect(error.message).toContain('minimal has no parent image');
     expect(error.message).toContain('implicitDependencies');
@@ -80,7 +71,7 @@ describe('resolveParent', () => {
   it('names the project, both parents and the fix when an image has two parents', () => {
     const graph = hierarchy();
     graph.geomatics.implicitDependencies = ['minimal', 'base'];
-    const error = errorOf(() => resolveParent(graph, 'geomatics', 'cpu', SETTINGS));
+    const error = configurationErrorOf(() => resolveParent(graph, 'geomatics', 'cpu', SETTINGS));
     expect(error.message).toContain('images/geomatics/project.json');
     expect(error.message).toContain('minimal, base');
     expect(error.message).toContain('keep one');
@@ -90,7 +81,7 @@ describe('resolveParent', () => {
     const graph = hierarchy();
     graph['geo-ml'] = node('geo-ml', ['geomatics'], BOTH);
     expect(resolveParent(graph, 'geo-ml', 'cpu', SETTINGS)).toEqual({ kind: 'project', project: 'geomatics' });
-    const error = errorOf(() => resolveParent(graph, 'geo-ml', 'gpu', SETTINGS));
+    const error = configurationErrorOf(() => resolveParent(graph, 'geo-ml', 'gpu', SETTINGS));
     expect(error.message).toContain('geo-ml:build-gpu builds on geomatics, which has no build-gpu target');
     expect(error.message).toContain('images/geomatics/project.json');
     expect(error.message).toContain('images/geo-ml/project.json');
@@ -99,21 +90,21 @@ describe('resolveParent', () => {
   it('names an unknown project in implicitDependencies', () => {
     const graph = hierarchy();
     graph.minimal.implicitDependencies = ['bsae'];
-    const error = errorOf(() => resolveParent(graph, 'minimal', 'cpu', SETTINGS));
+    const error = configurationErrorOf(() => resolveParent(graph, 'minimal', 'cpu', SETTINGS));
     expect(error.message).toContain('images/minimal/project.json');
     expect(error.message).toContain('unknown project(s) bsae');
     expect(error.message).toContain('fix the name');
   });
 
   it('names the project, the setting and the fix when a root image has no pin for a stream', () => {
-    const error = errorOf(() => resolveParent(hierarchy(), 'base', 'cpu', NO_PINS));
+    const error = configurationErrorOf(() => resolveParent(hierarchy(), 'base', 'cpu', NO_PINS));
     expect(error.message).toContain('base:build-cpu is a root image');
     expect(error.message).toContain('build_settings.env has no UPSTREAM_CONTAINER_CPU');
     expect(error.message).toContain('set UPSTREAM_CONTAINER_CPU');
   });
 
   it('refuses an unknown project', () => {
-    const error = errorOf(() => resolveParent(hierarchy(), 'nope', 'cpu', SETTINGS));
+    const error = configurationErrorOf(() => resolveParent(hierarchy(), 'nope', 'cpu', SETTINGS));
     expect(error.message).toContain('"nope"');
   });
 });
@@ -131,7 +122,7 @@ describe('parentChain', () => {
 
   it('names a cycle', () => {
     const graph: ImageGraph = { a: node('a', ['b'], CPU), b: node('b', ['a'], CPU) };
-    const error = errorOf(() => parentChain(graph, 'a', 'cpu', SETTINGS));
+    const error = configurationErrorOf(() => parentChain(graph, 'a', 'cpu', SETTINGS));
     expect(error.message).toContain('cycle (a -> b -> a)');
     expect(error.message).toContain('remove one of these implicitDependencies');
   });

@@ -1,5 +1,5 @@
-import { BuildConfigurationError } from '../errors';
-import { assertValidTag, humanTags, imageRepository, registryOf, tagFromBranch } from './image-names';
+import { assertValidTag } from '../registry/image-reference';
+import { humanTags, imageRepository, registryOf, tagFromBranch } from './image-names';
 
 describe('imageRepository', () => {
   it('prefixes the registry and suffixes the stream', () => {
@@ -82,17 +82,5 @@ describe('humanTags', () => {
 
   it('does not repeat a tag', () => {
     expect(humanTags({ sha, branch: 'latest' }, true)).toEqual([sha, '0123456', 'latest']);
-  });
-});
-
-describe('assertValidTag', () => {
-  it('accepts content and human tags', () => {
-    expect(() => assertValidTag('content-0123456789abcdef01234567', 'x')).not.toThrow();
-    expect(() => assertValidTag('v1.2_rc-3', 'x')).not.toThrow();
-  });
-
-  it.each(['', '-x', '.x', 'a/b', 'a:b', 'a'.repeat(129)])('rejects "%s", naming its origin', (tag) => {
-    expect(() => assertValidTag(tag, 'project.json tags')).toThrow(BuildConfigurationError);
-    expect(() => assertValidTag(tag, 'project.json tags')).toThrow(/^project\.json tags: /);
   });
 });

@@ -1,4 +1,3 @@
-import { BuildConfigurationError } from '../errors';
 import type { Stream } from '../hierarchy/image-graph';
 
 /** The published repository of an image: `<registry>/<image-name>-<stream>`, registry optional. */
@@ -12,8 +11,6 @@ export function registryOf(repository: string): string {
   const first = repository.split('/')[0];
   return repository.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : '';
 }
-
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** Turns a branch name into a valid tag (feature/x → feature-x). */
 export function tagFromBranch(branch: string): string {
@@ -34,8 +31,3 @@ export function humanTags(git: GitState, tagLatest: boolean): string[] {
   return [...new Set(tags)];
 }
 
-export function assertValidTag(tag: string, origin: string): void {
-  if (!TAG.test(tag)) {
-    throw new BuildConfigurationError(`${origin}: "${tag}" is not a valid image tag (letters, digits, _ . -; at most 128)`);
-  }
-}

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BuildConfigurationError } from '../errors';
 import { plannedRecord, readRecord, recordPath, removeRecord, writeRecord, type BuildRecord } from './build-record';
+import { configurationErrorOf } from '../testing/configuration-error';
 
 const RECORD: BuildRecord = {
   project: 'minimal',
@@ -19,16 +20,6 @@ const RECORD: BuildRecord = {
   planned: false,
   source: 'built',
 };
-
-function errorOf(fn: () => unknown): BuildConfigurationError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BuildConfigurationError);
-    return error as BuildConfigurationError;
-  }
-  throw new Error('expected a BuildConfigurationError, but nothing was thrown');
-}
 
 describe('build records', () => {
   let root: string;
@@ -64,7 +55,7 @@ describe('build records', () => {
   });
 
   it('names the parent and the nx run command when the record is missing', () => {
-    const error = errorOf(() => readRecord(root, 'base', 'gpu'));
+    const error = configurationErrorOf(() => readRecord(root, 'base', 'gpu'));
     expect(error.message).toContain('no build record for base (gpu)');
     expect(error.message).toContain(recordPath(root, 'base', 'gpu'));
     expect(error.message).toContain('nx run base:build-gpu');
@@ -74,7 +65,7 @@ describe('build records', () => {
     const path = recordPath(root, 'minimal', 'cpu');
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, '{"project": "minimal", ');
-    const error = errorOf(() => readRecord(root, 'minimal', 'cpu'));
+    const error = configurationErrorOf(() => readRecord(root, 'minimal', 'cpu'));
     expect(error.message).toContain(`${path} is not valid JSON`);
     expect(error.message).toContain('minimal:build-cpu');
   });
@@ -83,7 +74,7 @@ describe('build records', () => {
     const path = recordPath(root, 'minimal', 'cpu');
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, JSON.stringify({ ...RECORD, project: 'base' }));
-    const error = errorOf(() => readRecord(root, 'minimal', 'cpu'));
+    const error = configurationErrorOf(() => readRecord(root, 'minimal', 'cpu'));
     expect(error.message).toContain(path);
     expect(error.message).toContain('another build');
     expect(error.message).toContain('rebuild minimal:build-cpu');
@@ -101,7 +92,7 @@ describe('build records', () => {
     mkdirSync(dirname(path), { recursive: true });
     const { contentTag: _dropped, ...incomplete } = RECORD;
     writeFileSync(path, JSON.stringify(incomplete));
-    const error = errorOf(() => readRecord(root, 'minimal', 'cpu'));
+    const error = configurationErrorOf(() => readRecord(root, 'minimal', 'cpu'));
     expect(error.message).toContain('missing contentTag');
   });
 

@@ -1,5 +1,6 @@
 import { InvalidImageReferenceError } from './errors';
 import {
+  assertValidTag,
   formatImageReference,
   isLoopbackRegistry,
   manifestReference,
@@ -80,5 +81,16 @@ describe('registryBaseUrl', () => {
   it('knows loopback hosts', () => {
     expect(isLoopbackRegistry('localhost:1')).toBe(true);
     expect(isLoopbackRegistry('128.0.0.1:1')).toBe(false);
+  });
+});
+
+describe('assertValidTag', () => {
+  it('accepts content and human tags', () => {
+    expect(() => assertValidTag('content-0123456789abcdef01234567')).not.toThrow();
+    expect(() => assertValidTag('v1.2_rc-3')).not.toThrow();
+  });
+
+  it.each(['', '-x', '.x', 'a/b', 'a:b', 'a'.repeat(129)])('rejects "%s"', (tag) => {
+    expect(() => assertValidTag(tag, 'registry/repo:tag')).toThrow(InvalidImageReferenceError);
   });
 });

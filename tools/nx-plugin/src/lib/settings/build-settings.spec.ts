@@ -9,6 +9,7 @@ import {
   REQUIRED_SETTINGS,
   SETTINGS_FILE,
 } from './build-settings';
+import { configurationErrorOf } from '../testing/configuration-error';
 
 const FILE = 'build_settings.env';
 
@@ -31,16 +32,6 @@ function withLine(text: string, key: string, line: string | null): string {
     .split('\n')
     .flatMap((l) => (l.startsWith(`${key}=`) ? (line === null ? [] : [line]) : [l]))
     .join('\n');
-}
-
-function errorOf(fn: () => unknown): BuildConfigurationError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BuildConfigurationError);
-    return error as BuildConfigurationError;
-  }
-  throw new Error('expected a BuildConfigurationError, but nothing was thrown');
 }
 
 describe('parseBuildSettings', () => {
@@ -116,7 +107,7 @@ describe('parseBuildSettings', () => {
   it('rejects a malformed line, naming file:line', () => {
     const text = VALID.replace('DOCKER_STACKS_REPO=', 'DOCKER_STACKS_REPO ');
     const lineNumber = text.split('\n').findIndex((l) => l.startsWith('DOCKER_STACKS_REPO')) + 1;
-    const error = errorOf(() => parseBuildSettings(text, FILE, {}));
+    const error = configurationErrorOf(() => parseBuildSettings(text, FILE, {}));
     expect(error.message).toContain(`${FILE}:${lineNumber}:`);
     expect(error.message).toContain('DOCKER_STACKS_REPO https://github.com/jupyter/docker-stacks.git');
     expect(error.message).toContain('KEY=value');
@@ -133,20 +124,20 @@ describe('parseBuildSettings', () => {
       // UPSTREAM_CONTAINER_CPU refers to the other two pins; keep it resolvable.
       let text = withLine(VALID, key, null);
       if (key.startsWith('UPSTREAM_CONTAINER_CPU_')) text = withLine(text, 'UPSTREAM_CONTAINER_CPU', 'UPSTREAM_CONTAINER_CPU=x:y');
-      const error = errorOf(() => parseBuildSettings(text, FILE, {}));
+      const error = configurationErrorOf(() => parseBuildSettings(text, FILE, {}));
       expect(error.message).toContain(FILE);
       expect(error.message).toContain(`required setting ${key} `);
     },
   );
 
   it('rejects a required key that is present but empty', () => {
-    const error = errorOf(() => parseBuildSettings(withLine(VALID, 'GPU_JUPYTER_REPO', 'GPU_JUPYTER_REPO='), FILE, {}));
+    const error = configurationErrorOf(() => parseBuildSettings(withLine(VALID, 'GPU_JUPYTER_REPO', 'GPU_JUPYTER_REPO='), FILE, {}));
     expect(error.message).toContain('GPU_JUPYTER_REPO');
   });
 
   it('rejects a reference to an undefined variable, naming the key and the variable', () => {
     const text = withLine(VALID, 'UPSTREAM_CONTAINER_CPU', 'UPSTREAM_CONTAINER_CPU=${UPSTREAM_CONTAINER_CPU_UNTAGED}:latest');
-    const error = errorOf(() => parseBuildSettings(text, FILE, {}));
+    const error = configurationErrorOf(() => parseBuildSettings(text, FILE, {}));
     expect(error.message).toContain(FILE);
     expect(error.message).toContain('UPSTREAM_CONTAINER_CPU refers to $UPSTREAM_CONTAINER_CPU_UNTAGED');
   });
@@ -161,7 +152,7 @@ describe('parseBuildSettings', () => {
   it('rejects an unterminated quote, naming the file and the line the quote opens on', () => {
     const text = withLine(VALID, 'DOCKER_STACKS_REPO', 'DOCKER_STACKS_REPO="https://github.com/jupyter/docker-stacks.git');
     const lineNumber = text.split('\n').findIndex((l) => l.startsWith('DOCKER_STACKS_REPO')) + 1;
-    const error = errorOf(() => parseBuildSettings(text, FILE, {}));
+    const error = configurationErrorOf(() => parseBuildSettings(text, FILE, {}));
     expect(error.message).toContain(`${FILE}:${lineNumber}:`);
     expect(error.message).toContain('unterminated');
   });
@@ -188,7 +179,7 @@ describe('loadBuildSettings', () => {
   });
 
   it('names build_settings.env when the file is missing', () => {
-    const error = errorOf(() => loadBuildSettings(root, {}));
+    const error = configurationErrorOf(() => loadBuildSettings(root, {}));
     expect(error.message).toContain('build_settings.env');
     expect(error.message).toContain('not found');
     expect(error.message).toContain(root);
@@ -196,7 +187,7 @@ describe('loadBuildSettings', () => {
 
   it('reports errors with the file name relative to the workspace root', () => {
     writeFileSync(join(root, SETTINGS_FILE), `${VALID}not a setting\n`);
-    const error = errorOf(() => loadBuildSettings(root, {}));
+    const error = configurationErrorOf(() => loadBuildSettings(root, {}));
     expect(error.message).toMatch(/^build_settings\.env:\d+: /);
     expect(error.message).not.toContain(root);
   });
