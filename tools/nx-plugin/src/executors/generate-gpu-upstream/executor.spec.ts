@@ -1,0 +1,61 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { logger, type ExecutorContext } from '@nx/devkit';
+import { createDockerStacksFixture, createGpuJupyterFixture, type DockerStacksFixture, type GpuJupyterFixture } from '../../lib/gpu-upstream/testing/fixture-repos';
+import generateGpuUpstreamExecutor from './executor';
+
+describe('generate-gpu-upstream executor', () => {
+  let root: string;
+  let stacks: DockerStacksFixture;
+  let gpu: GpuJupyterFixture;
+
+  beforeAll(() => {
+    jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+    root = mkdtempSync(join(tmpdir(), 'kf-generate-executor-'));
+    stacks = createDockerStacksFixture(join(root, 'repos/docker-stacks'));
+    gpu = createGpuJupyterFixture(join(root, 'repos/gpu-jupyter'));
+  });
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+    jest.restoreAllMocks();
+  });
+
+  function writeSettings(gpuCommit: string): void {
+    writeFileSync(
+      join(root, 'build_settings.env'),
+      [
+        'UPSTREAM_CONTAINER_CPU_UNTAGGED=quay.io/jupyter/datascience-notebook',
+        `UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=${stacks.commits[0].slice(0, 12)}`,
+        'UPSTREAM_CONTAINER_CPU=${UPSTREAM_CONTAINER_CPU_UNTAGGED}:${UPSTREAM_CONTAINER_CPU_HEAD_COMMIT}',
+        // Relative to the workspace root, as a user may write it.
+        'DOCKER_STACKS_REPO=repos/docker-stacks',
+        'GPU_JUPYTER_REPO=repos/gpu-jupyter',
+        `GPU_JUPYTER_HEAD_COMMIT=${gpuCommit}`,
+        '',
+      ].join('\n'),
+    );
+  }
+
+  const context = () => ({ root, projectName: 'gpu-upstream', targetName: 'generate', cwd: root, isVerbose: false }) as unknown as ExecutorContext;
+
+  it('writes the context to the default output path', async () => {
+    writeSettings(gpu.commits[1]);
+    await expect(generateGpuUpstreamExecutor({}, context())).resolves.toEqual({ success: true });
+    expect(readFileSync(join(root, 'dist/images/gpu-upstream/context/Dockerfile'), 'utf8')).toContain('fixture.gpu-jupyter="two"');
+    expect(existsSync(join(root, 'tmp/gpu-upstream/repos'))).toBe(true);
+  });
+
+  it('fails with one line naming the setting, and removes the previous output', async () => {
+    writeSettings('f'.repeat(40));
+    const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    try {
+      await expect(generateGpuUpstreamExecutor({}, context())).resolves.toEqual({ success: false });
+      expect(errors).toHaveBeenCalledTimes(1);
+      expect(errors.mock.calls[0][0]).toMatch(/^gpu-upstream:generate: GPU_JUPYTER_HEAD_COMMIT=f{40} \(build_settings\.env\) is not a commit of gpu-jupyter at .*repos\/gpu-jupyter/);
+      expect(existsSync(join(root, 'dist/images/gpu-upstream/context'))).toBe(false);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});

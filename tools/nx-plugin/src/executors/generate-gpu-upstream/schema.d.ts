@@ -1,0 +1,4 @@
+export interface GenerateGpuUpstreamExecutorOptions {
+  outputPath?: string;
+  workDir?: string;
+}
