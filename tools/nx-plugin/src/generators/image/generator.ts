@@ -1,0 +1,16 @@
+import { addProjectConfiguration, generateFiles, getProjects, readNxJson, type Tree } from '@nx/devkit';
+import { join } from 'node:path';
+import { planNewImage } from '../../lib/image-generator/new-image-project';
+import type { ImageGeneratorOptions } from './schema';
+
+export default async function imageGenerator(tree: Tree, options: ImageGeneratorOptions): Promise<void> {
+  const projects = Object.fromEntries(getProjects(tree));
+  const targetDefaults = Object.keys(readNxJson(tree)?.targetDefaults ?? {});
+  const plan = planNewImage({ ...options, streams: options.streams ?? 'cpu' }, projects, targetDefaults);
+  addProjectConfiguration(tree, plan.name, { ...plan.configuration, $schema: '../../node_modules/nx/schemas/project-schema.json' } as never);
+  generateFiles(tree, join(__dirname, 'files'), plan.root, {
+    ...plan,
+    description: options.description ?? 'TODO: what this image adds and for whom.',
+    tmpl: '',
+  });
+}

@@ -1,0 +1,83 @@
+import type { ProjectConfiguration } from '@nx/devkit';
+import { BuildConfigurationError } from '../errors';
+import { buildTarget, STREAMS, type Stream } from '../hierarchy/image-graph';
+
+export interface NewImageRequest {
+  name: string;
+  parent: string;
+  streams: string;
+  imageName?: string;
+}
+
+export interface NewImagePlan {
+  name: string;
+  root: string;
+  parent: string;
+  streams: Stream[];
+  imageName: string;
+  configuration: ProjectConfiguration;
+}
+
+const PROJECT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+export function parseStreams(text: string): Stream[] {
+  const streams = [...new Set(text.split(',').map((stream) => stream.trim()).filter(Boolean))];
+  const unknown = streams.filter((stream) => !STREAMS.includes(stream as Stream));
+  if (streams.length === 0 || unknown.length > 0) {
+    throw new BuildConfigurationError(`--streams "${text}": use cpu, gpu or cpu,gpu`);
+  }
+  return STREAMS.filter((stream) => streams.includes(stream));
+}
+
+/**
+ * A new image gets, for its streams, the per-stream targets nx.json defines
+ * (build-cpu, test-cpu, …) and the stream-less ones its parent has from
+ * nx.json (lint, …), so it matches its siblings without this file naming them.
+ */
+export function targetsFor(streams: Stream[], targetDefaults: string[], parentTargets: string[]): string[] {
+  const isPerStream = (target: string) => STREAMS.some((stream) => target.endsWith(`-${stream}`));
+  const perStream = targetDefaults.filter((target) => isPerStream(target) && streams.some((stream) => target.endsWith(`-${stream}`)));
+  const streamless = targetDefaults.filter((target) => !isPerStream(target) && parentTargets.includes(target));
+  return [...perStream.sort(), ...streamless.sort()];
+}
+
+export function planNewImage(
+  request: NewImageRequest,
+  existing: Record<string, ProjectConfiguration>,
+  targetDefaults: string[],
+): NewImagePlan {
+  const { name, parent } = request;
+  if (!PROJECT_NAME.test(name)) {
+    throw new BuildConfigurationError(`--name "${name}": use lower case letters, digits and single dashes (e.g. nlp or deep-learning)`);
+  }
+  if (existing[name]) throw new BuildConfigurationError(`--name ${name}: a project of that name exists at ${existing[name].root}; choose another name`);
+  const parentConfig = existing[parent];
+  if (!parentConfig) {
+    throw new BuildConfigurationError(`--parent ${parent}: no such project; choose one of the image projects (npx nx show projects --withTarget build-cpu)`);
+  }
+  const streams = parseStreams(request.streams);
+  const missing = streams.filter((stream) => !parentConfig.targets?.[buildTarget(stream)]);
+  if (missing.length > 0) {
+    throw new BuildConfigurationError(
+      `--parent ${parent} has no ${missing.map(buildTarget).join(', ')} target: choose a parent that exists in stream(s) ${missing.join(', ')}, or leave them out of --streams`,
+    );
+  }
+  const root = `images/${name}`;
+  const imageName = request.imageName ?? `${name}-notebook`;
+  return {
+    name,
+    root,
+    parent,
+    streams,
+    imageName,
+    configuration: {
+      name,
+      root,
+      projectType: 'application',
+      tags: ['image:notebook'],
+      implicitDependencies: [parent],
+      metadata: { imageName },
+      targets: Object.fromEntries(targetsFor(streams, targetDefaults, Object.keys(parentConfig.targets ?? {})).map((target) => [target, {}])),
+    } as ProjectConfiguration,
+  };
+}

@@ -1,0 +1,35 @@
+import { parseDockerfile } from './parse-dockerfile';
+import { HOUSE_RULES } from './rules';
+import { STANDARD_RULE_IDS, standardFindings } from './standard-validation';
+import type { BuildContextFiles, Finding } from './types';
+import { applyWaivers, parseWaivers, type WaivedFinding } from './waivers';
+
+export interface LintOptions {
+  /** Rule ids to skip (house rules or dockerfile-utils/<CODE>). */
+  disabledRules?: readonly string[];
+  /** The build context; without it copy-source-exists is skipped. */
+  context?: BuildContextFiles;
+}
+
+export interface LintResult {
+  findings: Finding[];
+  waived: WaivedFinding[];
+}
+
+/** Every rule id a waiver or `disabledRules` may name. */
+export const KNOWN_RULE_IDS: readonly string[] = [...HOUSE_RULES.map((r) => r.id), ...STANDARD_RULE_IDS];
+
+export function isKnownRule(id: string): boolean {
+  return KNOWN_RULE_IDS.includes(id);
+}
+
+/** Lints Dockerfile text: dockerfile-utils' validation plus the house rules, then the waivers. Pure. */
+export function lintDockerfile(text: string, options: LintOptions = {}): LintResult {
+  const disabled = new Set(options.disabledRules ?? []);
+  const dockerfile = parseDockerfile(text);
+  const findings = [
+    ...standardFindings(dockerfile),
+    ...HOUSE_RULES.filter((rule) => !disabled.has(rule.id)).flatMap((rule) => rule.check({ dockerfile, context: options.context })),
+  ].filter((finding) => !disabled.has(finding.rule));
+  return applyWaivers(findings, parseWaivers(dockerfile), isKnownRule, disabled);
+}
