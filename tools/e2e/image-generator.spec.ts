@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDockerStacksFixture, createGpuJupyterFixture } from '../nx-plugin/src/lib/gpu-upstream/testing/fixture-repos';
+import { readRecordIn } from './support/records';
+import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
+
+/** `nx g @kubeflow-images/nx-plugin:image` through the real Nx CLI, then the new image in the graph, plan and lint. */
+describe('image generator', () => {
+  let workspace: TempWorkspace;
+
+  function run(args: string[]): string {
+    const result = workspace.nx(args);
+    const output = `${result.stdout}\n${result.stderr}`;
+    if (result.status !== 0) throw new Error(`nx ${args.join(' ')} failed:\n${output}`);
+    return output;
+  }
+
+  beforeAll(() => {
+    workspace = createTempWorkspace('kf-image-generator-');
+    // The gpu plan goes through gpu-upstream's generation, so point it at offline fixture repositories.
+    const stacks = createDockerStacksFixture(join(workspace.root, 'tmp', 'fixtures', 'docker-stacks'));
+    const gpu = createGpuJupyterFixture(join(workspace.root, 'tmp', 'fixtures', 'gpu-jupyter'));
+    const settings = readFileSync(join(workspace.root, 'build_settings.env'), 'utf8')
+      .replace(/^DOCKER_STACKS_REPO=.*$/m, `DOCKER_STACKS_REPO=${stacks.repo.path}`)
+      .replace(/^GPU_JUPYTER_REPO=.*$/m, `GPU_JUPYTER_REPO=${gpu.repo.path}`)
+      .replace(/^UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=.*$/m, `UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=${stacks.commits[0].slice(0, 12)}`)
+      .replace(/^GPU_JUPYTER_HEAD_COMMIT=.*$/m, `GPU_JUPYTER_HEAD_COMMIT=${gpu.commits[gpu.commits.length - 1]}`);
+    workspace.write('build_settings.env', settings);
+    run(['g', '@kubeflow-images/nx-plugin:image', 'nlp', '--parent=minimal', '--streams=cpu,gpu', '--no-interactive']);
+  }, 180_000);
+  afterAll(() => workspace?.remove());
+
+  it('writes the project under images/ with its parent, stream targets, Dockerfile, README and checks', () => {
+    const project = JSON.parse(run(['show', 'project', 'nlp', '--json']).trim().split('\n').filter((l) => l.startsWith('{')).join(''));
+    expect(project.root).toBe('images/nlp');
+    expect(project.implicitDependencies).toEqual(['minimal']);
+    expect(Object.keys(project.targets)).toEqual(expect.arrayContaining(['build-cpu', 'build-gpu', 'lint']));
+    const dockerfile = readFileSync(join(workspace.root, 'images/nlp/Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/ARG BASE_CONTAINER\nFROM \$BASE_CONTAINER/);
+    expect(readFileSync(join(workspace.root, 'images/nlp/README.md'), 'utf8')).toMatch(/nlp-notebook-cpu/);
+    expect(JSON.parse(readFileSync(join(workspace.root, 'images/nlp/tests/checks.json'), 'utf8'))).toHaveProperty('pythonImports');
+  });
+
+  it('appears in the graph under its parent', () => {
+    const affected = JSON.parse(run(['show', 'projects', '--projects', 'nlp', '--withTarget', 'build-gpu', '--json']));
+    expect(affected).toEqual(['nlp']);
+    run(['graph', '--file=tmp/graph.json']);
+    const graph = JSON.parse(readFileSync(join(workspace.root, 'tmp/graph.json'), 'utf8')).graph;
+    expect(graph.dependencies.nlp).toEqual([expect.objectContaining({ target: 'minimal', type: 'implicit' })]);
+  });
+
+  it('plans in both streams on the parent of the same stream', () => {
+    run(['run', 'nlp:build-cpu', '-c', 'plan']);
+    run(['run', 'nlp:build-gpu', '-c', 'plan']);
+    for (const stream of ['cpu', 'gpu']) {
+      const record = readRecordIn(workspace.root, 'nlp', stream)!;
+      expect(record).toMatchObject({ project: 'nlp', stream, planned: true });
+      expect(record.image).toMatch(new RegExp(`^nlp-notebook-${stream}:content-[0-9a-f]{24}$`));
+      expect(record.parent).toBe(readRecordIn(workspace.root, 'minimal', stream)!.image);
+    }
+  });
+
+  it('passes lint', () => {
+    expect(run(['run', 'nlp:lint'])).not.toMatch(/ERROR|error/);
+  });
+
+  it('refuses a stream the parent lacks, with the fix, and writes nothing', () => {
+    const result = workspace.nx(['g', '@kubeflow-images/nx-plugin:image', 'maps', '--parent=geomatics', '--streams=gpu', '--no-interactive']);
+    expect(result.status).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/--parent geomatics has no build-gpu target/);
+    expect(() => readFileSync(join(workspace.root, 'images/maps/project.json'))).toThrow();
+  });
+});
