@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger, type ExecutorContext } from '@nx/devkit';
+import { readGenerationRecord, sha256OfFile } from '../../lib/gpu-upstream/generation-record';
 import { createDockerStacksFixture, createGpuJupyterFixture, type DockerStacksFixture, type GpuJupyterFixture } from '../../lib/gpu-upstream/testing/fixture-repos';
 import generateGpuUpstreamExecutor from './executor';
 
@@ -44,6 +45,15 @@ describe('generate-gpu-upstream executor', () => {
     await expect(generateGpuUpstreamExecutor({}, context())).resolves.toEqual({ success: true });
     expect(readFileSync(join(root, 'dist/images/gpu-upstream/context/Dockerfile'), 'utf8')).toContain('fixture.gpu-jupyter="two"');
     expect(existsSync(join(root, 'tmp/gpu-upstream/repos'))).toBe(true);
+    // Beside the context, not in it: stream parity reads which commits the context was made from.
+    expect(readGenerationRecord(join(root, 'dist/images/gpu-upstream/generation.json'))).toEqual({
+      version: 1,
+      context: 'dist/images/gpu-upstream/context',
+      dockerfileSha256: sha256OfFile(join(root, 'dist/images/gpu-upstream/context/Dockerfile')),
+      gpuJupyter: { repository: 'repos/gpu-jupyter', commitSetting: gpu.commits[1], commit: gpu.commits[1] },
+      dockerStacks: { repository: 'repos/docker-stacks', commitSetting: stacks.commits[0].slice(0, 12), commit: stacks.commits[0] },
+      layout: 'custom/',
+    });
   });
 
   it('fails with one line naming the setting, and removes the previous output', async () => {
@@ -54,6 +64,7 @@ describe('generate-gpu-upstream executor', () => {
       expect(errors).toHaveBeenCalledTimes(1);
       expect(errors.mock.calls[0][0]).toMatch(/^gpu-upstream:generate: GPU_JUPYTER_HEAD_COMMIT=f{40} \(build_settings\.env\) is not a commit of gpu-jupyter at .*repos\/gpu-jupyter/);
       expect(existsSync(join(root, 'dist/images/gpu-upstream/context'))).toBe(false);
+      expect(existsSync(join(root, 'dist/images/gpu-upstream/generation.json'))).toBe(false);
     } finally {
       errors.mockRestore();
     }

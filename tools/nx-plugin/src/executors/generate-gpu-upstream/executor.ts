@@ -1,6 +1,7 @@
 import { join, relative } from 'node:path';
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { generateGpuUpstream } from '../../lib/gpu-upstream/generate';
+import { generationRecordPath, removeGenerationRecord, sha256OfFile, writeGenerationRecord } from '../../lib/gpu-upstream/generation-record';
 import { loadBuildSettings } from '../../lib/settings/build-settings';
 import type { GenerateGpuUpstreamExecutorOptions } from './schema';
 
@@ -9,13 +10,26 @@ export default async function generateGpuUpstreamExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   const target = `${context.projectName ?? '?'}:${context.targetName ?? 'generate'}`;
+  const outputDir = join(context.root, options.outputPath ?? 'dist/images/gpu-upstream/context');
+  // Beside the context, not in it (that would change the image's content tag); stream parity reads it.
+  const recordPath = generationRecordPath(outputDir);
   try {
+    removeGenerationRecord(recordPath);
+    const settings = loadBuildSettings(context.root);
     const result = generateGpuUpstream({
       workspaceRoot: context.root,
-      settings: loadBuildSettings(context.root),
-      outputDir: join(context.root, options.outputPath ?? 'dist/images/gpu-upstream/context'),
+      settings,
+      outputDir,
       workDir: join(context.root, options.workDir ?? 'tmp/gpu-upstream'),
       log: (line) => logger.info(line),
+    });
+    writeGenerationRecord(recordPath, {
+      version: 1,
+      context: relative(context.root, result.outputDir),
+      dockerfileSha256: sha256OfFile(join(result.outputDir, 'Dockerfile')),
+      gpuJupyter: { repository: settings.values.GPU_JUPYTER_REPO, commitSetting: settings.values.GPU_JUPYTER_HEAD_COMMIT, commit: result.gpuJupyterCommit },
+      dockerStacks: { repository: settings.values.DOCKER_STACKS_REPO, commitSetting: settings.values.UPSTREAM_CONTAINER_CPU_HEAD_COMMIT, commit: result.dockerStacksCommit },
+      layout: result.layout,
     });
     logger.info(`wrote ${relative(context.root, result.outputDir)} (gpu-jupyter ${result.gpuJupyterCommit}, docker-stacks ${result.dockerStacksCommit}, fragments in ${result.layout})`);
     return { success: true };

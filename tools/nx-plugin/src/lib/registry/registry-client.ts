@@ -42,6 +42,19 @@ export interface RegistryClientOptions {
   fetch?: typeof fetch;
 }
 
+/** The fields of an OCI/Docker image config that tools read. */
+export interface ImageConfig {
+  os?: string;
+  architecture?: string;
+  config?: { Labels?: Record<string, string> | null; Env?: string[] | null } | null;
+  history?: Array<{ created_by?: string; comment?: string; empty_layer?: boolean }>;
+}
+
+export interface ImagePlatform {
+  os: string;
+  architecture: string;
+}
+
 type Actions = 'pull' | 'pull,push';
 
 interface RequestSpec {
@@ -181,6 +194,62 @@ export class RegistryClient {
       }
     }
     return digest;
+  }
+
+  /**
+   * The image configuration a reference points at (labels, history, os and
+   * architecture): its manifest, the platform's manifest when that is an
+   * index, then the small config blob; never a layer. null when the tag (or
+   * repository) does not exist.
+   */
+  async imageConfig(reference: string, platform: ImagePlatform = { os: 'linux', architecture: 'amd64' }): Promise<ImageConfig | null> {
+    const ref = parseImageReference(reference);
+    const get = async (path: string, accept: string): Promise<Buffer | null> => {
+      const spec: RequestSpec = { registry: ref.registry, repository: ref.repository, method: 'GET', path, actions: 'pull', headers: { Accept: accept } };
+      let response: Response;
+      try {
+        response = await this.request(spec);
+      } catch (error) {
+        // As in manifestDigest: "insufficient_scope" after an accepted login means the repository is not there.
+        if (error instanceof RegistryAuthError && error.failure === 'scope') return null;
+        throw error;
+      }
+      if (response.status === 404) {
+        await discard(response);
+        return null;
+      }
+      await this.assertOk(response, spec);
+      return Buffer.from(await response.arrayBuffer());
+    };
+    const parse = <T>(bytes: Buffer, what: string): T => {
+      try {
+        return JSON.parse(bytes.toString('utf8')) as T;
+      } catch {
+        throw new RegistryError(`registry ${ref.registry} returned ${what} of ${reference} that is not JSON: check the registry`, ref.registry);
+      }
+    };
+    type Manifest = { manifests?: Array<{ digest: string; platform?: { os?: string; architecture?: string } }>; config?: { digest?: string } };
+    const first = await get(`/v2/${ref.repository}/manifests/${manifestReference(ref)}`, ACCEPT_MANIFESTS);
+    if (!first) return null;
+    let manifest = parse<Manifest>(first, 'a manifest');
+    if (Array.isArray(manifest.manifests)) {
+      const entry = manifest.manifests.find((m) => m.platform?.os === platform.os && m.platform?.architecture === platform.architecture);
+      if (!entry) {
+        const has = manifest.manifests.map((m) => `${m.platform?.os ?? '?'}/${m.platform?.architecture ?? '?'}`).join(', ');
+        throw new RegistryError(`registry ${ref.registry} has no ${platform.os}/${platform.architecture} image under ${reference} (only ${has || 'none'})`, ref.registry);
+      }
+      const platformManifest = await get(`/v2/${ref.repository}/manifests/${entry.digest}`, ACCEPT_MANIFESTS);
+      if (!platformManifest) throw new ManifestNotFoundError(ref.registry, `${ref.repository}@${entry.digest}`);
+      manifest = parse<Manifest>(platformManifest, 'a manifest');
+    }
+    const digest = manifest.config?.digest;
+    if (!digest) throw new RegistryError(`registry ${ref.registry} returned a manifest for ${reference} without a config: not an image manifest`, ref.registry);
+    const config = await get(`/v2/${ref.repository}/blobs/${digest}`, 'application/vnd.oci.image.config.v1+json, application/vnd.docker.container.image.v1+json, application/json, */*');
+    if (!config) throw new RegistryError(`registry ${ref.registry} lists config ${digest} for ${reference} but does not serve it: check the registry`, ref.registry);
+    if (digest.startsWith('sha256:') && sha256Digest(config) !== digest) {
+      throw new RegistryError(`registry ${ref.registry} returned a config for ${reference} whose digest is not ${digest}`, ref.registry);
+    }
+    return parse<ImageConfig>(config, 'an image config');
   }
 
   /** All tags of `[registry/]repository`; [] when the repository does not exist. */

@@ -48,17 +48,29 @@ function fixtureRepo(path: string): FixtureRepo {
   };
 }
 
-/** The docker-stacks layout generate-Dockerfile.sh reads (images/<name>/Dockerfile and the files they copy). */
+/** The line each docker-stacks fixture image appends to /lineage, so a built image shows which layers it has. */
+export const lineageRun = (name: string) => `RUN echo ${name} >> /lineage`;
+
+/**
+ * The docker-stacks layout generate-Dockerfile.sh reads (images/<name>/Dockerfile and the files they copy).
+ * The generated Dockerfile builds for real on a scratch + busybox image: the RUN steps only append to /lineage,
+ * and NB_UID/NB_GID/CONDA_DIR are defined as docker-stacks defines them, for the COPY --chown lines.
+ */
 function dockerStacksFiles(revision: string): Record<string, string> {
   const child = (name: string, parent: string, body: string) =>
-    [`ARG REGISTRY=quay.io`, `ARG OWNER=jupyter`, `ARG BASE_IMAGE=$REGISTRY/$OWNER/${parent}`, `FROM $BASE_IMAGE`, `LABEL fixture.image="${name}"`, body, ''].join('\n');
+    [`ARG REGISTRY=quay.io`, `ARG OWNER=jupyter`, `ARG BASE_IMAGE=$REGISTRY/$OWNER/${parent}`, `FROM $BASE_IMAGE`, `LABEL fixture.image="${name}"`, body, lineageRun(name), ''].join('\n');
   return {
     'README.md': '# docker-stacks look-alike\n',
     'images/docker-stacks-foundation/Dockerfile': [
       'ARG ROOT_IMAGE=ubuntu:24.04',
       'FROM $ROOT_IMAGE',
       `LABEL fixture.docker-stacks="${revision}"`,
+      'ARG NB_USER="jovyan"',
+      'ARG NB_UID="1000"',
+      'ARG NB_GID="100"',
       'USER root',
+      'ENV CONDA_DIR=/opt/conda NB_USER="${NB_USER}" NB_UID=${NB_UID} NB_GID=${NB_GID}',
+      lineageRun('docker-stacks-foundation'),
       'COPY fix-permissions /usr/local/bin/fix-permissions',
       'COPY --chown="${NB_UID}:${NB_GID}" initial-condarc "${CONDA_DIR}/.condarc"',
       'COPY run-hooks.sh start.sh /usr/local/bin/',
@@ -192,7 +204,10 @@ echo "COPY jupyter_server_config_token_addendum.py /etc/jupyter/" >> $DOCKERFILE
 echo "The GPU Dockerfile was generated successfully in file \${DOCKERFILE}."
 `;
 
-export const HEADER = (revision: string, base = 'nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04') =>
+/** The base image of the fixture header, as gpu-jupyter's names it; a test that builds makes a local image of that name. */
+export const FIXTURE_CUDA_IMAGE = 'nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04';
+
+export const HEADER = (revision: string, base = FIXTURE_CUDA_IMAGE) =>
   `# Use NVIDIA CUDA as base image\nFROM ${base}\nLABEL fixture.gpu-jupyter="${revision}"\nRUN chmod 1777 /tmp && chmod 1777 /var/tmp\n`;
 
 export const GPULIBS = [

@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import { logger, type ExecutorContext } from '@nx/devkit';
+import { RegistryClient } from '../../lib/registry/registry-client';
+import { loadBuildSettings } from '../../lib/settings/build-settings';
+import { collectStreamRoots } from '../../lib/stream-parity/collect';
+import { compareStreams, formatParityTable, parityFailure, ubuntuWarning } from '../../lib/stream-parity/parity';
+import type { StreamParityExecutorOptions } from './schema';
+
+/** Node's names for the architectures images are published for. */
+const ARCHITECTURES: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
+
+export default async function streamParityExecutor(options: StreamParityExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  const target = `${context.projectName ?? '?'}:${context.targetName ?? 'parity'}`;
+  try {
+    const settings = loadBuildSettings(context.root);
+    const registry = new RegistryClient({ timeoutMs: options.registryTimeoutMs ?? 10_000 });
+    const platform = { os: 'linux', architecture: ARCHITECTURES[process.arch] ?? 'amd64' };
+    const roots = await collectStreamRoots({
+      workspaceRoot: context.root,
+      settings,
+      contextDir: join(context.root, options.context ?? 'dist/images/gpu-upstream/context'),
+      env: process.env,
+      readImageConfig: options.readRegistry === false ? null : (reference) => registry.imageConfig(reference, platform),
+    });
+    const report = compareStreams(roots);
+    logger.info('stream parity: the roots of the cpu and gpu streams');
+    for (const line of formatParityTable(report)) logger.info(`  ${line}`);
+    const warning = ubuntuWarning(report);
+    if (warning) logger.warn(`${target}: warning: ${warning}`);
+    const failure = parityFailure(report);
+    if (failure) {
+      logger.error(`${target}: ${failure}`);
+      return { success: false };
+    }
+    logger.info(`both streams start from docker-stacks ${roots.gpu.commit}`);
+    return { success: true };
+  } catch (error) {
+    logger.error(`${target}: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.NX_VERBOSE_LOGGING === 'true' && error instanceof Error) logger.error(error.stack ?? '');
+    return { success: false };
+  }
+}

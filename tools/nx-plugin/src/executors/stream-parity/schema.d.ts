@@ -1,0 +1,5 @@
+export interface StreamParityExecutorOptions {
+  context?: string;
+  readRegistry?: boolean;
+  registryTimeoutMs?: number;
+}
