@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { From } from 'dockerfile-ast';
 import { BuildConfigurationError } from '../errors';
-import { contextSources, fromImage, parseInstructions, type Instruction } from './dockerfile-text';
+import { contextSources } from '../dockerfile/context-sources';
+import { parseDockerfile, type DockerfileInstruction } from '../dockerfile/parse-dockerfile';
 
 /** What the checks compare the generated Dockerfile with. */
 export interface OutputExpectations {
@@ -30,10 +32,11 @@ function fail(label: string, what: string): never {
  */
 const GENERIC = new Set(['USER', 'LABEL', 'WORKDIR', 'ARG']);
 
-function findFragment(instructions: Instruction[], fragment: string): Instruction | undefined {
+/** The first instruction that is also in the fragment: keyword and arguments alike, continuations joined. */
+function findFragment(instructions: DockerfileInstruction[], fragment: string): DockerfileInstruction | undefined {
   const marks = new Set(
-    parseInstructions(fragment)
-      .filter((i) => !GENERIC.has(i.keyword))
+    parseDockerfile(fragment)
+      .instructions.filter((i) => !GENERIC.has(i.keyword))
       .map((i) => `${i.keyword} ${i.args}`),
   );
   return instructions.find((i) => marks.has(`${i.keyword} ${i.args}`));
@@ -42,7 +45,7 @@ function findFragment(instructions: Instruction[], fragment: string): Instructio
 /** The generator's banner above the useful packages, e.g. "#### Useful packages ####". */
 const USEFUL_BANNER = /^\s*#+\s*Useful packages\s*#*\s*$/im;
 
-const show = (i: Instruction) => `line ${i.line}: ${i.keyword} ${i.args.length > 60 ? `${i.args.slice(0, 60)}…` : i.args}`;
+const show = (i: DockerfileInstruction) => `line ${i.line}: ${i.keyword} ${i.args.length > 60 ? `${i.args.slice(0, 60)}…` : i.args}`;
 
 /**
  * Checks the generated Dockerfile: one final base and it is NVIDIA's CUDA
@@ -50,7 +53,7 @@ const show = (i: Instruction) => `line ${i.line}: ${i.keyword} ${i.args.length >
  * the GPU libraries nor the useful packages made it in.
  */
 export function validateGeneratedDockerfile(text: string, expect: OutputExpectations): void {
-  const instructions = parseInstructions(text);
+  const { instructions } = parseDockerfile(text);
   const froms = instructions.filter((i) => i.keyword === 'FROM');
   if (froms.length === 0) fail(expect.label, 'the generated Dockerfile has no FROM');
   if (froms.length > 1) {
@@ -59,7 +62,8 @@ export function validateGeneratedDockerfile(text: string, expect: OutputExpectat
       `the generated Dockerfile has ${froms.length} FROM instructions (${froms.map(show).join('; ')}) but must have exactly one final base; the generator no longer filters the docker-stacks FROMs`,
     );
   }
-  const base = fromImage(froms[0]);
+  // The image as written, without --platform or an AS alias.
+  const base = (froms[0].node as From).getImage() ?? '';
   if (!NVIDIA_CUDA.test(base)) {
     fail(expect.label, `the generated Dockerfile starts FROM ${base} (line ${froms[0].line}), not an nvidia/cuda image; the generator's header changed its base`);
   }
@@ -80,8 +84,9 @@ export function validateGeneratedDockerfile(text: string, expect: OutputExpectat
 
 /** Every file the Dockerfile copies from its context must be in the context, or the build fails late and far away. */
 export function validateContextFiles(text: string, contextDir: string, label: string): void {
-  for (const instruction of parseInstructions(text)) {
-    for (const source of contextSources(instruction)) {
+  for (const instruction of parseDockerfile(text).instructions) {
+    // A wildcard is not one path to look up; it is left to the build.
+    for (const source of contextSources(instruction).filter((path) => !/[*?[]/.test(path))) {
       if (!existsSync(join(contextDir, source))) {
         fail(label, `the generated Dockerfile copies ${source} (line ${instruction.line}) but the generator did not write it to .build/`);
       }

@@ -1,4 +1,4 @@
-import { parseDockerfile } from './parse-dockerfile';
+import { parseDockerfile } from '../dockerfile/parse-dockerfile';
 import { HOUSE_RULES } from './rules';
 import { STANDARD_RULE_IDS, standardFindings } from './standard-validation';
 import type { BuildContextFiles, Finding } from './types';

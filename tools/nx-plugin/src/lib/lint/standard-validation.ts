@@ -1,5 +1,5 @@
 import { validate, ValidationCode } from 'dockerfile-utils';
-import { instructionAt, type ParsedDockerfile } from './parse-dockerfile';
+import { instructionAt, type ParsedDockerfile } from '../dockerfile/parse-dockerfile';
 import type { Finding } from './types';
 
 /** Prefix of the ids of dockerfile-utils' own diagnostics, e.g. `dockerfile-utils/EMPTY_CONTINUATION_LINE`. */

@@ -1,4 +1,4 @@
-import type { ParsedDockerfile } from './parse-dockerfile';
+import type { ParsedDockerfile } from '../dockerfile/parse-dockerfile';
 
 /** One problem found in a Dockerfile, before waivers are applied. */
 export interface Finding {

@@ -1,4 +1,4 @@
-import type { ParsedDockerfile } from './parse-dockerfile';
+import type { ParsedDockerfile } from '../dockerfile/parse-dockerfile';
 import type { Finding } from './types';
 
 /** `# lint-ignore RULE-ID[, RULE-ID...]: reason` on the comment line(s) directly above an instruction. */

@@ -146,6 +146,12 @@ describe('collectStreamRoots', () => {
     );
   });
 
+  it('names the Dockerfile and the fix when it has no FROM', async () => {
+    writeFileSync(join(contextDir(), 'Dockerfile'), 'RUN true\n');
+    writeGenerationRecord(join(root, 'dist/images/gpu-upstream/generation.json'), { ...record(), dockerfileSha256: sha256('RUN true\n') });
+    await expect(collect()).rejects.toThrow('dist/images/gpu-upstream/context/Dockerfile has no FROM instruction: regenerate it with `nx run gpu-upstream:generate`');
+  });
+
   it('refuses a Dockerfile changed after generation', async () => {
     writeFileSync(join(contextDir(), 'Dockerfile'), `${dockerfile}RUN echo edited\n`);
     await expect(collect()).rejects.toThrow(/^dist\/images\/gpu-upstream\/context\/Dockerfile is not the Dockerfile dist\/images\/gpu-upstream\/generation\.json describes/);

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { finalBaseImage } from '../dockerfile/final-base';
 import { BuildConfigurationError } from '../errors';
 import { generationRecordPath, readGenerationRecord, sha256OfFile } from '../gpu-upstream/generation-record';
 import { RegistryAuthError, RegistryError, RegistryUnreachableError } from '../registry/errors';
 import type { ImageConfig } from '../registry/registry-client';
 import type { BuildSettings } from '../settings/build-settings';
 import type { StreamRoots } from './parity';
-import { finalBaseImage } from './root-image';
 import { ubuntuFromImageConfig, ubuntuFromImageTag, unknownRelease, type UbuntuRelease } from './ubuntu-release';
 
 export interface CollectOptions {
@@ -56,7 +56,7 @@ export async function collectStreamRoots(options: CollectOptions): Promise<Strea
       `${shown(dockerfile)} is not the Dockerfile ${shown(recordPath)} describes (changed after generation): run \`nx run gpu-upstream:generate\` and do not edit its output`,
     );
   }
-  const base = finalBaseImage(readFileSync(dockerfile, 'utf8'), shown(dockerfile));
+  const base = finalBaseImage(readFileSync(dockerfile, 'utf8'), shown(dockerfile), 'regenerate it with `nx run gpu-upstream:generate`');
 
   const cpuImage = settings.values.UPSTREAM_CONTAINER_CPU;
   return {

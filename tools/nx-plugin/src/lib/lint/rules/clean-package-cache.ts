@@ -1,5 +1,5 @@
 import type { LintRule, Finding } from '../types';
-import type { LintInstruction } from '../parse-dockerfile';
+import type { DockerfileInstruction } from '../../dockerfile/parse-dockerfile';
 import { argsOf, programOf, splitCommands, subcommandOf, type ShellCommand } from '../shell';
 import { isAptInstall, isCondaChange, isCondaClean, isNpmInstall, isPipInstall } from './package-managers';
 
@@ -44,7 +44,7 @@ const KINDS: CacheKind[] = [
   },
 ];
 
-export function cacheFindings(run: LintInstruction, id: string): Finding[] {
+export function cacheFindings(run: DockerfileInstruction, id: string): Finding[] {
   const commands = splitCommands(run.args);
   return KINDS.flatMap((kind) => {
     const creating = commands.map((c, index) => ({ c, index })).filter(({ c }) => kind.creates(c) && !kind.avoids?.(c));

@@ -1,27 +1,5 @@
 import type { BuildContextFiles, Finding, LintRule } from '../types';
-import type { LintInstruction } from '../parse-dockerfile';
-import type { Copy } from 'dockerfile-ast';
-
-/**
- * The context paths a COPY/ADD reads, or [] when they cannot be checked
- * statically (COPY --from, heredocs, URLs, variables).
- */
-export function copySources(instruction: LintInstruction): string[] {
-  const node = instruction.node as Copy;
-  if (node.getFlags().some((flag) => flag.getName() === 'from')) return [];
-  let paths: string[];
-  const args = instruction.args.replace(/^(--\S+\s+)*/, '');
-  if (args.startsWith('[')) {
-    try {
-      paths = JSON.parse(args) as string[];
-    } catch {
-      return [];
-    }
-  } else {
-    paths = node.getArguments().map((a) => a.getValue());
-  }
-  return paths.slice(0, -1).filter((source) => !/^<<|\$|:\/\//.test(source) && !/^git@/.test(source));
-}
+import { contextSources } from '../../dockerfile/context-sources';
 
 function globToRegExp(glob: string): RegExp {
   let pattern = '';
@@ -56,21 +34,19 @@ export const copySourceExists: LintRule = {
   description: 'COPY/ADD sources exist in the build context (and are not excluded by its .dockerignore).',
   check({ dockerfile, context }) {
     if (!context) return [];
-    return dockerfile.instructions
-      .filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')
-      .flatMap((instruction) =>
-        copySources(instruction).flatMap((source): Finding[] => {
-          const where = locateSource(source, context);
-          if (where === 'present') return [];
-          const base = { rule: 'copy-source-exists', line: instruction.line, instructionLine: instruction.line };
-          if (where === 'outside') {
-            return [{ ...base, message: `${instruction.keyword} source ${source} is outside the build context`, fix: 'move the file into the image\'s directory and copy it from there' }];
-          }
-          if (where === 'ignored') {
-            return [{ ...base, message: `${instruction.keyword} source ${source} is excluded by the context's .dockerignore`, fix: 'remove it from .dockerignore or stop copying it' }];
-          }
-          return [{ ...base, message: `${instruction.keyword} source ${source} does not exist in the build context`, fix: 'add the file to the image\'s directory or fix the path' }];
-        }),
-      );
+    return dockerfile.instructions.flatMap((instruction) =>
+      contextSources(instruction).flatMap((source): Finding[] => {
+        const where = locateSource(source, context);
+        if (where === 'present') return [];
+        const base = { rule: 'copy-source-exists', line: instruction.line, instructionLine: instruction.line };
+        if (where === 'outside') {
+          return [{ ...base, message: `${instruction.keyword} source ${source} is outside the build context`, fix: 'move the file into the image\'s directory and copy it from there' }];
+        }
+        if (where === 'ignored') {
+          return [{ ...base, message: `${instruction.keyword} source ${source} is excluded by the context's .dockerignore`, fix: 'remove it from .dockerignore or stop copying it' }];
+        }
+        return [{ ...base, message: `${instruction.keyword} source ${source} does not exist in the build context`, fix: 'add the file to the image\'s directory or fix the path' }];
+      }),
+    );
   },
 };

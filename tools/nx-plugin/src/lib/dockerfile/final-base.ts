@@ -14,10 +14,10 @@ const VARIABLE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
  * The external image the final stage of a Dockerfile builds on, read with
  * dockerfile-ast: the last FROM, followed through stage aliases
  * (`FROM a AS b` ... `FROM b`), with `$VAR` taken from the ARG defaults
- * before the first FROM as the builder does. `where` names the file in errors.
+ * before the first FROM as the builder does. `where` names the file in
+ * errors and `fix` tells the reader how to repair it.
  */
-export function finalBaseImage(text: string, where: string): FinalBase {
-  const fix = 'regenerate it with `nx run gpu-upstream:generate`';
+export function finalBaseImage(text: string, where: string, fix: string): FinalBase {
   const dockerfile = DockerfileParser.parse(text);
   const froms = dockerfile.getFROMs();
   if (froms.length === 0) throw new BuildConfigurationError(`${where} has no FROM instruction: ${fix}`);

@@ -1,7 +1,7 @@
 import { DockerfileParser, type Dockerfile, type Instruction } from 'dockerfile-ast';
 
-/** One instruction, with what the house rules need from it. */
-export interface LintInstruction {
+/** One instruction, flattened to what the lint rules and the generated-Dockerfile checks read. */
+export interface DockerfileInstruction {
   keyword: string;
   /** 1-based first line. */
   line: number;
@@ -25,16 +25,16 @@ export interface CommentLine {
 export interface ParsedDockerfile {
   text: string;
   ast: Dockerfile;
-  instructions: LintInstruction[];
+  instructions: DockerfileInstruction[];
   /** Comment lines outside instructions (comments inside a RUN continuation are not listed). */
   comments: CommentLine[];
 }
 
-/** Parses Dockerfile text with dockerfile-ast and flattens what the rules read. */
+/** Parses Dockerfile text with dockerfile-ast and flattens what its readers need. */
 export function parseDockerfile(text: string): ParsedDockerfile {
   const ast = DockerfileParser.parse(text);
   const escape = ast.getEscapeCharacter();
-  const instructions: LintInstruction[] = ast.getInstructions().map((node) => ({
+  const instructions: DockerfileInstruction[] = ast.getInstructions().map((node) => ({
     keyword: node.getKeyword().toUpperCase(),
     line: node.getRange().start.line + 1,
     endLine: node.getRange().end.line + 1,
@@ -62,6 +62,6 @@ export function joinContinuations(raw: string, escape = '\\'): string {
 }
 
 /** The instruction that contains a 1-based line, if any. */
-export function instructionAt(dockerfile: ParsedDockerfile, line: number): LintInstruction | undefined {
+export function instructionAt(dockerfile: ParsedDockerfile, line: number): DockerfileInstruction | undefined {
   return dockerfile.instructions.find((i) => line >= i.line && line <= i.endLine);
 }
