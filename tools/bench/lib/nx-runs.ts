@@ -1,0 +1,65 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readRecordIn, tasksRun } from '../../e2e/support/records';
+import type { TempWorkspace } from '../../e2e/support/temp-workspace';
+import { lastLines } from './graph';
+
+export interface NxRun {
+  seconds: number;
+  output: string;
+}
+
+/** Runs the real Nx CLI of a workspace copy and times it from spawn to exit; a failure stops the bench. */
+export function timedNx(workspace: TempWorkspace, args: string[], env: NodeJS.ProcessEnv, what: string): NxRun {
+  const start = process.hrtime.bigint();
+  const result = workspace.nx(args, env);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
+  if (result.status !== 0) {
+    const failed = output.split('\n').filter((line) => /error|failed/i.test(line)).slice(-3).join(' | ');
+    throw new Error(`${what}: nx ${args.join(' ')} exited ${result.status ?? result.signal}: ${failed || lastLines(output)}`);
+  }
+  return { seconds, output };
+}
+
+/**
+ * The projects whose engine build really ran: tasks Nx executed (not
+ * restored from its cache) whose record says the engine built the image
+ * (not found in the engine's storage or in the registry).
+ */
+export function rebuiltProjects(workspace: TempWorkspace, output: string, target: string, stream = 'cpu'): string[] {
+  return tasksRun(output, target).filter((project) => readRecordIn(workspace.root, project, stream)?.source === 'built');
+}
+
+/** Where each image came from, per its record after the run. */
+export function recordSources(workspace: TempWorkspace, projects: string[], stream = 'cpu'): Record<string, string | null> {
+  return Object.fromEntries(projects.map((project) => [project, readRecordIn(workspace.root, project, stream)?.source ?? null]));
+}
+
+interface ProfileEvent {
+  name: string;
+  ph: string;
+  dur?: number;
+  args?: { target?: { project: string; target: string }; status?: string };
+}
+
+/**
+ * Per-task wall time from the Chrome trace Nx writes when NX_PROFILE is set
+ * (its TaskProfilingLifeCycle: one "X" event per task, from the task's start to its end).
+ */
+export function taskSecondsFromProfile(path: string, target: string): Record<string, { seconds: number; status: string }> {
+  if (!existsSync(path)) throw new Error(`Nx wrote no task profile at ${path} (NX_PROFILE)`);
+  const events = JSON.parse(readFileSync(path, 'utf8')) as ProfileEvent[];
+  const tasks: Record<string, { seconds: number; status: string }> = {};
+  for (const event of events) {
+    if (event.ph !== 'X' || event.args?.target?.target !== target || event.dur === undefined) continue;
+    tasks[event.args.target.project] = { seconds: event.dur / 1e6, status: event.args.status ?? '?' };
+  }
+  return tasks;
+}
+
+export function profilePath(workspace: TempWorkspace, name: string): { env: string; absolute: string } {
+  // Relative: Nx joins NX_PROFILE onto its cwd. Under dist/ so git and `nx affected` never see it.
+  const relative = join('dist', 'bench-profile', `${name}.json`);
+  return { env: relative, absolute: join(workspace.root, relative) };
+}
