@@ -1,5 +1,4 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
-import { run as runNxContainer } from '@nx-tools/nx-container';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { realizeBuild } from '../../lib/build-plan/realize-build';
 import { assertEngineReady, chooseEngine, dockerBuildxAvailable } from '../../lib/engine/container-engine';
@@ -29,7 +28,8 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
       {
         engine,
         registry: registry ? new RegistryClient() : null,
-        runNxContainer: (nxOptions, ctx) => runNxContainer(nxOptions as never, ctx),
+        // Loaded only when the engine must build: reusing an image from the registry or the engine needs none of it.
+        runNxContainer: async (nxOptions, ctx) => (await import('@nx-tools/nx-container')).run(nxOptions as never, ctx),
         log: (line) => logger.info(line),
       },
       context,
