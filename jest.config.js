@@ -4,5 +4,5 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.base.json' }] },
   moduleNameMapper: { '^@kubeflow-images/nx-plugin$': '<rootDir>/tools/nx-plugin/src/index.ts' },
   testMatch: ['<rootDir>/tools/**/*.spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tmp/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/'],
 };
