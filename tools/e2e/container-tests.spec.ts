@@ -1,0 +1,328 @@
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { readE2eServices, type E2eServices } from './support/e2e-services';
+import { docker, dockerContainers, notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';
+import { createPodmanMachine, type PodmanMachine } from './support/podman-fixtures';
+import { readRecordIn, tasksRun } from './support/records';
+import { createTempWorkspace, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
+
+/**
+ * test-cpu and serve-cpu for real: fixture images built through the real Nx
+ * CLI with podman, run with docker (podman cannot run containers on these
+ * machines), on a git copy of the workspace whose Dockerfiles and checks.json
+ * are small fixtures. The fixtures serve HTTP under NB_PREFIX with busybox
+ * httpd and have no python, so their checks.json use commands only.
+ */
+const IMAGES = ['base', 'minimal', 'machine-learning', 'geomatics', 'r-studio'];
+const UPSTREAM = 'fixtures/notebook-upstream:fixture-commit';
+const ROLE = 'io.kubeflow-images.role';
+
+const CHECKS: Record<string, string[]> = {
+  base: ['test -x /usr/local/bin/start-notebook.sh'],
+  minimal: ['grep -qx minimal /lineage'],
+  'machine-learning': ['grep -qx machine-learning /lineage'],
+  geomatics: ['grep -qx geomatics /lineage'],
+  'r-studio': ['grep -qx r-studio /lineage', 'echo "$HOME" | grep -q jovyan'],
+};
+
+jest.setTimeout(300_000);
+
+let services: E2eServices;
+let machine: PodmanMachine;
+let workspace: TempWorkspace;
+const imagesSeen = new Set<string>();
+
+function settingsFile(registry: string): string {
+  return [
+    `UPSTREAM_CONTAINER_CPU=${registry}/${UPSTREAM}`,
+    `UPSTREAM_CONTAINER_CPU_UNTAGGED=${registry}/${UPSTREAM.split(':')[0]}`,
+    'UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=fixture-commit',
+    'DOCKER_STACKS_REPO=/nonexistent/docker-stacks',
+    'GPU_JUPYTER_REPO=/nonexistent/gpu-jupyter',
+    'GPU_JUPYTER_HEAD_COMMIT=0000000000000000000000000000000000000000',
+    'IMAGE_REGISTRY=',
+    'IMAGE_ENGINE=podman',
+    '',
+  ].join('\n');
+}
+
+function writeChecks(image: string, commands: string[]): void {
+  workspace.write(`images/${image}/tests/checks.json`, `${JSON.stringify({ commands }, null, 2)}\n`);
+}
+
+function nx(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = workspace.nx([...args, '--output-style=static', '--parallel=3'], { ...machine.env, IMAGE_RUNTIME: 'docker', ...env });
+  for (const image of IMAGES) {
+    const record = readRecordIn(workspace.root, image);
+    if (record) imagesSeen.add(record.image);
+  }
+  return { ...result, output: `${result.stdout}\n${result.stderr}` };
+}
+
+function expectSuccess(result: { status: number | null; output: string }) {
+  if (result.status !== 0) throw new Error(`nx failed (exit ${result.status}):\n${result.output.slice(-6000)}`);
+}
+
+function imageOf(project: string): string {
+  return readRecordIn(workspace.root, project)!.image;
+}
+
+/** No container of any container test is left, nor any made from the image under test. */
+function expectNoContainerLeft(project: string) {
+  expect(dockerContainers({ label: `${ROLE}=test` })).toEqual([]);
+  expect(dockerContainers({ image: imageOf(project) })).toEqual([]);
+}
+
+/** A failed test: non-zero exit, the clear line, no stack trace, no container left. */
+function expectCheckFailure(result: { status: number | null; output: string }, project: string, line: RegExp) {
+  if (result.status === 0) throw new Error(`expected ${project}:test-cpu to fail:\n${result.output.slice(-4000)}`);
+  expect(result.output).toMatch(line);
+  expect(result.output).toMatch(new RegExp(`${project}:test-cpu: 1 of \\d+ checks failed on ${imageOf(project).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  expect(result.output).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
+  expectNoContainerLeft(project);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(() => {
+  services = readE2eServices();
+  machine = createPodmanMachine(services);
+  pushNotebookFixtureUpstream(machine, `${services.registry}/${UPSTREAM}`);
+  workspace = createTempWorkspace('kf-container-tests-');
+  workspace.write('build_settings.env', settingsFile(services.registry));
+  for (const image of IMAGES) {
+    workspace.write(`images/${image}/Dockerfile`, notebookFixtureDockerfile(image, image === 'base' ? { rootRun: 'touch /opt/base-tool' } : {}));
+    writeChecks(image, CHECKS[image]);
+  }
+  workspace.commit('fixture images and checks');
+});
+
+afterAll(() => {
+  for (const image of imagesSeen) {
+    try {
+      docker(['image', 'rm', '--force', image]);
+    } catch {
+      // Not copied into docker (e.g. a build that failed before its test).
+    }
+  }
+  workspace?.remove();
+  if (machine) rmSync(machine.dir, { recursive: true, force: true });
+});
+
+describe('test-<stream> targets', () => {
+  it('exist only for the streams an image builds', () => {
+    const projects = (target: string) => {
+      const result = workspace.nx(['show', 'projects', '--with-target', target, '--json']);
+      expectSuccess({ status: result.status, output: result.stdout + result.stderr });
+      return (JSON.parse(result.stdout) as string[]).sort();
+    };
+    expect(projects('test-cpu')).toEqual([...IMAGES].sort());
+    expect(projects('serve-cpu')).toEqual([...IMAGES].sort());
+    expect(projects('test-gpu')).toEqual(['base', 'machine-learning', 'minimal']);
+    expect(projects('serve-gpu')).toEqual(['base', 'machine-learning', 'minimal']);
+  });
+});
+
+describe('container tests of real images through nx', () => {
+  it('1. run-many -t test-cpu builds every image, copies it from podman to docker, and passes every check', () => {
+    const result = nx(['run-many', '-t', 'test-cpu']);
+    expectSuccess(result);
+    expect(tasksRun(result.output, 'build-cpu')).toEqual([...IMAGES].sort());
+    expect(tasksRun(result.output, 'test-cpu')).toEqual([...IMAGES].sort());
+    for (const image of IMAGES) {
+      const reference = imageOf(image);
+      expect(result.output).toContain(`${reference} is in podman's storage but not docker's: copying it (podman push --quiet ${reference} docker-daemon:${reference})`);
+      expectNoContainerLeft(image);
+    }
+    // Four built-in checks, then the chain's: base 1, minimal 1, machine-learning 1.
+    expect(result.output).toContain(`machine-learning:test-cpu: all 7 checks passed on ${imageOf('machine-learning')}`);
+    expect(result.output).toContain(`r-studio:test-cpu: all 8 checks passed on ${imageOf('r-studio')}`);
+    expect(result.output).toMatch(/✓ command "test -x \/usr\/local\/bin\/start-notebook.sh" \[inherited from base, images\/base\/tests\/checks.json\]/);
+    expect(result.output).toMatch(/✓ the server answers under NB_PREFIX \/notebook\/kf-test\/geomatics-cpu\//);
+  });
+
+  it('2. an unchanged workspace is all cache hits', () => {
+    const result = nx(['run-many', '-t', 'test-cpu']);
+    expectSuccess(result);
+    expect(tasksRun(result.output, 'test-cpu')).toEqual([]);
+  });
+
+  it('3. a rebuilt image is tested again, and only it and its descendants', () => {
+    workspace.write('images/minimal/Dockerfile', notebookFixtureDockerfile('minimal', { rootRun: 'echo v2 > /minimal-version' }));
+    const result = nx(['run-many', '-t', 'test-cpu']);
+    expectSuccess(result);
+    expect(tasksRun(result.output, 'build-cpu')).toEqual(['geomatics', 'machine-learning', 'minimal', 'r-studio']);
+    expect(tasksRun(result.output, 'test-cpu')).toEqual(['geomatics', 'machine-learning', 'minimal', 'r-studio']);
+  });
+
+  it('4. a new check of an ancestor re-tests every descendant without rebuilding, and they inherit it', () => {
+    writeChecks('base', [...CHECKS.base, 'test -e /opt/base-tool']);
+    const result = nx(['run-many', '-t', 'test-cpu']);
+    expectSuccess(result);
+    expect(tasksRun(result.output, 'build-cpu')).toEqual([]);
+    expect(tasksRun(result.output, 'test-cpu')).toEqual([...IMAGES].sort());
+    expect(result.output).toContain(`machine-learning:test-cpu: all 8 checks passed on ${imageOf('machine-learning')}`);
+  });
+});
+
+describe('each check fails once, with one clear line, a non-zero exit and no container left', () => {
+  it('the server does not answer under NB_PREFIX: the container log is shown', () => {
+    workspace.write(
+      'images/geomatics/Dockerfile',
+      notebookFixtureDockerfile('geomatics', {
+        lines: [`CMD ["sh", "-c", "echo 'fixture: NB_PREFIX ignored, serving / only'; exec httpd -f -v -p 8888 -h /tmp"]`],
+      }),
+    );
+    const result = nx(['run', 'geomatics:test-cpu', '--startTimeout=4']);
+    expectCheckFailure(
+      result,
+      'geomatics',
+      /✗ geomatics-notebook-cpu:content-\S+: the server answers under NB_PREFIX \/notebook\/kf-test\/geomatics-cpu\/: no 2xx\/3xx answer under \/notebook\/kf-test\/geomatics-cpu\/ within 4s \(last answer HTTP 404\)\. Fix: the image's start command must serve the notebook on port 8888 under \$NB_PREFIX/,
+    );
+    expect(result.output).toMatch(/container log of kf-test-geomatics-cpu-\S+:\n.*\| fixture: NB_PREFIX ignored, serving \/ only/);
+  });
+
+  it('the image runs as root', () => {
+    workspace.write('images/geomatics/Dockerfile', notebookFixtureDockerfile('geomatics', { finalUser: 'root' }));
+    expectCheckFailure(
+      nx(['run', 'geomatics:test-cpu']),
+      'geomatics',
+      /✗ geomatics-notebook-cpu:content-\S+: runs as uid 1000, not root: runs as root \(uid 0\)\. Fix: end images\/geomatics\/Dockerfile with USER \$NB_USER \(jovyan, uid 1000\)/,
+    );
+  });
+
+  it('the home directory is not writable', () => {
+    workspace.write('images/r-studio/Dockerfile', notebookFixtureDockerfile('r-studio', { rootRun: 'chown 0:0 /home/jovyan && chmod 755 /home/jovyan' }));
+    expectCheckFailure(
+      nx(['run', 'r-studio:test-cpu']),
+      'r-studio',
+      /✗ r-studio-cpu:content-\S+: the user can write to \$HOME: exited 1: touch: \/home\/jovyan\/\.kf-image-test-\d+: Permission denied\. Fix: end each RUN of images\/r-studio\/Dockerfile that writes under \/home\/\$NB_USER with fix-permissions/,
+    );
+  });
+
+  it('the conda dir is not writable', () => {
+    workspace.write('images/machine-learning/Dockerfile', notebookFixtureDockerfile('machine-learning', { rootRun: 'chown -R 0:0 /opt/conda' }));
+    expectCheckFailure(
+      nx(['run', 'machine-learning:test-cpu']),
+      'machine-learning',
+      /✗ machine-learning-notebook-cpu:content-\S+: the user can install into \$CONDA_DIR: exited 1: touch: \/opt\/conda\/\.kf-image-test-\d+: Permission denied\. Fix: end each RUN of images\/machine-learning\/Dockerfile that installs into \$CONDA_DIR with fix-permissions \$CONDA_DIR/,
+    );
+  });
+
+  it("an ancestor's check fails in a child", () => {
+    workspace.write('images/machine-learning/Dockerfile', notebookFixtureDockerfile('machine-learning', { rootRun: 'rm /opt/base-tool' }));
+    expectCheckFailure(
+      nx(['run', 'machine-learning:test-cpu']),
+      'machine-learning',
+      /✗ machine-learning-notebook-cpu:content-\S+: command "test -e \/opt\/base-tool" \[inherited from base, images\/base\/tests\/checks.json\]: exited 1: no output\. Fix: it is inherited from base: find what images\/machine-learning\/Dockerfile \(or an image between\) removed or broke/,
+    );
+  });
+
+  it("an image's own command check fails", () => {
+    writeChecks('r-studio', [...CHECKS['r-studio'], 'kf-missing-tool --version']);
+    workspace.write('images/r-studio/Dockerfile', notebookFixtureDockerfile('r-studio'));
+    expectCheckFailure(
+      nx(['run', 'r-studio:test-cpu']),
+      'r-studio',
+      /✗ r-studio-cpu:content-\S+: command "kf-missing-tool --version" \[images\/r-studio\/tests\/checks.json\]: exited 127: .*kf-missing-tool: not found\. Fix: fix images\/r-studio\/Dockerfile so that it succeeds, or change the check in images\/r-studio\/tests\/checks.json/,
+    );
+  });
+});
+
+/** Runs nx in its own process group, as a terminal's foreground job, collecting its output as it streams. */
+function startNx(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx'), [...args, '--output-style=stream'], {
+    cwd: workspace.root,
+    env: { ...process.env, ...machine.env, IMAGE_RUNTIME: 'docker', NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', CI: 'true', FORCE_COLOR: '0', ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    /** Ctrl-C as a terminal sends it: to the whole process group. */
+    interrupt: () => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGINT');
+    },
+    async waitFor(text: string, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!output.includes(text)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`never saw "${text}":\n${output.slice(-4000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
+  };
+}
+
+async function waitUntilGone(label: string, timeoutMs = 30_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = dockerContainers({ label });
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    left = dockerContainers({ label });
+  }
+  return left;
+}
+
+describe('interrupted with Ctrl-C', () => {
+  it('a container test leaves no container behind', async () => {
+    workspace.write(
+      'images/geomatics/Dockerfile',
+      notebookFixtureDockerfile('geomatics', { lines: ['CMD ["httpd", "-f", "-p", "8888", "-h", "/tmp"]'] }),
+    );
+    const run = startNx(['run', 'geomatics:test-cpu', '--startTimeout=120']);
+    try {
+      await run.waitFor('waiting up to 120s for http://127.0.0.1:');
+      expect(dockerContainers({ label: `${ROLE}=test` })).toHaveLength(1);
+    } finally {
+      run.interrupt();
+    }
+    expect(await run.exited).not.toBe(0);
+    expect(await waitUntilGone(`${ROLE}=test`)).toEqual([]);
+  });
+
+  it('serve-cpu says when its port is taken, then serves under NB_PREFIX, prints the URL, and stops and removes the container', async () => {
+    const port = await freePort();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+    try {
+      const clash = nx(['run', 'base:serve-cpu', `--port=${port}`]);
+      expect(clash.status).not.toBe(0);
+      expect(clash.output).toContain(`port ${port} on 127.0.0.1 is already in use (another notebook?): stop it, or pass --port=<free port> to serve-cpu`);
+      expect(dockerContainers({ label: `${ROLE}=serve` })).toEqual([]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+
+    const run = startNx(['run', 'base:serve-cpu', `--port=${port}`], { USER: 'jane' });
+    try {
+      const url = `http://127.0.0.1:${port}/notebook/jane/base/`;
+      await run.waitFor(`ready: ${url} answers (HTTP 200)`);
+      expect(run.output()).toContain(`open ${url}   (Ctrl-C stops and removes the container)`);
+      expect((await fetch(url)).status).toBe(200);
+      expect(dockerContainers({ label: `${ROLE}=serve` })).toHaveLength(1);
+      // The container's log streams through.
+      await run.waitFor('fixture: serving /notebook/jane/base/ on :8888');
+    } finally {
+      run.interrupt();
+    }
+    expect(await run.exited).toBe(130);
+    expect(await waitUntilGone(`${ROLE}=serve`, 15_000)).toEqual([]);
+  });
+});

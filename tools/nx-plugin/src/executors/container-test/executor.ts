@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { logger, type ExecutorContext } from '@nx/devkit';
+import { BuildConfigurationError } from '../../lib/errors';
+import { toImageGraph } from '../../lib/hierarchy/image-graph';
+import { loadBuildSettings } from '../../lib/settings/build-settings';
+import { builtImage } from '../../lib/container-test/built-image';
+import { readChecksFile } from '../../lib/container-test/checks-file';
+import { chooseRuntime, containerName, defaultTestPrefix, normalizeNbPrefix } from '../../lib/container-test/container-args';
+import { otherRuntime, placeImage } from '../../lib/container-test/image-placement';
+import { checkSources, inheritChecks } from '../../lib/container-test/inherited-checks';
+import { formatSummary } from '../../lib/container-test/results';
+import { runContainerTest } from '../../lib/container-test/run-container-test';
+import { assertRuntimeReady, guardContainer, realCli } from '../../lib/container-test/runtime-cli';
+import type { ContainerTestExecutorOptions } from './schema';
+
+function seconds(value: number | undefined, fallback: number, option: string): number {
+  const result = value ?? fallback;
+  if (!(result > 0)) throw new BuildConfigurationError(`${option} must be a positive number of seconds, not ${value}`);
+  return result * 1000;
+}
+
+export default async function containerTestExecutor(
+  options: ContainerTestExecutorOptions,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
+  const project = context.projectName ?? '?';
+  const { stream } = options;
+  const target = context.targetName ?? `test-${stream}`;
+  const task = `${project}:${target}`;
+  try {
+    if (!context.projectName || !context.projectGraph) throw new Error('the container-test executor needs a project and the project graph');
+    const graph = toImageGraph(context.projectGraph);
+    const { image, node } = builtImage(context.root, graph, project, stream, target);
+    const settings = loadBuildSettings(context.root);
+    const sources = checkSources(graph, project, stream, settings, (root) => readChecksFile(context.root, root));
+    const checks = inheritChecks(sources);
+    const runtimeName = chooseRuntime(options.runtime, process.env);
+    const runtime = realCli(runtimeName);
+    const other = realCli(otherRuntime(runtimeName));
+    await assertRuntimeReady(runtime);
+    logger.info(`testing ${image} with ${runtimeName}; checks of ${sources.map((source) => source.project).join(' → ')} (${checks.length} declared)`);
+    await placeImage(image, runtime, other, runtimeName === 'podman' ? runtime : other, (line) => logger.info(line));
+    const outcome = await runContainerTest(
+      {
+        project,
+        stream,
+        task,
+        projectRoot: node.root,
+        image,
+        containerName: containerName('test', project, stream, `${process.pid}-${randomBytes(3).toString('hex')}`),
+        nbPrefix: normalizeNbPrefix(options.nbPrefix ?? defaultTestPrefix(project, stream)),
+        host: options.host ?? '127.0.0.1',
+        uid: options.uid ?? 1000,
+        startTimeoutMs: seconds(options.startTimeout, 120, 'startTimeout'),
+        checkTimeoutMs: seconds(options.checkTimeout, 300, 'checkTimeout'),
+        gpus: options.gpus,
+        checks,
+      },
+      {
+        runtime,
+        info: (line) => logger.info(line),
+        error: (line) => logger.error(line),
+        guard: (name) =>
+          guardContainer(runtime, name, { stopSeconds: 0, onSignal: (signal) => logger.warn(`${task}: ${signal}: container ${name} is removed in the background`) }),
+      },
+    );
+    if (outcome.success) logger.info(formatSummary(task, image, outcome.results));
+    else logger.error(formatSummary(task, image, outcome.results));
+    return { success: outcome.success };
+  } catch (error) {
+    logger.error(`${task}: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.NX_VERBOSE_LOGGING === 'true' && error instanceof Error) logger.error(error.stack ?? '');
+    return { success: false };
+  }
+}

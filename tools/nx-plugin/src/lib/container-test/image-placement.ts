@@ -1,0 +1,71 @@
+import { BuildConfigurationError } from '../errors';
+import type { RuntimeName } from './container-args';
+import { lastLine, type Cli } from './runtime-cli';
+
+/** How the image gets into the runtime that will run it. */
+export type ImagePlacement =
+  /** The runtime has it already. */
+  | { kind: 'present' }
+  /** Only the other engine has it (e.g. podman built it, docker runs it): copy it over with podman. */
+  | { kind: 'transfer'; from: RuntimeName; to: RuntimeName }
+  /** Neither has it: the runtime pulls it when it starts the container (a pushed image). */
+  | { kind: 'pull' };
+
+/**
+ * Content tags are derived from the image's inputs, so the same reference in
+ * either engine is the same image: presence of the tag is all that matters.
+ */
+export function planPlacement(runtime: RuntimeName, inRuntime: boolean, inOther: boolean): ImagePlacement {
+  if (inRuntime) return { kind: 'present' };
+  if (inOther) return { kind: 'transfer', from: runtime === 'docker' ? 'podman' : 'docker', to: runtime };
+  return { kind: 'pull' };
+}
+
+/** The podman command that copies the image between the engines' storages. */
+export function transferArgs(placement: { from: RuntimeName; to: RuntimeName }, image: string): string[] {
+  return placement.to === 'docker' ? ['push', '--quiet', image, `docker-daemon:${image}`] : ['pull', '--quiet', `docker-daemon:${image}`];
+}
+
+export function otherRuntime(runtime: RuntimeName): RuntimeName {
+  return runtime === 'docker' ? 'podman' : 'docker';
+}
+
+async function hasImage(cli: Cli, image: string): Promise<boolean> {
+  const result = await cli.run(['image', 'inspect', '--format', '{{.Id}}', image], { timeoutMs: 60_000 });
+  return result.code === 0 && result.stdout.trim() !== '';
+}
+
+/**
+ * Makes sure `runtime` can run `image`: found there, copied from the other
+ * engine's storage (said in the log), or left for the runtime to pull.
+ */
+export async function placeImage(
+  image: string,
+  runtime: Cli,
+  other: Cli,
+  podman: Cli,
+  log: (line: string) => void,
+): Promise<ImagePlacement> {
+  const inRuntime = await hasImage(runtime, image);
+  const inOther = inRuntime ? false : await hasImage(other, image);
+  const placement = planPlacement(runtime.name, inRuntime, inOther);
+  if (placement.kind === 'pull') {
+    log(`${image} is in neither ${runtime.name}'s nor ${other.name}'s storage: ${runtime.name} will pull it`);
+  }
+  if (placement.kind !== 'transfer') return placement;
+  const args = transferArgs(placement, image);
+  log(`${image} is in ${placement.from}'s storage but not ${placement.to}'s: copying it (podman ${args.join(' ')})`);
+  const result = await podman.run(args, { timeoutMs: 30 * 60_000 });
+  if (result.code !== 0) {
+    throw new BuildConfigurationError(
+      `cannot copy ${image} from ${placement.from} to ${placement.to} (${result.spawnError ?? lastLine(result.stderr)}): copy it yourself (podman ${args.join(' ')}) or set IMAGE_RUNTIME=${placement.from}`,
+    );
+  }
+  if (placement.to === 'podman') {
+    // A docker-daemon pull names the image docker.io/library/<name>; give it the reference the record names.
+    const id = lastLine(result.stdout);
+    const tagged = await podman.run(['tag', id, image]);
+    if (tagged.code !== 0) throw new BuildConfigurationError(`cannot tag ${id} as ${image} in podman: ${lastLine(tagged.stderr)}`);
+  }
+  return placement;
+}
