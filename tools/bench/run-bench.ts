@@ -19,12 +19,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readE2eServices, type E2eServices } from '../e2e/support/e2e-services';
-import { createPodmanMachine, pushFixtureUpstream, type PodmanMachine } from '../e2e/support/podman-fixtures';
+import { createPodmanMachine, fixtureBuildSettings, pushFixtureUpstream, type PodmanMachine } from '../e2e/support/podman-fixtures';
 import { readRecordIn } from '../e2e/support/records';
 import { cloneTempWorkspace, createTempWorkspace, WORKSPACE_ROOT, type TempWorkspace } from '../e2e/support/temp-workspace';
 import { ciBaseline, localBaseline, podmanRunner, type BaselineResult } from './lib/baseline';
-import { benchBuildSettings, benchDockerfile, type WorkPerImage } from './lib/fixtures';
-import { criticalPath, readBenchGraph, type BenchGraph } from './lib/graph';
+import { benchDockerfile, type WorkPerImage } from './lib/fixtures';
+import { criticalPath, readBenchGraph } from './lib/graph';
 import { rebuiltProjects, profilePath, recordSources, taskSecondsFromProfile, timedNx } from './lib/nx-runs';
 import { AccessLogWindow, pulledBytes, type PulledBytes } from './lib/registry-log';
 import { evaluateTargets, median, resultsTable, round, targetsTable, type ScenarioResult } from './lib/report';
@@ -173,7 +173,7 @@ async function runBench(config: BenchConfig, services: E2eServices, cleanup: Cle
 
   const workspace = createTempWorkspace('kf-bench-ws-');
   cleanup.add(`remove ${workspace.root}`, () => removeWorkspace(workspace, true));
-  workspace.write('build_settings.env', benchBuildSettings(upstreamRepository, upstreamTag));
+  workspace.write('build_settings.env', fixtureBuildSettings(`${upstreamRepository}:${upstreamTag}`));
   const graph = readBenchGraph(workspace, TARGET);
   for (const project of graph.order) {
     workspace.write(`${graph.images[project].root}/Dockerfile`, benchDockerfile(project, config));

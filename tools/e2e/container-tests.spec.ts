@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { docker, dockerContainers, notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';
-import { createPodmanMachine, type PodmanMachine } from './support/podman-fixtures';
+import { createPodmanMachine, fixtureBuildSettings, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
 import { createTempWorkspace, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 
@@ -33,20 +33,6 @@ let services: E2eServices;
 let machine: PodmanMachine;
 let workspace: TempWorkspace;
 const imagesSeen = new Set<string>();
-
-function settingsFile(registry: string): string {
-  return [
-    `UPSTREAM_CONTAINER_CPU=${registry}/${UPSTREAM}`,
-    `UPSTREAM_CONTAINER_CPU_UNTAGGED=${registry}/${UPSTREAM.split(':')[0]}`,
-    'UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=fixture-commit',
-    'DOCKER_STACKS_REPO=/nonexistent/docker-stacks',
-    'GPU_JUPYTER_REPO=/nonexistent/gpu-jupyter',
-    'GPU_JUPYTER_HEAD_COMMIT=0000000000000000000000000000000000000000',
-    'IMAGE_REGISTRY=',
-    'IMAGE_ENGINE=podman',
-    '',
-  ].join('\n');
-}
 
 function writeChecks(image: string, commands: string[]): void {
   workspace.write(`images/${image}/tests/checks.json`, `${JSON.stringify({ commands }, null, 2)}\n`);
@@ -100,7 +86,7 @@ beforeAll(() => {
   machine = createPodmanMachine(services);
   pushNotebookFixtureUpstream(machine, `${services.registry}/${UPSTREAM}`);
   workspace = createTempWorkspace('kf-container-tests-');
-  workspace.write('build_settings.env', settingsFile(services.registry));
+  workspace.write('build_settings.env', fixtureBuildSettings(`${services.registry}/${UPSTREAM}`));
   for (const image of IMAGES) {
     workspace.write(`images/${image}/Dockerfile`, notebookFixtureDockerfile(image, image === 'base' ? { rootRun: 'touch /opt/base-tool' } : {}));
     writeChecks(image, CHECKS[image]);

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createDockerStacksFixture,
@@ -9,7 +9,7 @@ import {
 } from '../nx-plugin/src/lib/gpu-upstream/testing/fixture-repos';
 import type { GenerationRecord } from '../nx-plugin/src/lib/gpu-upstream/generation-record';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
-import { createPodmanMachine, fixtureDockerfile, type PodmanMachine } from './support/podman-fixtures';
+import { buildBusyboxImage, createPodmanMachine, fixtureDockerfile, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
@@ -42,21 +42,10 @@ let cpuCommit: string;
  * labels Canonical's ubuntu images carry.
  */
 function buildRootImage(reference: string, lineage: string): void {
-  const context = join(machine.dir, `root-${lineage.replace(/[^a-z0-9]+/gi, '-')}`);
-  mkdirSync(context, { recursive: true });
-  copyFileSync('/bin/busybox', join(context, 'busybox'));
-  writeFileSync(
-    join(context, 'Dockerfile'),
-    [
-      'FROM scratch',
-      'COPY busybox /bin/busybox',
-      'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
-      'LABEL org.opencontainers.image.ref.name=ubuntu org.opencontainers.image.version=24.04',
-      `RUN mkdir -p /tmp /var/tmp /etc && echo root:x:0:0:root:/root:/bin/sh > /etc/passwd && echo root:x:0: > /etc/group && echo ${lineage} > /lineage`,
-      '',
-    ].join('\n'),
-  );
-  machine.podman(['build', '--quiet', '--tag', reference, context]);
+  buildBusyboxImage(machine, reference, [
+    'LABEL org.opencontainers.image.ref.name=ubuntu org.opencontainers.image.version=24.04',
+    `RUN mkdir -p /tmp /var/tmp /etc && echo root:x:0:0:root:/root:/bin/sh > /etc/passwd && echo root:x:0: > /etc/group && echo ${lineage} > /lineage`,
+  ]);
 }
 
 function nx(args: string[], env: NodeJS.ProcessEnv = {}) {

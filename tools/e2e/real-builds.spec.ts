@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryClientFor } from './support/registry-api';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
-import { createPodmanMachine, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
+import { createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
 import { cloneTempWorkspace, createTempWorkspace, git, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 
@@ -22,20 +22,6 @@ jest.setTimeout(600_000);
 let services: E2eServices;
 let machine: PodmanMachine;
 let workspace: TempWorkspace;
-
-function settingsFile(registry: string): string {
-  return [
-    `UPSTREAM_CONTAINER_CPU_UNTAGGED=${registry}/${UPSTREAM_REPO}`,
-    `UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=${UPSTREAM_TAG}`,
-    'UPSTREAM_CONTAINER_CPU=${UPSTREAM_CONTAINER_CPU_UNTAGGED}:${UPSTREAM_CONTAINER_CPU_HEAD_COMMIT}',
-    'DOCKER_STACKS_REPO=/nonexistent/docker-stacks',
-    'GPU_JUPYTER_REPO=/nonexistent/gpu-jupyter',
-    'GPU_JUPYTER_HEAD_COMMIT=0000000000000000000000000000000000000000',
-    'IMAGE_REGISTRY=',
-    'IMAGE_ENGINE=podman',
-    '',
-  ].join('\n');
-}
 
 function nx(ws: { nx: TempWorkspace['nx'] }, args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = ws.nx([...args, '--output-style=static', '--parallel=3'], { ...machine.env, ...env });
@@ -62,7 +48,7 @@ beforeAll(() => {
   machine = createPodmanMachine(services);
   pushFixtureUpstream(machine, `${services.registry}/${UPSTREAM_REPO}:${UPSTREAM_TAG}`);
   workspace = createTempWorkspace('kf-real-builds-');
-  workspace.write('build_settings.env', settingsFile(services.registry));
+  workspace.write('build_settings.env', fixtureBuildSettings(`${services.registry}/${UPSTREAM_REPO}:${UPSTREAM_TAG}`));
   for (const image of IMAGES) workspace.write(`images/${image}/Dockerfile`, fixtureDockerfile(image));
   workspace.commit('fixture Dockerfiles');
 });

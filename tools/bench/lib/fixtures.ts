@@ -19,18 +19,3 @@ export function benchDockerfile(project: string, work: WorkPerImage, revision = 
   return fixtureDockerfile(revision > 1 ? `${project}-v${revision}` : project, heavyWork);
 }
 
-/** build_settings.env for the bench copy: the cpu parent is the fixture upstream in the local registry, podman builds. */
-export function benchBuildSettings(upstreamRepository: string, upstreamTag: string): string {
-  return [
-    '# Written by tools/bench: the cpu parent is a scratch + busybox fixture in the local registry.',
-    `UPSTREAM_CONTAINER_CPU_UNTAGGED=${upstreamRepository}`,
-    `UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=${upstreamTag}`,
-    'UPSTREAM_CONTAINER_CPU=${UPSTREAM_CONTAINER_CPU_UNTAGGED}:${UPSTREAM_CONTAINER_CPU_HEAD_COMMIT}',
-    'DOCKER_STACKS_REPO=/nonexistent/docker-stacks',
-    'GPU_JUPYTER_REPO=/nonexistent/gpu-jupyter',
-    'GPU_JUPYTER_HEAD_COMMIT=0000000000000000000000000000000000000000',
-    'IMAGE_REGISTRY=',
-    'IMAGE_ENGINE=podman',
-    '',
-  ].join('\n');
-}

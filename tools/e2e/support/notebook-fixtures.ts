@@ -1,7 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { PodmanMachine } from './podman-fixtures';
+import { buildBusyboxImage, type PodmanMachine } from './podman-fixtures';
 
 /**
  * The fixture notebook server: busybox httpd serving a page under $NB_PREFIX
@@ -30,17 +28,10 @@ export const FIXTURE_START_SCRIPT = [
  * file every fixture image appends to.
  */
 export function pushNotebookFixtureUpstream(machine: PodmanMachine, reference: string): void {
-  const context = join(machine.dir, 'notebook-upstream');
-  mkdirSync(context, { recursive: true });
-  copyFileSync('/bin/busybox', join(context, 'busybox'));
-  writeFileSync(join(context, 'start-notebook.sh'), FIXTURE_START_SCRIPT);
-  chmodSync(join(context, 'start-notebook.sh'), 0o755);
-  writeFileSync(
-    join(context, 'Dockerfile'),
+  buildBusyboxImage(
+    machine,
+    reference,
     [
-      'FROM scratch',
-      'COPY busybox /bin/busybox',
-      'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
       'RUN mkdir -p /etc /tmp /home/jovyan /opt/conda /usr/local/bin && chmod 1777 /tmp && \\',
       "    echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd && \\",
       "    echo 'jovyan:x:1000:100::/home/jovyan:/bin/sh' >> /etc/passwd && \\",
@@ -52,10 +43,9 @@ export function pushNotebookFixtureUpstream(machine: PodmanMachine, reference: s
       'EXPOSE 8888',
       'USER 1000',
       'CMD ["/usr/local/bin/start-notebook.sh"]',
-      '',
-    ].join('\n'),
+    ],
+    { 'start-notebook.sh': FIXTURE_START_SCRIPT },
   );
-  machine.podman(['build', '--quiet', '--tag', reference, context]);
   machine.podman(['push', '--quiet', reference]);
 }
 

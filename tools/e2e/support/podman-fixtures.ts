@@ -63,25 +63,42 @@ function podmanStorageDriver(): string {
 }
 
 /**
- * Stands in for docker-stacks' datascience-notebook: scratch plus Debian's
- * static busybox, with a lineage file every fixture image appends to.
+ * Builds an image from scratch plus Debian's static busybox (no base image can
+ * be pulled here), then `lines` of Dockerfile; `files` are written into its
+ * context first (name → content, executable).
  */
-export function pushFixtureUpstream(machine: PodmanMachine, reference: string): void {
-  const context = join(machine.dir, 'upstream');
+export function buildBusyboxImage(machine: PodmanMachine, reference: string, lines: string[], files: Record<string, string> = {}): void {
+  const context = join(machine.dir, `image-${reference.replace(/[^a-z0-9]+/gi, '-')}`);
   mkdirSync(context, { recursive: true });
   copyFileSync('/bin/busybox', join(context, 'busybox'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(context, name), content, { mode: 0o755 });
   writeFileSync(
     join(context, 'Dockerfile'),
-    [
-      'FROM scratch',
-      'COPY busybox /bin/busybox',
-      'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
-      'RUN echo upstream > /lineage',
-      '',
-    ].join('\n'),
+    ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]', ...lines, ''].join('\n'),
   );
   machine.podman(['build', '--quiet', '--tag', reference, context]);
+}
+
+/** Stands in for docker-stacks' datascience-notebook, with a lineage file every fixture image appends to. */
+export function pushFixtureUpstream(machine: PodmanMachine, reference: string): void {
+  buildBusyboxImage(machine, reference, ['RUN echo upstream > /lineage']);
   machine.podman(['push', '--quiet', reference]);
+}
+
+/** build_settings.env of a fixture workspace: the cpu root is `upstream` (repository:tag), podman builds, no gpu sources. */
+export function fixtureBuildSettings(upstream: string): string {
+  const separator = upstream.lastIndexOf(':');
+  return [
+    `UPSTREAM_CONTAINER_CPU_UNTAGGED=${upstream.slice(0, separator)}`,
+    `UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=${upstream.slice(separator + 1)}`,
+    'UPSTREAM_CONTAINER_CPU=${UPSTREAM_CONTAINER_CPU_UNTAGGED}:${UPSTREAM_CONTAINER_CPU_HEAD_COMMIT}',
+    'DOCKER_STACKS_REPO=/nonexistent/docker-stacks',
+    'GPU_JUPYTER_REPO=/nonexistent/gpu-jupyter',
+    'GPU_JUPYTER_HEAD_COMMIT=0000000000000000000000000000000000000000',
+    'IMAGE_REGISTRY=',
+    'IMAGE_ENGINE=podman',
+    '',
+  ].join('\n');
 }
 
 /** A fixture Dockerfile keeping the contract: ARG BASE_CONTAINER, FROM it, append own name to /lineage. */

@@ -1,4 +1,3 @@
-import { BuildConfigurationError } from '../errors';
 import { contentTag, sha256 } from '../content-tag/content-tag';
 import { plannedRecord, type BuildRecord } from '../records/build-record';
 import { planImageBuild, toNxContainerOptions, type PlanInputs } from './image-build-plan';

@@ -1,5 +1,4 @@
 import type { ProjectGraph } from '@nx/devkit';
-import { BuildConfigurationError } from '../errors';
 import type { BuildSettings } from '../settings/build-settings';
 import { imagesInBuildOrder, isImageProject, toImageGraph, UPSTREAM_TAG, type ImageGraph, type ImageNode } from './image-graph';
 import { parentChain, resolveParent } from './resolve-parent';
