@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryClientFor } from './support/registry-api';
@@ -183,7 +183,14 @@ describe('faults give one clear line, a non-zero exit and no record', () => {
       stdio: 'ignore',
     });
     const recordDir = join(workspace.root, 'dist', 'images', 'r-studio');
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // Kill only once the engine is really building (under load Nx may take seconds to get there).
+    const dockerfile = join(workspace.root, 'images', 'r-studio', 'Dockerfile');
+    const deadline = Date.now() + 120_000;
+    while (spawnSync('pgrep', ['-f', `podman build .*${dockerfile}`]).status !== 0) {
+      if (Date.now() > deadline) throw new Error('the r-studio build never reached the engine');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     process.kill(-child.pid!, 'SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));
     expect(readRecordIn(workspace.root, 'r-studio')).toBeNull();
