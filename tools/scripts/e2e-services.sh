@@ -155,6 +155,14 @@ wait_for() {
   done
 }
 
+remove_stale_pidfile() {
+  local pidfile=$1
+  if [[ -f "$pidfile" ]] && ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then
+    rm -f "$pidfile"
+    log "removed stale $pidfile"
+  fi
+}
+
 start_dockerd() {
   command -v dockerd >/dev/null || die "dockerd not found: run 'tools/scripts/e2e-services.sh install' first"
   if docker_answers; then
@@ -162,6 +170,10 @@ start_dockerd() {
     else log "dockerd already answers on its socket (not started by this script, left alone)"; fi
     return
   fi
+  # A dockerd killed without shutting down (the end of a session, an OOM kill)
+  # leaves its pid files behind, and a new dockerd refuses to start over them.
+  remove_stale_pidfile /var/run/docker.pid
+  remove_stale_pidfile /var/run/docker/containerd/containerd.pid
   # No systemd here: run it detached (setsid, all fds to files) so it
   # outlives this script and holds no terminal or pipe of the caller.
   setsid dockerd >"$DOCKERD_LOG" 2>&1 </dev/null &
