@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { localImageId, type EngineName } from '../engine/container-engine';
 import { humanTags, type GitState } from '../images/image-names';
-import type { BuildRecord } from '../records/build-record';
+import { builtRecord, type BuildRecord } from '../records/build-record';
 import { toNxContainerOptions, type ImageBuildPlan } from './image-build-plan';
 
 /** The registry operations a build needs; implemented over the registry HTTP API. */
@@ -26,18 +26,6 @@ export interface RealizeDependencies {
   registry: RegistryOperations | null;
   runNxContainer: NxContainerRun;
   log: (line: string) => void;
-}
-
-function record(plan: ImageBuildPlan, fields: Pick<BuildRecord, 'tags' | 'imageId' | 'digest' | 'source'>): BuildRecord {
-  return {
-    project: plan.project,
-    stream: plan.stream,
-    image: plan.image,
-    contentTag: plan.contentTag,
-    parent: plan.parent,
-    planned: false,
-    ...fields,
-  };
 }
 
 /**
@@ -67,7 +55,7 @@ export async function realizeBuild(
     if (digest) {
       if (humanReferences.length > 0) await deps.registry.retag(plan.image, humanReferences.map((ref) => ref.split(':').pop()!));
       deps.log(`${plan.image} is already in the registry (${digest}): not rebuilt${humanReferences.length ? ', human tags added registry-side' : ''}`);
-      return record(plan, {
+      return builtRecord(plan, {
         tags: [plan.image, ...humanReferences],
         imageId: localImageId(deps.engine, plan.image),
         digest,
@@ -79,7 +67,7 @@ export async function realizeBuild(
     const imageId = localImageId(deps.engine, plan.image);
     if (imageId) {
       deps.log(`${plan.image} is already in ${deps.engine}'s storage: not rebuilt`);
-      return record(plan, { tags: [plan.image], imageId, digest: null, source: 'local' });
+      return builtRecord(plan, { tags: [plan.image], imageId, digest: null, source: 'local' });
     }
   }
 
@@ -102,5 +90,5 @@ export async function realizeBuild(
   if (options.push && !digest) {
     throw new BuildConfigurationError(`${plan.project}: pushed ${plan.image} but the registry does not list it: check the registry's storage`);
   }
-  return record(plan, { tags, imageId, digest, source: 'built' });
+  return builtRecord(plan, { tags, imageId, digest, source: 'built' });
 }

@@ -66,18 +66,22 @@ export function readRecord(workspaceRoot: string, project: string, stream: Strea
   return record;
 }
 
-/** The record plan mode writes: everything resolved, nothing built. */
-export function plannedRecord(plan: Pick<BuildRecord, 'project' | 'stream' | 'image' | 'contentTag' | 'parent'>): BuildRecord {
+type PlannedImage = Pick<BuildRecord, 'project' | 'stream' | 'image' | 'contentTag' | 'parent'>;
+
+/** The record of a build that made or found its image. */
+export function builtRecord(plan: PlannedImage, fields: Pick<BuildRecord, 'tags' | 'imageId' | 'digest' | 'source'>): BuildRecord {
   return {
     project: plan.project,
     stream: plan.stream,
     image: plan.image,
     contentTag: plan.contentTag,
     parent: plan.parent,
-    tags: [plan.image],
-    imageId: null,
-    digest: null,
-    planned: true,
-    source: 'planned',
+    planned: false,
+    ...fields,
   };
+}
+
+/** The record plan mode writes: everything resolved, nothing built. */
+export function plannedRecord(plan: PlannedImage): BuildRecord {
+  return { ...builtRecord(plan, { tags: [plan.image], imageId: null, digest: null, source: 'planned' }), planned: true };
 }
