@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/container-engine';
 import { registryClientFor } from './support/registry-api';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
@@ -44,6 +45,9 @@ function blobGets(): number {
 }
 
 beforeAll(() => {
+  if (!dockerBuildxAvailable()) {
+    console.info('real builds use podman only: docker buildx is not installed, so nx-container\'s docker engine cannot build here (the docker engine is covered only by its "daemon down" fault test)');
+  }
   services = readE2eServices();
   machine = createPodmanMachine(services);
   pushFixtureUpstream(machine, `${services.registry}/${UPSTREAM_REPO}:${UPSTREAM_TAG}`);
