@@ -1,10 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { BuildConfigurationError } from '../errors';
 import type { GitState } from '../images/image-names';
-
-function git(workspaceRoot: string, args: string[]): string {
-  return execFileSync('git', args, { cwd: workspaceRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
+import { git } from './run-git';
 
 /**
  * The commit and branch the human tags name. CI checkouts are often detached,

@@ -1,15 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { BuildConfigurationError } from '../errors';
+import { git } from '../git/run-git';
 
-/** Git never prompts for credentials here: a build must fail, not hang. */
-const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
-
-export function git(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
 
 function gitOrNull(cwd: string, args: string[]): string | null {
   try {

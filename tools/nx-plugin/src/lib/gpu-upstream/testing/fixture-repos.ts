@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { git as runGit } from '../../git/run-git';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -8,9 +8,7 @@ import { dirname, join } from 'node:path';
  * the same steps offline. Shared by the unit tests and the Nx CLI test.
  */
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
+const git = (cwd: string, ...args: string[]) => runGit(cwd, args);
 
 export interface FixtureRepo {
   path: string;
