@@ -1,4 +1,4 @@
-import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
+import { createTempWorkspace, expectNxSuccess, type TempWorkspace } from './support/temp-workspace';
 
 /** `nx affected` on real commits of a real git repository holding this workspace. */
 describe('nx affected on real git history', () => {
@@ -11,7 +11,7 @@ describe('nx affected on real git history', () => {
 
   function affected(target: string): string[] {
     const result = workspace.nx(['show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', '--withTarget', target, '--json']);
-    if (result.status !== 0) throw new Error(`nx show projects failed:\n${result.stdout}\n${result.stderr}`);
+    expectNxSuccess(result);
     return (JSON.parse(result.stdout) as string[]).sort();
   }
 

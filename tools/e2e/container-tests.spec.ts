@@ -6,7 +6,7 @@ import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { docker, dockerContainers, notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';
 import { createPodmanMachine, fixtureBuildSettings, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
-import { createTempWorkspace, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
+import { createTempWorkspace, expectNxSuccess, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 
 /**
  * test-cpu and serve-cpu for real: fixture images built through the real Nx
@@ -44,11 +44,7 @@ function nx(args: string[], env: NodeJS.ProcessEnv = {}) {
     const record = readRecordIn(workspace.root, image);
     if (record) imagesSeen.add(record.image);
   }
-  return { ...result, output: `${result.stdout}\n${result.stderr}` };
-}
-
-function expectSuccess(result: { status: number | null; output: string }) {
-  if (result.status !== 0) throw new Error(`nx failed (exit ${result.status}):\n${result.output.slice(-6000)}`);
+  return result;
 }
 
 function imageOf(project: string): string {
@@ -110,7 +106,7 @@ describe('test-<stream> targets', () => {
   it('exist only for the streams an image builds', () => {
     const projects = (target: string) => {
       const result = workspace.nx(['show', 'projects', '--with-target', target, '--json']);
-      expectSuccess({ status: result.status, output: result.stdout + result.stderr });
+      expectNxSuccess(result);
       return (JSON.parse(result.stdout) as string[]).sort();
     };
     expect(projects('test-cpu')).toEqual([...IMAGES].sort());
@@ -123,7 +119,7 @@ describe('test-<stream> targets', () => {
 describe('container tests of real images through nx', () => {
   it('1. run-many -t test-cpu builds every image, copies it from podman to docker, and passes every check', () => {
     const result = nx(['run-many', '-t', 'test-cpu']);
-    expectSuccess(result);
+    expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual([...IMAGES].sort());
     expect(tasksRun(result.output, 'test-cpu')).toEqual([...IMAGES].sort());
     for (const image of IMAGES) {
@@ -140,14 +136,14 @@ describe('container tests of real images through nx', () => {
 
   it('2. an unchanged workspace is all cache hits', () => {
     const result = nx(['run-many', '-t', 'test-cpu']);
-    expectSuccess(result);
+    expectNxSuccess(result);
     expect(tasksRun(result.output, 'test-cpu')).toEqual([]);
   });
 
   it('3. a rebuilt image is tested again, and only it and its descendants', () => {
     workspace.write('images/minimal/Dockerfile', notebookFixtureDockerfile('minimal', { rootRun: 'echo v2 > /minimal-version' }));
     const result = nx(['run-many', '-t', 'test-cpu']);
-    expectSuccess(result);
+    expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual(['geomatics', 'machine-learning', 'minimal', 'r-studio']);
     expect(tasksRun(result.output, 'test-cpu')).toEqual(['geomatics', 'machine-learning', 'minimal', 'r-studio']);
   });
@@ -155,7 +151,7 @@ describe('container tests of real images through nx', () => {
   it('4. a new check of an ancestor re-tests every descendant without rebuilding, and they inherit it', () => {
     writeChecks('base', [...CHECKS.base, 'test -e /opt/base-tool']);
     const result = nx(['run-many', '-t', 'test-cpu']);
-    expectSuccess(result);
+    expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual([]);
     expect(tasksRun(result.output, 'test-cpu')).toEqual([...IMAGES].sort());
     expect(result.output).toContain(`machine-learning:test-cpu: all 8 checks passed on ${imageOf('machine-learning')}`);

@@ -28,10 +28,8 @@ describe('nx run gpu-upstream:generate', () => {
   }
 
   function generate(): string {
-    const result = workspace.nx(['run', 'gpu-upstream:generate', '--outputStyle=stream']);
-    const output = `${result.stdout}\n${result.stderr}`;
+    const output = workspace.nxOk(['run', 'gpu-upstream:generate', '--outputStyle=stream']);
     if (process.env.SHOW_NX_OUTPUT) console.log(output);
-    if (result.status !== 0) throw new Error(`nx run gpu-upstream:generate failed:\n${output}`);
     return output;
   }
 

@@ -8,12 +8,7 @@ import { createTempWorkspace, type TempWorkspace } from './support/temp-workspac
 describe('image generator', () => {
   let workspace: TempWorkspace;
 
-  function run(args: string[]): string {
-    const result = workspace.nx(args);
-    const output = `${result.stdout}\n${result.stderr}`;
-    if (result.status !== 0) throw new Error(`nx ${args.join(' ')} failed:\n${output}`);
-    return output;
-  }
+  const run = (args: string[]) => workspace.nxOk(args);
 
   beforeAll(() => {
     workspace = createTempWorkspace('kf-image-generator-');
@@ -67,7 +62,7 @@ describe('image generator', () => {
   it('refuses a stream the parent lacks, with the fix, and writes nothing', () => {
     const result = workspace.nx(['g', '@kubeflow-images/nx-plugin:image', 'maps', '--parent=geomatics', '--streams=gpu', '--no-interactive']);
     expect(result.status).not.toBe(0);
-    expect(`${result.stdout}${result.stderr}`).toMatch(/--parent geomatics has no build-gpu target/);
+    expect(result.output).toMatch(/--parent geomatics has no build-gpu target/);
     expect(() => readFileSync(join(workspace.root, 'images/maps/project.json'))).toThrow();
   });
 });

@@ -6,7 +6,7 @@ import { registryClientFor } from './support/registry-api';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
-import { cloneTempWorkspace, createTempWorkspace, git, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
+import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 
 /**
  * Real images, built through the real Nx CLI with podman (nx-container's
@@ -24,13 +24,8 @@ let services: E2eServices;
 let machine: PodmanMachine;
 let workspace: TempWorkspace;
 
-function nx(ws: { nx: TempWorkspace['nx'] }, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = ws.nx([...args, '--output-style=static', '--parallel=3'], { ...machine.env, ...env });
-  return { ...result, output: `${result.stdout}\n${result.stderr}` };
-}
-
-function expectSuccess(result: { status: number | null; output: string }) {
-  if (result.status !== 0) throw new Error(`nx failed (exit ${result.status}):\n${result.output.slice(-6000)}`);
+function nx(ws: TempWorkspace, args: string[], env: NodeJS.ProcessEnv = {}) {
+  return ws.nx([...args, '--output-style=static', '--parallel=3'], { ...machine.env, ...env });
 }
 
 function lineage(image: string): string[] {
@@ -64,7 +59,7 @@ afterAll(() => {
 describe('real builds through nx', () => {
   it('1. a cold run-many builds all five cpu images, each on its parent', () => {
     const result = nx(workspace, ['run-many', '-t', 'build-cpu']);
-    expectSuccess(result);
+    expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual([...IMAGES].sort());
     for (const image of IMAGES) {
       const record = readRecordIn(workspace.root, image)!;
@@ -82,7 +77,7 @@ describe('real builds through nx', () => {
   it('2. running it again is all cache hits and runs no engine', () => {
     const before = Object.fromEntries(IMAGES.map((image) => [image, readRecordIn(workspace.root, image)!.imageId]));
     const result = nx(workspace, ['run-many', '-t', 'build-cpu']);
-    expectSuccess(result);
+    expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual([]);
     expect(result.output).toMatch(/read the output from the cache instead of running the command for 5 out of 5 tasks/);
     for (const image of IMAGES) expect(readRecordIn(workspace.root, image)!.imageId).toBe(before[image]);
@@ -94,7 +89,7 @@ describe('real builds through nx', () => {
     workspace.write('images/minimal/Dockerfile', fixtureDockerfile('minimal-v2'));
     workspace.commit('change minimal');
     const result = nx(workspace, ['affected', '-t', 'build-cpu', '--base=HEAD~1', '--head=HEAD']);
-    expectSuccess(result);
+    expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual(['geomatics', 'machine-learning', 'minimal', 'r-studio']);
     expect(readRecordIn(workspace.root, 'base')!.imageId).toBe(baseBefore.imageId);
     const minimal = readRecordIn(workspace.root, 'minimal')!;
@@ -111,7 +106,7 @@ describe('the registry as the cache every runner shares', () => {
 
   it('4a. push puts every image in the registry under its content tag and the human tags', async () => {
     const result = nx(workspace, ['run-many', '-t', 'build-cpu'], env());
-    expectSuccess(result);
+    expectNxSuccess(result);
     const sha = git(workspace.root, 'rev-parse', 'HEAD');
     const registry = registryClientFor(machine);
     for (const image of IMAGES) {
@@ -130,7 +125,7 @@ describe('the registry as the cache every runner shares', () => {
     const freshMachine = createPodmanMachine(services);
     const blobsBefore = blobGets();
     const result = clone.nx(['run-many', '-t', 'build-cpu', '--output-style=static'], { ...freshMachine.env, ...env() });
-    expectSuccess({ ...result, output: result.stdout + result.stderr });
+    expectNxSuccess(result);
     expect(freshMachine.podman(['images', '--quiet'])).toBe('');
     expect(blobGets()).toBe(blobsBefore);
     const registry = registryClientFor(machine);
@@ -159,7 +154,7 @@ describe('faults give one clear line, a non-zero exit and no record', () => {
   it('wrong registry password', () => {
     const wrong = createPodmanMachine(services, 'not-the-password');
     const result = workspace.nx([...baseOnly], { ...wrong.env, IMAGE_REGISTRY: `${services.registry}/e2e` });
-    expectFailure({ ...result, output: result.stdout + result.stderr }, 'base', /refused our credentials.*login/);
+    expectFailure(result, 'base', /refused our credentials.*login/);
   });
 
   it('registry down', () => {
@@ -200,7 +195,7 @@ describe('faults give one clear line, a non-zero exit and no record', () => {
     expect(readRecordIn(workspace.root, 'r-studio')).toBeNull();
     expect(existsSync(recordDir) ? readdirSync(recordDir).filter((f) => f.endsWith('.tmp')) : []).toEqual([]);
     const rerun = nx(workspace, ['run', 'r-studio:build-cpu']);
-    expectSuccess(rerun);
+    expectNxSuccess(rerun);
     expect(lineage(readRecordIn(workspace.root, 'r-studio')!.image)).toEqual(['upstream', 'base', 'minimal-v2', 'r-studio']);
   });
 });

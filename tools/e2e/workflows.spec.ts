@@ -24,7 +24,7 @@ import { registryClientFor } from './support/registry-api';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { createPodmanMachine, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn } from './support/records';
-import { cloneTempWorkspace, createTempWorkspace, git, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
+import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, NX_TEST_ENV, runNx, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 
 jest.setTimeout(900_000);
 
@@ -290,7 +290,6 @@ describe('nightly.yml', () => {
 
 // ---------------------------------------------------------------- the fan-out on real workspaces
 
-const SCRIPT_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0' };
 
 /** Runs a tools/ci script as a workflow step does; returns its step outputs. */
 function ciScript(root: string, script: string, args: string[], env: NodeJS.ProcessEnv = {}): Record<string, string> {
@@ -300,7 +299,7 @@ function ciScript(root: string, script: string, args: string[], env: NodeJS.Proc
     const result = spawnSync(process.execPath, ['-r', '@swc-node/register', join('tools', 'ci', script), ...args], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, ...SCRIPT_ENV, GITHUB_OUTPUT: outputFile, ...env },
+      env: { ...process.env, ...NX_TEST_ENV, GITHUB_OUTPUT: outputFile, ...env },
       maxBuffer: 64 * 1024 * 1024,
     });
     if (result.status !== 0) throw new Error(`${script} ${args.join(' ')} failed (exit ${result.status}):\n${`${result.stdout}\n${result.stderr}`.slice(-6000)}`);
@@ -439,15 +438,9 @@ describe("main.yml's jobs replayed on fresh runners against a real registry (cpu
   const versionOf = (project: string) => versions.get(project) ?? project;
 
   function expectNx(root: string, args: string[], env: NodeJS.ProcessEnv): string {
-    const result = spawnSync(join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx'), [...args, '--output-style=static'], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, ...SCRIPT_ENV, ...env },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const output = `${result.stdout}\n${result.stderr}`;
-    if (result.status !== 0) throw new Error(`nx ${args.join(' ')} failed (exit ${result.status}):\n${output.slice(-6000)}`);
-    return output;
+    const result = runNx(root, [...args, '--output-style=static'], env);
+    expectNxSuccess(result);
+    return result.output;
   }
 
   function runWorkflow(planArgs: string[], planEnv: NodeJS.ProcessEnv): { levels: ImageJob[][]; retag: string; records: Map<string, BuildRecord> } {

@@ -1,18 +1,42 @@
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { git as runGit } from '../../nx-plugin/src/lib/git/run-git';
 
 export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..');
 
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+export const git = (cwd: string, ...args: string[]) => runGit(cwd, args);
+
+/** How tests run Nx: no daemon, no cloud, no TUI, plain output. */
+export const NX_TEST_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0' };
+
+export interface NxResult extends Omit<SpawnSyncReturns<string>, 'output'> {
+  /** stdout and stderr together */
+  output: string;
+}
+
+/** Runs the workspace's real Nx CLI in `root`; never throws, so tests can assert on failures too. */
+export function runNx(root: string, args: string[], env: NodeJS.ProcessEnv = {}): NxResult {
+  const result = spawnSync(join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx'), args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ...NX_TEST_ENV, ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { ...result, output: `${result.stdout}\n${result.stderr}` };
+}
+
+/** Fails the test with the end of Nx's output when the command failed. */
+export function expectNxSuccess(result: { status: number | null; output: string }): void {
+  if (result.status !== 0) throw new Error(`nx failed (exit ${result.status}):\n${result.output.slice(-6000)}`);
 }
 
 export interface TempWorkspace {
   root: string;
-  /** Runs the real Nx CLI in the copy; never throws, so tests can assert on failures too. */
-  nx(args: string[], env?: NodeJS.ProcessEnv): SpawnSyncReturns<string>;
+  nx(args: string[], env?: NodeJS.ProcessEnv): NxResult;
+  /** Runs Nx and returns its output, failing the test when it fails. */
+  nxOk(args: string[], env?: NodeJS.ProcessEnv): string;
   write(path: string, content: string): void;
   commit(message: string): string;
   remove(): void;
@@ -55,13 +79,11 @@ function workspaceAt(root: string): TempWorkspace {
   git(root, 'config', 'user.name', 'tests');
   return {
     root,
-    nx(args, env = {}) {
-      return spawnSync(join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx'), args, {
-        cwd: root,
-        encoding: 'utf8',
-        env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0', ...env },
-        maxBuffer: 64 * 1024 * 1024,
-      });
+    nx: (args, env = {}) => runNx(root, args, env),
+    nxOk(args, env = {}) {
+      const result = runNx(root, args, env);
+      expectNxSuccess(result);
+      return result.output;
     },
     write(path, content) {
       mkdirSync(dirname(join(root, path)), { recursive: true });
