@@ -1,5 +1,5 @@
 import { assertValidTag } from '../registry/image-reference';
-import { humanTags, imageRepository, registryOf, tagFromBranch } from './image-names';
+import { humanTags, imageRepository, tagFromBranch } from './image-names';
 
 describe('imageRepository', () => {
   it('prefixes the registry and suffixes the stream', () => {
@@ -21,24 +21,6 @@ describe('imageRepository', () => {
   it('is a local name without a registry', () => {
     expect(imageRepository('', 'minimal-notebook', 'cpu')).toBe('minimal-notebook-cpu');
     expect(imageRepository('', 'geomatics-notebook', 'gpu')).toBe('geomatics-notebook-gpu');
-  });
-});
-
-describe('registryOf', () => {
-  it.each([
-    ['myacr.azurecr.io/minimal-notebook-cpu', 'myacr.azurecr.io'],
-    ['localhost:5000/minimal-notebook-cpu', 'localhost:5000'],
-    ['localhost/minimal-notebook-cpu', 'localhost'],
-    ['quay.io/jupyter/datascience-notebook', 'quay.io'],
-    ['minimal-notebook-cpu', ''],
-    ['jupyter/datascience-notebook', ''],
-  ])('%s → "%s"', (repository, registry) => {
-    expect(registryOf(repository)).toBe(registry);
-  });
-
-  it('inverts imageRepository', () => {
-    expect(registryOf(imageRepository('myacr.azurecr.io', 'minimal-notebook', 'cpu'))).toBe('myacr.azurecr.io');
-    expect(registryOf(imageRepository('', 'minimal-notebook', 'cpu'))).toBe('');
   });
 });
 

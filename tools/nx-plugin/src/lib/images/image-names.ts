@@ -6,12 +6,6 @@ export function imageRepository(registry: string, imageName: string, stream: Str
   return prefix ? `${prefix}/${imageName}-${stream}` : `${imageName}-${stream}`;
 }
 
-/** The registry host of a repository ("" when it is a local name). */
-export function registryOf(repository: string): string {
-  const first = repository.split('/')[0];
-  return repository.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : '';
-}
-
 /** Turns a branch name into a valid tag (feature/x → feature-x). */
 export function tagFromBranch(branch: string): string {
   const tag = branch.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[.-]+/, '').slice(0, 128);
