@@ -32,8 +32,12 @@ export function chooseEngine(setting: string, buildxAvailable: () => boolean): E
   return buildxAvailable() ? 'docker' : 'podman';
 }
 
+let buildxProbe: boolean | undefined;
+
+/** Probed once per process: choosing the engine and checking it both ask. */
 export function dockerBuildxAvailable(): boolean {
-  return run('docker', ['buildx', 'version']).ok;
+  buildxProbe ??= run('docker', ['buildx', 'version']).ok;
+  return buildxProbe;
 }
 
 /** Fails with the fix when the engine cannot build: not installed, daemon down, or buildx missing. */
