@@ -18,3 +18,16 @@ describe('splitCommands', () => {
     expect(programOf(splitCommands('python3 -m pip install x')[0])).toBe('pip');
   });
 });
+
+describe('splitCommands edge cases', () => {
+  it('ends a command at a newline and keeps globs as words', () => {
+    const commands = splitCommands('apt-get clean\nrm -rf /var/lib/apt/lists/*');
+    expect(commands.map((command) => command.words)).toEqual([['apt-get', 'clean'], ['rm', '-rf', '/var/lib/apt/lists/*']]);
+  });
+
+  it('drops descriptors and input redirects from the words', () => {
+    const [command] = splitCommands('sha256sum -c - < sums 2>&1');
+    expect(command.words).toEqual(['sha256sum', '-c', '-']);
+    expect(command.redirects).toEqual(['1']);
+  });
+});

@@ -1,3 +1,5 @@
+import { parse, type ParseEntry } from 'shell-quote';
+
 /** One simple command of a RUN's shell script. */
 export interface ShellCommand {
   /** Words with quotes removed; leading `VAR=value`, `sudo`, `env` and shell keywords dropped. */
@@ -10,74 +12,47 @@ export interface ShellCommand {
 
 const PREFIXES = new Set(['sudo', 'env', 'exec', 'time', 'nohup', 'command', 'if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', '(']);
 
+const COMMAND_SEPARATORS = new Set(['&&', '||', ';', '|', '&', '|&', ';;']);
+const OUTPUT_REDIRECTS = new Set(['>', '>>', '>&', '&>', '>|']);
+
+/** Variables stay as written (`${CONDA_DIR}`): the rules match paths, not values. */
+const keepVariable = (name: string) => `\${${name}}`;
+
 /**
  * Splits a shell script (a RUN's arguments, continuations already joined)
- * into simple commands. Quotes are honoured; subshells, functions and
- * `sh -c` strings are not descended into. Enough to see which programs a
- * RUN calls and in which order.
+ * into simple commands, with shell-quote's tokenizer. Subshells, functions and
+ * `sh -c` strings are not descended into: the rules need which programs a RUN
+ * calls and in which order, not a full parse.
  */
 export function splitCommands(script: string): ShellCommand[] {
+  // shell-quote reads a newline as a space; in a RUN it ends a command.
+  const tokens = parse(script.replace(/\n/g, ' ; '), keepVariable) as ParseEntry[];
   const commands: ShellCommand[] = [];
   let words: string[] = [];
   let redirects: string[] = [];
-  let word = '';
-  let inWord = false;
-  let redirectNext = false;
-  const endWord = () => {
-    if (!inWord) return;
-    if (redirectNext) redirects.push(word);
-    else words.push(word);
-    redirectNext = false;
-    word = '';
-    inWord = false;
-  };
+  // Where the next word goes: a command word, an output redirect's target, or nowhere (an input redirect's source).
+  let nextWord: 'word' | 'redirect' | 'input' = 'word';
   const endCommand = (operator: string) => {
-    endWord();
     const dropped = dropPrefixes(words);
     if (dropped.length || redirects.length) commands.push({ words: dropped, redirects, next: operator });
     else if (commands.length && operator) commands[commands.length - 1].next = operator;
     words = [];
     redirects = [];
   };
-  for (let i = 0; i < script.length; i++) {
-    const c = script[i];
-    const two = script.slice(i, i + 2);
-    if (c === "'") {
-      const end = script.indexOf("'", i + 1);
-      word += script.slice(i + 1, end < 0 ? undefined : end);
-      inWord = true;
-      i = end < 0 ? script.length : end;
-    } else if (c === '"') {
-      let j = i + 1;
-      for (; j < script.length && script[j] !== '"'; j++) {
-        if (script[j] === '\\' && j + 1 < script.length) j++;
-        word += script[j];
-      }
-      inWord = true;
-      i = j;
-    } else if (c === '\\' && i + 1 < script.length) {
-      word += script[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      endWord();
-    } else if (two === '&&' || two === '||') {
-      endCommand(two);
-      i++;
-    } else if (c === ';' || c === '|' || c === '&' || c === '\n') {
-      endCommand(c === '\n' ? ';' : c);
-    } else if (c === '>' || (c === '<' && two !== '<<')) {
-      // `2>`, `>>`, `&>`: a descriptor glued to the operator is not a word.
-      if (/^\d+$/.test(word)) {
-        word = '';
-        inWord = false;
-      }
-      endWord();
-      if (script[i + 1] === '>' || script[i + 1] === '&') i++;
-      redirectNext = c === '>';
-      if (c === '<') redirectNext = false;
-    } else {
-      word += c;
-      inWord = true;
+  for (const token of tokens) {
+    if (typeof token === 'string' || ('op' in token && token.op === 'glob')) {
+      const word = typeof token === 'string' ? token : token.pattern;
+      if (nextWord === 'word') words.push(word);
+      else if (nextWord === 'redirect') redirects.push(word);
+      nextWord = 'word';
+    } else if (!('op' in token)) {
+      continue; // a comment
+    } else if (COMMAND_SEPARATORS.has(token.op)) {
+      endCommand(token.op === '|&' ? '|' : token.op === ';;' ? ';' : token.op);
+    } else if (OUTPUT_REDIRECTS.has(token.op) || token.op === '<') {
+      // `2>`: a descriptor before the operator is not a word of the command.
+      if (words.length && /^\d+$/.test(words[words.length - 1])) words.pop();
+      nextWord = token.op === '<' ? 'input' : 'redirect';
     }
   }
   endCommand('');
