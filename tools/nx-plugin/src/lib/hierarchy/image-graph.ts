@@ -48,20 +48,3 @@ export function toImageGraph(projectGraph: ProjectGraph): ImageGraph {
   }
   return graph;
 }
-
-/** Image projects in build order (parents first), for scripts that must not keep their own list. */
-export function imagesInBuildOrder(graph: ImageGraph, stream: Stream): string[] {
-  const order: string[] = [];
-  const visit = (name: string, seen: Set<string>) => {
-    if (order.includes(name) || seen.has(name)) return;
-    seen.add(name);
-    for (const dep of graph[name].implicitDependencies) {
-      if (isImageProject(graph[dep]) && hasStream(graph[dep], stream)) visit(dep, seen);
-    }
-    order.push(name);
-  };
-  for (const name of Object.keys(graph).sort()) {
-    if (isImageProject(graph[name]) && hasStream(graph[name], stream)) visit(name, new Set());
-  }
-  return order;
-}

@@ -1,6 +1,6 @@
 import type { ProjectGraph } from '@nx/devkit';
 import type { BuildSettings } from '../settings/build-settings';
-import { imagesInBuildOrder, isImageProject, toImageGraph, UPSTREAM_TAG, type ImageGraph, type ImageNode } from './image-graph';
+import { isImageProject, toImageGraph, UPSTREAM_TAG, type ImageGraph, type ImageNode } from './image-graph';
 import { parentChain, resolveParent } from './resolve-parent';
 import { configurationErrorOf } from '../testing/configuration-error';
 
@@ -124,34 +124,6 @@ describe('parentChain', () => {
     const error = configurationErrorOf(() => parentChain(graph, 'a', 'cpu', SETTINGS));
     expect(error.message).toContain('cycle (a -> b -> a)');
     expect(error.message).toContain('remove one of these implicitDependencies');
-  });
-});
-
-describe('imagesInBuildOrder', () => {
-  function expectParentsFirst(order: string[], graph: ImageGraph) {
-    for (const name of order) {
-      for (const dep of graph[name].implicitDependencies) {
-        if (order.includes(dep)) expect(order.indexOf(dep)).toBeLessThan(order.indexOf(name));
-      }
-    }
-  }
-
-  it('lists the cpu images, parents before children', () => {
-    const graph = hierarchy();
-    const order = imagesInBuildOrder(graph, 'cpu');
-    expect([...order].sort()).toEqual(['base', 'geomatics', 'machine-learning', 'minimal', 'r-studio']);
-    expectParentsFirst(order, graph);
-  });
-
-  it('lists the gpu images, parents before children, without cpu-only images', () => {
-    const graph = hierarchy();
-    const order = imagesInBuildOrder(graph, 'gpu');
-    expect(order).toEqual(['gpu-upstream', 'base', 'minimal', 'machine-learning']);
-  });
-
-  it('puts a parent first even when its name sorts after the child', () => {
-    const graph: ImageGraph = { aaa: node('aaa', ['zzz'], CPU), zzz: node('zzz', [], CPU) };
-    expect(imagesInBuildOrder(graph, 'cpu')).toEqual(['zzz', 'aaa']);
   });
 });
 
