@@ -8,6 +8,16 @@ import type { LintExecutorOptions } from './schema';
 
 export default async function lintExecutor(options: LintExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const project = context.projectName ?? '?';
+  try {
+    return lintProject(project, options, context);
+  } catch (error) {
+    // An unreadable file or a parser crash is one line naming the project, not a stack trace.
+    logger.error(`${project}:lint: ${error instanceof Error ? error.message : String(error)}`);
+    return { success: false };
+  }
+}
+
+function lintProject(project: string, options: LintExecutorOptions, context: ExecutorContext): { success: boolean } {
   const projectRoot = context.projectsConfigurations?.projects[project]?.root ?? '.';
   const dockerfile = options.dockerfile ?? join(projectRoot, 'Dockerfile');
   const contextDir = options.context ?? dirname(dockerfile);
