@@ -12,7 +12,7 @@ export default async function lintExecutor(options: LintExecutorOptions, context
     return lintProject(project, options, context);
   } catch (error) {
     // An unreadable file or a parser crash is one line naming the project, not a stack trace.
-    logger.error(`${project}:lint: ${error instanceof Error ? error.message : String(error)}`);
+    logger.error(`${project}:lint: ${(error as Error)?.message ?? String(error)}`);
     return { success: false };
   }
 }
