@@ -31,10 +31,14 @@ class StackedTree {
 
   set(file: Visible): void {
     this.files.set(file.path, file);
-    const parent = parentOf(file.path);
-    let siblings = this.children.get(parent);
-    if (!siblings) this.children.set(parent, (siblings = new Set()));
-    siblings.add(file.path);
+    // Layers need not list a file's directories, so link every ancestor up to one already known.
+    for (let path = file.path; path !== ''; path = parentOf(path)) {
+      const parent = parentOf(path);
+      let siblings = this.children.get(parent);
+      if (!siblings) this.children.set(parent, (siblings = new Set()));
+      if (siblings.has(path)) break;
+      siblings.add(path);
+    }
   }
 
   /** Removes `path` and everything under it; returns what was removed. */
