@@ -16,7 +16,9 @@ export async function tarOf(entries: TarEntry[]): Promise<Buffer> {
   const tar = pack();
   for (const entry of entries) {
     const { content, ...header } = entry;
-    tar.entry({ type: 'file', mode: 0o644, uid: 0, gid: 0, ...header }, content ?? (entry.type === 'file' || !entry.type ? '' : undefined));
+    const full = { type: 'file' as const, mode: 0o644, uid: 0, gid: 0, ...header };
+    if (full.type === 'file') tar.entry(full, content ?? '');
+    else tar.entry(full);
   }
   tar.finalize();
   const chunks: Buffer[] = [];
