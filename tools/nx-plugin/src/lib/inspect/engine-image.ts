@@ -68,11 +68,13 @@ export function inheritedLayerCount(layers: string[], parent: string[], image: s
 /** Runs the image once with docker (podman cannot run containers on these machines) to list its packages. */
 export async function listPackages(docker: Cli, image: string, name: string): Promise<PackageLists> {
   const result = await docker.run(
-    ['run', '--rm', '--name', name, '--label', 'io.kubeflow-images.role=inspect', '--network', 'none', '--user', 'root', '--entrypoint', '/bin/sh', image, '-c', PACKAGE_LISTING_SCRIPT],
+    ['run', '--rm', '--name', name, '--label', 'io.kubeflow-images.role=inspect', '--network', 'none', '--user', '0', '--entrypoint', '/bin/sh', image, '-c', PACKAGE_LISTING_SCRIPT],
     { timeoutMs: 10 * 60_000 },
   );
   if (result.code !== 0) {
-    throw new BuildConfigurationError(`cannot list the packages of ${image} (docker run ... /bin/sh exited ${result.code ?? 'by timeout'}: ${result.spawnError ?? lastLine(result.stderr)}): the image needs /bin/sh`);
+    // docker's own complaint is the first line of its stderr; the last is its usage hint.
+    const why = result.spawnError ?? result.stderr.trim().split('\n')[0] ?? 'no output';
+    throw new BuildConfigurationError(`cannot list the packages of ${image}: docker run --entrypoint /bin/sh exited ${result.code ?? 'on timeout'} (${why}): the image needs /bin/sh`);
   }
   return parsePackageListing(result.stdout);
 }
