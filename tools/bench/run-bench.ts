@@ -27,6 +27,7 @@ import { benchDockerfile, type WorkPerImage } from './lib/fixtures';
 import { criticalPath, readBenchGraph } from './lib/graph';
 import { rebuiltProjects, profilePath, recordSources, taskSecondsFromProfile, timedNx } from './lib/nx-runs';
 import { AccessLogWindow, pulledBytes, type PulledBytes } from './lib/registry-log';
+import { inspectBench } from './lib/inspect-bench';
 import { evaluateTargets, median, resultsTable, round, targetsTable, type ScenarioResult } from './lib/report';
 
 const TARGET = 'build-cpu';
@@ -384,6 +385,7 @@ async function runBench(config: BenchConfig, services: E2eServices, cleanup: Cle
   ].join('\n');
   writeFileSync(join(out, 'results.txt'), `${report}\n`);
   process.stdout.write(`${report}\n`);
+  process.stdout.write(`\n${inspectBench(machine('inspect'), out, log)}\n`);
 }
 
 main().then(

@@ -41,7 +41,7 @@ export function defaultTestPrefix(project: string, stream: Stream): string {
 }
 
 /** A container name that says who started it and cannot clash with a parallel run. */
-export function containerName(role: 'test' | 'serve', project: string, stream: Stream, unique: string): string {
+export function containerName(role: 'test' | 'serve' | 'inspect', project: string, stream: Stream, unique: string): string {
   return `kf-${role}-${pathSegment(project)}-${stream}-${pathSegment(unique)}`;
 }
 

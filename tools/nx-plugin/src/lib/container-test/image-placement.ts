@@ -30,7 +30,7 @@ export function otherRuntime(runtime: RuntimeName): RuntimeName {
   return runtime === 'docker' ? 'podman' : 'docker';
 }
 
-async function hasImage(cli: Cli, image: string): Promise<boolean> {
+export async function hasImage(cli: Cli, image: string): Promise<boolean> {
   const result = await cli.run(['image', 'inspect', '--format', '{{.Id}}', image], { timeoutMs: 60_000 });
   return result.code === 0 && result.stdout.trim() !== '';
 }

@@ -48,6 +48,7 @@ export interface ImageConfig {
   architecture?: string;
   config?: { Labels?: Record<string, string> | null; Env?: string[] | null } | null;
   history?: Array<{ created_by?: string; comment?: string; empty_layer?: boolean }>;
+  rootfs?: { diff_ids?: string[] };
 }
 
 export interface ImagePlatform {

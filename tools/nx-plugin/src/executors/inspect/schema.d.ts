@@ -1,0 +1,4 @@
+export interface InspectExecutorOptions {
+  stream: 'cpu' | 'gpu';
+  maxWasteMiB?: number;
+}
