@@ -1,8 +1,8 @@
 /**
- * Registry HTTP API v2 client: manifest digests, registry-side retags and tag
- * lists, authenticated with the container engines' own logins.
+ * Registry HTTP API v2 client: manifest digests, registry-side retags, tag
+ * lists and manifest deletes, authenticated with the container engines' own logins.
  */
-export { RegistryClient, manifestDigest, retag, listTags, MANIFEST_MEDIA_TYPES, type RegistryClientOptions, type ImageConfig, type ImagePlatform } from './registry-client';
+export { RegistryClient, manifestDigest, retag, listTags, deleteManifest, MANIFEST_MEDIA_TYPES, type RegistryClientOptions, type ImageConfig, type ImagePlatform } from './registry-client';
 export { Credentials, authFileCandidates, credentialsFromAuthFile, findCredentials } from './credentials';
 export {
   parseImageReference,
