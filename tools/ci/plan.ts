@@ -2,7 +2,7 @@
  * The `plan` job of the fanning-out workflows (main.yml, nightly.yml): asks Nx
  * for the task graph of every image build and for the affected projects, and
  * writes one JSON matrix per dependency level, the images left for the
- * registry-side retag, and a summary. Nothing about the images is written here
+ * registry-side promotion by content tag, and a summary. Nothing about the images is written here
  * or in the workflows: it all comes from the Nx graph.
  *
  *   node -r @swc-node/register tools/ci/plan.ts --max-levels 6 [--all] [--streams cpu,gpu] [--test-streams cpu]
@@ -12,7 +12,8 @@
  * GitHub Actions, printed otherwise):
  *   level-0 … level-<max-1>  JSON lists of {task, project, stream, parents, prepare, test}; "[]" when empty
  *   images                   every job of every level, parents first (JSON)
- *   retag-tasks              the image builds that were not selected, space-separated
+ *   built-tasks              the image builds of every level, space-separated (promote.ts --built)
+ *   retag-tasks              the image builds that were not selected, space-separated (promote.ts --unchanged)
  *   levels                   how many levels are used
  */
 import { parseArgs } from 'node:util';
@@ -35,7 +36,7 @@ function summary(levels: ImageJob[][], unselected: ImageJob[], all: boolean): st
   const lines = [`### Image plan (${all ? 'every image' : 'affected images'})`, ''];
   if (levels.length === 0) lines.push('No image to build.');
   levels.forEach((level, i) => lines.push(`- level ${i}: ${level.map((job) => `\`${job.task}\``).join(', ')}`));
-  if (unselected.length > 0) lines.push(`- not affected, retagged: ${unselected.map((job) => `\`${job.task}\``).join(', ')}`);
+  if (unselected.length > 0) lines.push(`- not affected, promoted by content tag: ${unselected.map((job) => `\`${job.task}\``).join(', ')}`);
   return lines.join('\n');
 }
 
@@ -62,6 +63,7 @@ runCli('plan', () => {
   const outputs: Record<string, string> = {};
   for (let i = 0; i < maxLevels; i++) outputs[`level-${i}`] = JSON.stringify(levels[i] ?? []);
   outputs.images = JSON.stringify(flattenLevels(levels));
+  outputs['built-tasks'] = flattenLevels(levels).map((job) => job.task).join(' ');
   outputs['retag-tasks'] = unselected.map((job) => job.task).join(' ');
   outputs.levels = String(levels.length);
   writeStepOutputs(outputs);

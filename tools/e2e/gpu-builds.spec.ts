@@ -8,6 +8,7 @@ import {
   type GpuJupyterFixture,
 } from '../nx-plugin/src/lib/gpu-upstream/testing/fixture-repos';
 import type { GenerationRecord } from '../nx-plugin/src/lib/gpu-upstream/generation-record';
+import { e2eEngine } from './support/e2e-engine';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { buildBusyboxImage, createPodmanMachine, fixtureDockerfile, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
@@ -83,7 +84,7 @@ beforeAll(() => {
       `GPU_JUPYTER_REPO=${gpu.repo.path}`,
       `GPU_JUPYTER_HEAD_COMMIT=${gpu.commits[0]}`,
       'IMAGE_REGISTRY=',
-      'IMAGE_ENGINE=podman',
+      `IMAGE_ENGINE=${e2eEngine()}`,
       '',
     ].join('\n'),
   );

@@ -1,5 +1,5 @@
 import { plannedRecord } from '../../nx-plugin/src/lib/records/build-record';
-import { recordFromRegistry, repositoryOfRecord, retagOperations } from './registry-records';
+import { recordFromRegistry, repositoryOfRecord } from './registry-records';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const planned = plannedRecord({
@@ -34,15 +34,5 @@ describe('recordFromRegistry', () => {
     expect(() => repositoryOfRecord({ ...planned, image: 'localhost:5000/team/parent-notebook-cpu:latest' })).toThrow(
       /not tagged with its content tag content-0123.*delete dist\/images\/child-parent/,
     );
-  });
-});
-
-describe('retagOperations', () => {
-  it('copies each content tag to the commit sha, short sha, branch and latest', () => {
-    const git = { sha: '0123456789abcdef0123456789abcdef01234567', branch: 'main' };
-    expect(retagOperations([planned], git, true)).toEqual([
-      { source: planned.image, tags: [git.sha, '0123456', 'main', 'latest'] },
-    ]);
-    expect(retagOperations([planned], { ...git, branch: 'feature/x' }, false)[0].tags).toEqual([git.sha, '0123456', 'feature-x']);
   });
 });

@@ -1,9 +1,8 @@
 /**
  * Pure helpers for the jobs that meet the registry without building: turning
  * a planned record into the record a real build would have left (from the
- * registry, pinned by digest), and the retag operations of a commit.
+ * registry, pinned by digest).
  */
-import { humanTags, type GitState } from '../../nx-plugin/src/lib/images/image-names';
 import type { BuildRecord } from '../../nx-plugin/src/lib/records/build-record';
 import { CiError } from './ci-error';
 
@@ -41,20 +40,4 @@ export function recordFromRegistry(planned: BuildRecord, digest: string): BuildR
     planned: false,
     source: 'registry',
   };
-}
-
-export interface RetagOperation {
-  /** The content-tag reference to copy. */
-  source: string;
-  /** Tags to add in the same repository. */
-  tags: string[];
-}
-
-/** What gives an unchanged image the commit's tags: its content tag copied to sha, short sha, branch (and latest). */
-export function retagOperations(records: BuildRecord[], git: GitState, tagLatest: boolean): RetagOperation[] {
-  const tags = humanTags(git, tagLatest);
-  return records.map((record) => {
-    repositoryOfRecord(record);
-    return { source: record.image, tags };
-  });
 }

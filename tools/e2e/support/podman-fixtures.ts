@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, copyFileSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { e2eEngine } from './e2e-engine';
 import type { E2eServices } from './e2e-services';
 
 /**
@@ -85,7 +86,7 @@ export function pushFixtureUpstream(machine: PodmanMachine, reference: string): 
   machine.podman(['push', '--quiet', reference]);
 }
 
-/** build_settings.env of a fixture workspace: the cpu root is `upstream` (repository:tag), podman builds, no gpu sources. */
+/** build_settings.env of a fixture workspace: the cpu root is `upstream` (repository:tag), the e2e engine builds (E2E_ENGINE), no gpu sources. */
 export function fixtureBuildSettings(upstream: string): string {
   const separator = upstream.lastIndexOf(':');
   return [
@@ -96,7 +97,7 @@ export function fixtureBuildSettings(upstream: string): string {
     'GPU_JUPYTER_REPO=/nonexistent/gpu-jupyter',
     'GPU_JUPYTER_HEAD_COMMIT=0000000000000000000000000000000000000000',
     'IMAGE_REGISTRY=',
-    'IMAGE_ENGINE=podman',
+    `IMAGE_ENGINE=${e2eEngine()}`,
     '',
   ].join('\n');
 }

@@ -22,9 +22,16 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
     const engine = chooseEngine(options.engine ?? optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
     assertEngineReady(engine);
     const push = options.push ?? process.env.IMAGE_PUSH === 'true';
+    // CI turns human tags off (IMAGE_HUMAN_TAGS=false): there they are moved by promotion, after the tests.
+    const humanTags = options.humanTags ?? process.env.IMAGE_HUMAN_TAGS !== 'false';
     const record = await realizeBuild(
       plan,
-      { push, tagLatest: options.tagLatest ?? process.env.IMAGE_TAG_LATEST === 'true', cacheFrom: options.cacheFrom ?? [], git: push ? readGitState(context.root) : null },
+      {
+        push,
+        tagLatest: options.tagLatest ?? process.env.IMAGE_TAG_LATEST === 'true',
+        cacheFrom: options.cacheFrom ?? [],
+        git: push && humanTags ? readGitState(context.root) : null,
+      },
       {
         engine,
         registry: registry ? new RegistryClient() : null,

@@ -5,6 +5,7 @@ export interface BuildExecutorOptions {
   context?: string;
   registry?: string;
   push?: boolean;
+  humanTags?: boolean;
   tagLatest?: boolean;
   buildArgs?: Record<string, string>;
   cacheFrom?: string[];

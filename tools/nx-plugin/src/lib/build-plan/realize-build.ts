@@ -17,6 +17,7 @@ export interface RealizeOptions {
   push: boolean;
   tagLatest: boolean;
   cacheFrom: string[];
+  /** The commit the human tags name; null pushes the content tag only (CI, where promotion adds them). */
   git: GitState | null;
 }
 
@@ -45,7 +46,6 @@ export async function realizeBuild(
       `${plan.project}: push needs a registry: set IMAGE_REGISTRY (build_settings.env or environment) or the target's "registry" option`,
     );
   }
-  if (options.push && !options.git) throw new Error('pushing needs the git state for the human tags');
   const humanReferences = options.push && options.git
     ? humanTags(options.git, options.tagLatest).map((tag) => `${plan.repository}:${tag}`)
     : [];

@@ -44,6 +44,8 @@ export interface RegistryClientOptions {
 
 /** The fields of an OCI/Docker image config that tools read. */
 export interface ImageConfig {
+  /** When the image was built (RFC 3339), as the builder wrote it. */
+  created?: string;
   os?: string;
   architecture?: string;
   config?: { Labels?: Record<string, string> | null; Env?: string[] | null } | null;
@@ -56,12 +58,12 @@ export interface ImagePlatform {
   architecture: string;
 }
 
-type Actions = 'pull' | 'pull,push';
+type Actions = 'pull' | 'pull,push' | 'delete';
 
 interface RequestSpec {
   registry: string;
   repository: string;
-  method: 'GET' | 'HEAD' | 'PUT';
+  method: 'GET' | 'HEAD' | 'PUT' | 'DELETE';
   /** A path under the registry ("/v2/...") or an absolute URL (pagination links). */
   path: string;
   actions: Actions;
@@ -101,8 +103,8 @@ async function errorDetail(response: Response): Promise<string> {
 
 /**
  * A client for the registry HTTP API v2 (OCI distribution): reads manifest
- * digests, copies manifests to new tags registry-side and lists tags, never
- * touching blobs. Authenticates anonymously, with HTTP basic, or with bearer
+ * digests, copies manifests to new tags registry-side, lists tags and deletes
+ * manifests, never touching blobs. Authenticates anonymously, with HTTP basic, or with bearer
  * tokens (401 + WWW-Authenticate: Bearer realm=...), using the engines' logins.
  */
 export class RegistryClient {
@@ -274,6 +276,33 @@ export class RegistryClient {
     return tags;
   }
 
+  /**
+   * Deletes the manifest `digest` from `[registry/]repository`, and with it
+   * every tag that points at it (the API deletes by digest only). Returns
+   * false when it was already gone. The registry must allow deletes
+   * (distribution: storage.delete.enabled); its blobs go at the next garbage collection.
+   */
+  async deleteManifest(repositoryName: string, digest: string): Promise<boolean> {
+    const { registry, repository } = parseRepository(repositoryName);
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new RegistryError(`"${digest}" is not a sha256 digest: manifests are deleted by digest`, registry);
+    const spec: RequestSpec = { registry, repository, method: 'DELETE', path: `/v2/${repository}/manifests/${digest}`, actions: 'delete' };
+    const response = await this.request(spec);
+    if (response.status === 404) {
+      await discard(response);
+      return false;
+    }
+    if (response.status === 405) {
+      await discard(response);
+      throw new RegistryError(
+        `registry ${registry} does not allow deleting manifests (405): enable deletes (distribution: storage.delete.enabled: true; ACR: a login with delete permission)`,
+        registry,
+      );
+    }
+    await this.assertOk(response, spec);
+    await discard(response);
+    return true;
+  }
+
   // ------------------------------------------------------------ auth and HTTP
 
   private credentialsFor(registry: string, repository: string): Credentials | undefined {
@@ -428,4 +457,8 @@ export function retag(reference: string, tags: string[], options?: RegistryClien
 
 export function listTags(repository: string, options?: RegistryClientOptions): Promise<string[]> {
   return new RegistryClient(options).listTags(repository);
+}
+
+export function deleteManifest(repository: string, digest: string, options?: RegistryClientOptions): Promise<boolean> {
+  return new RegistryClient(options).deleteManifest(repository, digest);
 }

