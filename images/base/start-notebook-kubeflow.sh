@@ -34,14 +34,36 @@ die() { log "error: $*"; exit 2; }
 
 NB_PREFIX="${NB_PREFIX:-/}"
 
+# ---------------------------------------------------------------- arguments
+# Read first: bad input stops the start before anything is written.
+extra_args=()
+if [[ -n "${NOTEBOOK_ARGS:-}" ]]; then
+    # Shell-word splitting without a shell: python's shlex, one NUL-terminated word each.
+    mapfile -d '' extra_args < <(python3 -c '
+import shlex, sys
+try:
+    words = shlex.split(sys.argv[1])
+except ValueError as error:
+    sys.stderr.write(f"start-notebook-kubeflow: error: NOTEBOOK_ARGS cannot be split ({error}): close its quotes\n")
+    sys.exit(2)
+sys.stdout.write("".join(word + "\0" for word in words))
+' "${NOTEBOOK_ARGS}")
+    wait $! || exit 2
+fi
+
 # ---------------------------------------------------------------- runtime dir
 export JUPYTER_RUNTIME_DIR="${JUPYTER_RUNTIME_DIR:-/tmp/jupyter-runtime}"
 mkdir -p -m 700 "${JUPYTER_RUNTIME_DIR}" || die "cannot create JUPYTER_RUNTIME_DIR=${JUPYTER_RUNTIME_DIR}: set it to a writable local directory"
 
 # ---------------------------------------------------------------- home
-home_is_empty() {
-    [[ -z "$(find "$1" -mindepth 1 -maxdepth 1 ! -name lost+found -print -quit)" ]]
-}
+# Empty but for the lost+found that a freshly formatted volume holds.
+home_is_empty() (
+    shopt -s nullglob dotglob
+    for entry in "$1"/*; do
+        [[ "${entry##*/}" == lost+found ]] || return 1
+    done
+    return 0
+)
 
 template="${NB_HOME_TEMPLATE:-/opt/kubeflow/home-template}"
 if [[ -d "${HOME}" && -d "${template}" ]] && home_is_empty "${HOME}"; then
@@ -99,21 +121,6 @@ if has_istio_env; then
 fi
 
 # ---------------------------------------------------------------- server
-extra_args=()
-if [[ -n "${NOTEBOOK_ARGS:-}" ]]; then
-    # Shell-word splitting without a shell: python's shlex, one NUL-terminated word each.
-    mapfile -d '' extra_args < <(python3 -c '
-import shlex, sys
-try:
-    words = shlex.split(sys.argv[1])
-except ValueError as error:
-    sys.stderr.write(f"start-notebook-kubeflow: error: NOTEBOOK_ARGS cannot be split ({error}): close its quotes\n")
-    sys.exit(2)
-sys.stdout.write("".join(word + "\0" for word in words))
-' "${NOTEBOOK_ARGS}")
-    wait $! || exit 2
-fi
-
 default_url=()
 if [[ -n "${NOTEBOOK_DEFAULT_URL:-}" ]]; then
     default_url=("--ServerApp.default_url=${NOTEBOOK_DEFAULT_URL}")
