@@ -58,10 +58,10 @@ function expectNoContainerLeft(project: string) {
 }
 
 /** A failed test: non-zero exit, the clear line, no stack trace, no container left. */
-function expectCheckFailure(result: { status: number | null; output: string }, project: string, line: RegExp) {
+function expectCheckFailure(result: { status: number | null; output: string }, project: string, line: RegExp, failed = 1) {
   if (result.status === 0) throw new Error(`expected ${project}:test-cpu to fail:\n${result.output.slice(-4000)}`);
   expect(result.output).toMatch(line);
-  expect(result.output).toMatch(new RegExp(`${project}:test-cpu: 1 of \\d+ checks failed on ${imageOf(project).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  expect(result.output).toMatch(new RegExp(`${project}:test-cpu: ${failed} of \\d+ checks failed on ${imageOf(project).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   expect(result.output).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
   expectNoContainerLeft(project);
 }
@@ -127,9 +127,10 @@ describe('container tests of real images through nx', () => {
       expect(result.output).toContain(`${reference} is in podman's storage but not docker's: copying it (podman push --quiet ${reference} docker-daemon:${reference})`);
       expectNoContainerLeft(image);
     }
-    // Four built-in checks, then the chain's: base 1, minimal 1, machine-learning 1.
-    expect(result.output).toContain(`machine-learning:test-cpu: all 7 checks passed on ${imageOf('machine-learning')}`);
-    expect(result.output).toContain(`r-studio:test-cpu: all 8 checks passed on ${imageOf('r-studio')}`);
+    // Five built-in checks, then the chain's: base 1, minimal 1, machine-learning 1.
+    expect(result.output).toContain(`machine-learning:test-cpu: all 8 checks passed on ${imageOf('machine-learning')}`);
+    expect(result.output).toContain(`r-studio:test-cpu: all 9 checks passed on ${imageOf('r-studio')}`);
+    expect(result.output).toMatch(/✓ the image config's User is a numeric uid, not 0 \(Kubernetes runAsNonRoot\)/);
     expect(result.output).toMatch(/✓ command "test -x \/usr\/local\/bin\/start-notebook.sh" \[inherited from base, images\/base\/tests\/checks.json\]/);
     expect(result.output).toMatch(/✓ the server answers under NB_PREFIX \/notebook\/kf-test\/geomatics-cpu\//);
   });
@@ -154,7 +155,19 @@ describe('container tests of real images through nx', () => {
     expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual([]);
     expect(tasksRun(result.output, 'test-cpu')).toEqual([...IMAGES].sort());
-    expect(result.output).toContain(`machine-learning:test-cpu: all 8 checks passed on ${imageOf('machine-learning')}`);
+    expect(result.output).toContain(`machine-learning:test-cpu: all 9 checks passed on ${imageOf('machine-learning')}`);
+  });
+
+  it("5. test-cpu runs the checks.json section of its stream and not another stream's", () => {
+    workspace.write(
+      'images/base/tests/checks.json',
+      `${JSON.stringify({ commands: CHECKS.base, streams: { cpu: { commands: ['test -e /opt/base-tool'] }, gpu: { commands: ['kf-gpu-only-check'] } } }, null, 2)}\n`,
+    );
+    const result = nx(['run', 'base:test-cpu']);
+    expectNxSuccess(result);
+    expect(result.output).toMatch(/✓ command "test -e \/opt\/base-tool" \[images\/base\/tests\/checks.json\]/);
+    expect(result.output).not.toContain('kf-gpu-only-check');
+    writeChecks('base', [...CHECKS.base, 'test -e /opt/base-tool']);
   });
 });
 
@@ -177,10 +190,22 @@ describe('each check fails once, with one clear line, a non-zero exit and no con
 
   it('the image runs as root', () => {
     workspace.write('images/geomatics/Dockerfile', notebookFixtureDockerfile('geomatics', { finalUser: 'root' }));
+    const result = nx(['run', 'geomatics:test-cpu']);
+    expectCheckFailure(
+      result,
+      'geomatics',
+      /✗ geomatics-notebook-cpu:content-\S+: runs as uid 1000, not root: runs as root \(uid 0\)\. Fix: end images\/geomatics\/Dockerfile with USER \$\{NB_UID\} \(jovyan, uid 1000\)/,
+      2,
+    );
+    expect(result.output).toMatch(/✗ geomatics-notebook-cpu:content-\S+: the image config's User is a numeric uid, not 0 \(Kubernetes runAsNonRoot\): User is "root", a name/);
+  });
+
+  it('the image ends with a named user (Kubernetes runAsNonRoot would refuse the pod)', () => {
+    workspace.write('images/geomatics/Dockerfile', notebookFixtureDockerfile('geomatics', { finalUser: 'jovyan' }));
     expectCheckFailure(
       nx(['run', 'geomatics:test-cpu']),
       'geomatics',
-      /✗ geomatics-notebook-cpu:content-\S+: runs as uid 1000, not root: runs as root \(uid 0\)\. Fix: end images\/geomatics\/Dockerfile with USER \$NB_USER \(jovyan, uid 1000\)/,
+      /✗ geomatics-notebook-cpu:content-\S+: the image config's User is a numeric uid, not 0 \(Kubernetes runAsNonRoot\): User is "jovyan", a name Kubernetes cannot check against runAsNonRoot\. Fix: end images\/geomatics\/Dockerfile with USER \$\{NB_UID\} \(the number, uid 1000\), not a user name/,
     );
   });
 

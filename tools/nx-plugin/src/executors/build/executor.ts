@@ -16,7 +16,8 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
     const { plan, settings, registry } = prepareBuild(options, context);
     if (options.plan) {
       writeRecord(context.root, plannedRecord(plan));
-      logger.info(`[plan] ${plan.image} FROM ${plan.parent ?? '(its own Dockerfile)'}`);
+      const args = Object.entries(plan.buildArgs).filter(([name]) => name !== 'BASE_CONTAINER');
+      logger.info(`[plan] ${plan.image} FROM ${plan.parent ?? '(its own Dockerfile)'}${args.length ? ` with ${args.map(([name, value]) => `${name}=${value}`).join(' ')}` : ''}`);
       return { success: true };
     }
     const engine = chooseEngine(options.engine ?? optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);

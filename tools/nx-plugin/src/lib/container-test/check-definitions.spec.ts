@@ -1,4 +1,4 @@
-import { condaCheck, declaredCheck, execChecks, homeCheck, outputTail, shellArgv, userCheck, type ExecOutcome } from './check-definitions';
+import { condaCheck, declaredCheck, execChecks, homeCheck, imageUserVerdict, outputTail, shellArgv, userCheck, type ExecOutcome } from './check-definitions';
 
 const CTX = { project: 'machine-learning', projectRoot: 'images/machine-learning', uid: 1000 };
 const LIMIT = 60_000;
@@ -18,13 +18,35 @@ describe('userCheck', () => {
   it('calls root root, and points at the last USER of the Dockerfile', () => {
     expect(check.judge(outcome(0, '0\n'))).toEqual({
       detail: 'runs as root (uid 0)',
-      fix: 'end images/machine-learning/Dockerfile with USER $NB_USER (jovyan, uid 1000)',
+      fix: 'end images/machine-learning/Dockerfile with USER ${NB_UID} (jovyan, uid 1000)',
     });
     expect(check.judge(outcome(0, '1001'))!.detail).toBe('runs as uid 1001');
   });
 
   it('reads only stdout (a warning on stderr is not the uid)', () => {
     expect(check.judge({ code: 0, stdout: '1000\n', output: '1000\nwarning: x', timedOut: false })).toBeNull();
+  });
+});
+
+describe('imageUserVerdict', () => {
+  it.each(['1000', '1000\n', '1000:100'])('passes a numeric non-root User %j', (user) => {
+    expect(imageUserVerdict(user, CTX)).toMatchObject({ id: 'image-user', ok: true });
+    expect(imageUserVerdict(user, CTX).fix).toBeUndefined();
+  });
+
+  it.each([
+    ['jovyan', 'User is "jovyan", a name Kubernetes cannot check against runAsNonRoot'],
+    ['jovyan:users', 'User is "jovyan:users", a name Kubernetes cannot check against runAsNonRoot'],
+    ['$NB_UID', 'User is "$NB_UID", a name Kubernetes cannot check against runAsNonRoot'],
+    ['0', 'User is "0" (root)'],
+    ['0:100', 'User is "0:100" (root)'],
+    ['', 'User is empty, so the image runs as root'],
+  ])('fails User %j: %s, pointing at the last USER', (user, detail) => {
+    expect(imageUserVerdict(user, CTX)).toMatchObject({
+      ok: false,
+      detail,
+      fix: 'end images/machine-learning/Dockerfile with USER ${NB_UID} (the number, uid 1000), not a user name',
+    });
   });
 });
 

@@ -62,6 +62,23 @@ function failure(outcome: ExecOutcome, timeLimitMs: number): string {
   return `exited ${outcome.code ?? 'abnormally'}: ${outputTail(outcome.output)}`;
 }
 
+const NUMERIC_USER = /^(\d+)(:\d+)?$/;
+
+/**
+ * The image config's User (what `USER` last set) is a uid, not a name, and not
+ * 0: Kubernetes' runAsNonRoot cannot verify a named user without runAsUser
+ * and refuses the pod, and Kubeflow's notebook controller does not set it.
+ */
+export function imageUserVerdict(user: string, ctx: CheckContext): CheckResult {
+  const result = { id: 'image-user', label: `the image config's User is a numeric uid, not 0 (Kubernetes runAsNonRoot)`, ok: true };
+  const fix = `end ${ctx.projectRoot}/Dockerfile with USER \${NB_UID} (the number, uid ${ctx.uid}), not a user name`;
+  const value = user.trim();
+  const match = NUMERIC_USER.exec(value);
+  if (!match) return { ...result, ok: false, detail: value ? `User is "${value}", a name Kubernetes cannot check against runAsNonRoot` : 'User is empty, so the image runs as root', fix };
+  if (Number(match[1]) === 0) return { ...result, ok: false, detail: `User is "${value}" (root)`, fix };
+  return result;
+}
+
 /** The notebook user owns its image: uid 1000, never root. */
 export function userCheck(ctx: CheckContext, timeLimitMs: number): ExecCheck {
   return {
@@ -69,7 +86,7 @@ export function userCheck(ctx: CheckContext, timeLimitMs: number): ExecCheck {
     label: `runs as uid ${ctx.uid}, not root`,
     argv: ['id', '-u'],
     judge(outcome) {
-      const fix = `end ${ctx.projectRoot}/Dockerfile with USER $NB_USER (jovyan, uid ${ctx.uid})`;
+      const fix = `end ${ctx.projectRoot}/Dockerfile with USER \${NB_UID} (jovyan, uid ${ctx.uid})`;
       if (outcome.code !== 0) return { detail: `"id -u" ${failure(outcome, timeLimitMs)}`, fix };
       const uid = outcome.stdout.trim().split('\n').pop()?.trim();
       if (uid === String(ctx.uid)) return null;

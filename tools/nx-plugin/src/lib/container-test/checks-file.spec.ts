@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { configurationErrorOf } from '../testing/configuration-error';
-import { parseChecksFile, readChecksFile } from './checks-file';
+import { checksForStream, parseChecksFile, readChecksFile } from './checks-file';
 
 const FILE = 'images/base/tests/checks.json';
 const WORKSPACE = join(__dirname, '..', '..', '..', '..', '..');
@@ -12,8 +12,23 @@ describe('parseChecksFile', () => {
       pythonImports: ['osgeo.gdal'],
       rImports: [],
       commands: ['gdalinfo --version'],
+      streams: {},
     });
-    expect(parseChecksFile('{}', FILE)).toEqual({ pythonImports: [], rImports: [], commands: [] });
+    expect(parseChecksFile('{}', FILE)).toEqual({ pythonImports: [], rImports: [], commands: [], streams: {} });
+  });
+
+  it('reads per-stream sections; a stream is checked for its section on top of the common lists', () => {
+    const checks = parseChecksFile(
+      '{"pythonImports": ["torch"], "streams": {"gpu": {"commands": ["python -c \'import torch; assert torch.version.cuda\'"]}, "cpu": {}}}',
+      FILE,
+    );
+    expect(checks.streams).toEqual({
+      gpu: { pythonImports: [], rImports: [], commands: ["python -c 'import torch; assert torch.version.cuda'"] },
+      cpu: { pythonImports: [], rImports: [], commands: [] },
+    });
+    expect(checksForStream(checks, 'gpu')).toEqual({ pythonImports: ['torch'], rImports: [], commands: ["python -c 'import torch; assert torch.version.cuda'"] });
+    expect(checksForStream(checks, 'cpu')).toEqual({ pythonImports: ['torch'], rImports: [], commands: [] });
+    expect(checksForStream(parseChecksFile('{"commands": ["true"]}', FILE), 'gpu')).toEqual({ pythonImports: [], rImports: [], commands: ['true'] });
   });
 
   it('accepts R package names with dots', () => {
@@ -23,12 +38,18 @@ describe('parseChecksFile', () => {
   it.each([
     ['not JSON', '{"commands": [', /images\/base\/tests\/checks.json is not valid JSON/],
     ['a list at the top', '[]', /must hold one JSON object/],
-    ['an unknown key (typo)', '{"pythonImport": ["x"]}', /unknown key\(s\) pythonImport: the keys are pythonImports, rImports, commands/],
+    ['an unknown key (typo)', '{"pythonImport": ["x"]}', /unknown key\(s\) pythonImport: the keys are pythonImports, rImports, commands, streams/],
     ['a string instead of a list', '{"commands": "true"}', /"commands" must be a list of strings/],
     ['an empty command', '{"commands": ["  "]}', /"commands"\[0\] must be a non-empty string/],
     ['a number', '{"rImports": [1]}', /"rImports"\[0\] must be a non-empty string/],
     ['code instead of a module', '{"pythonImports": ["os; import sys"]}', /"pythonImports"\[0\] "os; import sys" is not a Python module name/],
     ['an R name with a quote', '{"rImports": ["sf\\")"]}', /is not an R package name/],
+    ['streams as a list', '{"streams": []}', /"streams" must be an object keyed by stream \(cpu, gpu\)/],
+    ['an unknown stream', '{"streams": {"cuda": {}}}', /"streams.cuda" is not a stream: the streams are cpu, gpu/],
+    ['a stream section that is not an object', '{"streams": {"gpu": ["x"]}}', /"streams.gpu" must be an object with the keys pythonImports, rImports, commands/],
+    ['a typo in a stream section', '{"streams": {"gpu": {"command": []}}}', /unknown key\(s\) streams.gpu.command: the keys are streams.gpu.pythonImports, streams.gpu.rImports, streams.gpu.commands/],
+    ['nested streams', '{"streams": {"gpu": {"streams": {}}}}', /unknown key\(s\) streams.gpu.streams/],
+    ['a bad item in a stream section', '{"streams": {"gpu": {"pythonImports": ["a b"]}}}', /"streams.gpu.pythonImports"\[0\] "a b" is not a Python module name/],
   ])('rejects %s, naming the file and the key', (_, text, message) => {
     const error = configurationErrorOf(() => parseChecksFile(text, FILE));
     expect(error.message).toContain(FILE);
@@ -40,7 +61,7 @@ describe('readChecksFile', () => {
   it('gives no checks for an image without a checks.json (gpu-upstream)', () => {
     expect(readChecksFile(WORKSPACE, 'images/does-not-exist')).toEqual({
       file: join('images/does-not-exist', 'tests', 'checks.json'),
-      checks: { pythonImports: [], rImports: [], commands: [] },
+      checks: { pythonImports: [], rImports: [], commands: [], streams: {} },
     });
   });
 

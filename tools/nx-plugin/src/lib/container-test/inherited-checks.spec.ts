@@ -25,6 +25,10 @@ const DECLARED: Record<string, Partial<ImageChecks>> = {
   'images/base': { pythonImports: ['kfp'], commands: ['odbcinst -j'] },
   'images/minimal': { pythonImports: ['jupyterlab_git'], commands: ['kubectl version --client'] },
   'images/geomatics': { pythonImports: ['osgeo.gdal'], rImports: ['sf'], commands: ['gdalinfo --version'] },
+  'images/machine-learning': {
+    pythonImports: ['torch'],
+    streams: { gpu: { pythonImports: [], rImports: [], commands: ['python -c "import torch; assert torch.version.cuda"'] } },
+  },
 };
 
 function reader(root: string) {
@@ -40,7 +44,20 @@ describe('checkSources', () => {
   it('passes through gpu-upstream for the gpu stream (which declares nothing)', () => {
     const sources = checkSources(hierarchy(), 'machine-learning', 'gpu', SETTINGS, reader);
     expect(sources.map((s) => s.project)).toEqual(['gpu-upstream', 'base', 'minimal', 'machine-learning']);
-    expect(sources[0].checks).toEqual(emptyChecks());
+    expect(sources[0].checks).toEqual({ pythonImports: [], rImports: [], commands: [] });
+  });
+
+  it("takes each image's section for the stream under test, and only that one", () => {
+    const gpu = checkSources(hierarchy(), 'machine-learning', 'gpu', SETTINGS, reader).pop()!;
+    expect(gpu.checks).toEqual({ pythonImports: ['torch'], rImports: [], commands: ['python -c "import torch; assert torch.version.cuda"'] });
+    const cpu = checkSources(hierarchy(), 'machine-learning', 'cpu', SETTINGS, reader).pop()!;
+    expect(cpu.checks).toEqual({ pythonImports: ['torch'], rImports: [], commands: [] });
+    expect(inheritChecks(checkSources(hierarchy(), 'machine-learning', 'gpu', SETTINGS, reader)).pop()).toEqual({
+      kind: 'command',
+      subject: 'python -c "import torch; assert torch.version.cuda"',
+      declaredBy: 'machine-learning',
+      file: 'images/machine-learning/tests/checks.json',
+    });
   });
 
   it('fails on a broken hierarchy the way builds do', () => {

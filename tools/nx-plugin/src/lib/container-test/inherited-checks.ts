@@ -1,14 +1,15 @@
 import type { ImageGraph, Stream } from '../hierarchy/image-graph';
 import { parentChain } from '../hierarchy/resolve-parent';
 import type { BuildSettings } from '../settings/build-settings';
-import type { ImageChecks } from './checks-file';
+import { checksForStream, type CheckLists, type ImageChecks } from './checks-file';
 
 /** The checks one image of the chain declares. */
 export interface ChecksSource {
   project: string;
   /** Its checks.json, relative to the workspace root (it may not exist: then it declares nothing). */
   file: string;
-  checks: ImageChecks;
+  /** What it declares for the stream under test (its common checks plus that stream's section). */
+  checks: CheckLists;
 }
 
 export type DeclaredCheckKind = 'python' | 'r' | 'command';
@@ -24,7 +25,8 @@ export interface DeclaredCheck {
 
 /**
  * The checks.json of every image from the root of `project`'s chain down to
- * `project` itself, for one stream (gpu chains pass through gpu-upstream).
+ * `project` itself, for one stream (gpu chains pass through gpu-upstream),
+ * each reduced to what it declares for that stream.
  */
 export function checkSources(
   graph: ImageGraph,
@@ -35,7 +37,10 @@ export function checkSources(
 ): ChecksSource[] {
   return parentChain(graph, project, stream, settings)
     .reverse()
-    .map((name) => ({ project: name, ...readChecks(graph[name].root) }));
+    .map((name) => {
+      const { file, checks } = readChecks(graph[name].root);
+      return { project: name, file, checks: checksForStream(checks, stream) };
+    });
 }
 
 /**

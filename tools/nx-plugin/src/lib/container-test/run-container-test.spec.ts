@@ -22,6 +22,7 @@ const PLAN: ContainerTestPlan = {
 };
 
 const HEALTHY: Record<string, FakeAnswer> = {
+  'image inspect --format {{.Config.User}} minimal-notebook-cpu:content-1': { stdout: '1000\n' },
   run: { stdout: 'c0ffee\n' },
   port: { stdout: '127.0.0.1:49160\n' },
   inspect: { stdout: 'true 0\n' },
@@ -61,6 +62,7 @@ describe('runContainerTest', () => {
     expect(outcome.url).toBe('http://127.0.0.1:49160/notebook/kf-test/minimal-cpu/');
     expect(h.urls).toEqual([outcome.url]);
     expect(outcome.results.map((r) => r.id)).toEqual([
+      'image-user',
       'server',
       'user',
       'home-writable',
@@ -69,11 +71,12 @@ describe('runContainerTest', () => {
       'command:kubectl version --client',
     ]);
     const commands = h.commands();
-    expect(commands[0]).toMatch(/^run --detach --name kf-test-minimal-cpu-1 .* --publish 127\.0\.0\.1::8888 --env NB_PREFIX=\/notebook\/kf-test\/minimal-cpu\/ minimal-notebook-cpu:content-1$/);
+    expect(commands[0]).toBe('image inspect --format {{.Config.User}} minimal-notebook-cpu:content-1');
+    expect(commands[1]).toMatch(/^run --detach --name kf-test-minimal-cpu-1 .* --publish 127\.0\.0\.1::8888 --env NB_PREFIX=\/notebook\/kf-test\/minimal-cpu\/ minimal-notebook-cpu:content-1$/);
     expect(commands.at(-1)).toBe('rm --force --volumes kf-test-minimal-cpu-1');
     expect(h.guarded).toEqual(['guard kf-test-minimal-cpu-1', 'unguard kf-test-minimal-cpu-1']);
     expect(h.error).toEqual([]);
-    expect(h.info.filter((l) => l.startsWith('✓'))).toHaveLength(6);
+    expect(h.info.filter((l) => l.startsWith('✓'))).toHaveLength(7);
   });
 
   it('prints one line per failing check and keeps checking the rest', async () => {
@@ -85,12 +88,12 @@ describe('runContainerTest', () => {
     const outcome = await runContainerTest(PLAN, h.io);
     expect(outcome.success).toBe(false);
     expect(h.error).toEqual([
-      '✗ minimal-notebook-cpu:content-1: runs as uid 1000, not root: runs as root (uid 0). Fix: end images/minimal/Dockerfile with USER $NB_USER (jovyan, uid 1000)',
+      '✗ minimal-notebook-cpu:content-1: runs as uid 1000, not root: runs as root (uid 0). Fix: end images/minimal/Dockerfile with USER ${NB_UID} (jovyan, uid 1000)',
       expect.stringMatching(
         /^✗ minimal-notebook-cpu:content-1: command "test -e \/opt\/base-tool" \[inherited from base, images\/base\/tests\/checks.json\]: exited 1: no output\. Fix: it is inherited from base/,
       ),
     ]);
-    expect(outcome.results.filter((r) => r.ok).map((r) => r.id)).toEqual(['server', 'home-writable', 'conda-writable', 'command:kubectl version --client']);
+    expect(outcome.results.filter((r) => r.ok).map((r) => r.id)).toEqual(['image-user', 'server', 'home-writable', 'conda-writable', 'command:kubectl version --client']);
     expect(h.commands().at(-1)).toBe('rm --force --volumes kf-test-minimal-cpu-1');
   });
 
@@ -102,7 +105,7 @@ describe('runContainerTest', () => {
       "✗ minimal-notebook-cpu:content-1: the server answers under NB_PREFIX /notebook/kf-test/minimal-cpu/: no 2xx/3xx answer under /notebook/kf-test/minimal-cpu/ within 5s (last answer HTTP 404). Fix: the image's start command must serve the notebook on port 8888 under $NB_PREFIX (Kubeflow's base_url); see the container log below, or raise startTimeout if it is only slow",
     );
     expect(h.error.slice(1)).toEqual(['  container log of kf-test-minimal-cpu-1:', '  | serving /notebook/kf-test/minimal-cpu/ on :8888']);
-    expect(outcome.results.map((r) => r.ok)).toEqual([false, true, true, true, true, true]);
+    expect(outcome.results.map((r) => r.ok)).toEqual([true, false, true, true, true, true, true]);
   });
 
   it('does not run checks in a container that exited, and says so once', async () => {
@@ -119,6 +122,16 @@ describe('runContainerTest', () => {
     expect(h.error.at(-1)).toMatch(/5 checks inside the container: not run: the container is not running/);
     expect(h.commands().filter((c) => c.startsWith('exec'))).toEqual([]);
     expect(outcome.success).toBe(false);
+  });
+
+  it("fails a named or root User in the image config, and still runs the other checks", async () => {
+    const h = harness({ 'image inspect --format {{.Config.User}} minimal-notebook-cpu:content-1': { stdout: 'jovyan\n' } });
+    const outcome = await runContainerTest(PLAN, h.io);
+    expect(outcome.success).toBe(false);
+    expect(h.error).toEqual([
+      `✗ minimal-notebook-cpu:content-1: the image config's User is a numeric uid, not 0 (Kubernetes runAsNonRoot): User is "jovyan", a name Kubernetes cannot check against runAsNonRoot. Fix: end images/minimal/Dockerfile with USER \${NB_UID} (the number, uid 1000), not a user name`,
+    ]);
+    expect(outcome.results.filter((r) => !r.ok).map((r) => r.id)).toEqual(['image-user']);
   });
 
   it('removes the container when it cannot start, and explains', async () => {

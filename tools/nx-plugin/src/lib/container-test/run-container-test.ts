@@ -1,6 +1,6 @@
 import { BuildConfigurationError } from '../errors';
 import type { Stream } from '../hierarchy/image-graph';
-import { execChecks, type CheckResult, type ExecCheck, type ExecOutcome } from './check-definitions';
+import { execChecks, imageUserVerdict, type CheckResult, type ExecCheck, type ExecOutcome } from './check-definitions';
 import { NOTEBOOK_PORT, notebookUrl, parsePublishedPort, runArgs } from './container-args';
 import { describeAnswer, waitForHttp as defaultWaitForHttp, type WaitOptions, type WaitOutcome } from './http-wait';
 import type { DeclaredCheck } from './inherited-checks';
@@ -85,7 +85,8 @@ async function runExecCheck(runtime: Cli, name: string, check: ExecCheck, timeou
 }
 
 /**
- * Starts the image as a user would, then checks, one by one: the server
+ * Reads the image config's User (numeric, not root), starts the image as a
+ * user would, then checks, one by one: the server
  * answers under NB_PREFIX, it runs as the notebook user, $HOME and
  * $CONDA_DIR are writable, and every check its chain declares. Every failure
  * is one line; the container is removed whatever happens.
@@ -103,6 +104,13 @@ export async function runContainerTest(plan: ContainerTestPlan, io: ContainerTes
   let url: string | undefined;
   let removed = false;
   try {
+    const config = await runtime.run(['image', 'inspect', '--format', '{{.Config.User}}', plan.image], { timeoutMs: 30_000 });
+    if (config.code !== 0) {
+      throw new BuildConfigurationError(
+        `cannot inspect ${plan.image} with ${runtime.name} (${config.spawnError ?? lastLine(config.stderr)}): rebuild it (nx run ${plan.project}:build-${plan.stream} --skip-nx-cache)`,
+      );
+    }
+    record(imageUserVerdict(config.stdout, { project: plan.project, projectRoot: plan.projectRoot, uid: plan.uid }));
     const started = await runtime.run(
       runArgs({ image: plan.image, name, role: 'test', target: plan.task, nbPrefix: plan.nbPrefix, host: plan.host, gpus: plan.gpus }),
       { timeoutMs: 30 * 60_000 },

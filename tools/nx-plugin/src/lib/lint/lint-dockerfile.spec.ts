@@ -6,7 +6,7 @@ import { lintDockerfile, type LintOptions } from './lint-dockerfile';
 import type { BuildContextFiles } from './types';
 
 const HEAD = 'ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nUSER root\n';
-const TAIL = '\nUSER $NB_USER\n';
+const TAIL = '\nUSER ${NB_UID}\n';
 const FIX = ' && \\\n    fix-permissions "${CONDA_DIR}" && \\\n    fix-permissions "/home/${NB_USER}"';
 
 /** A house-style Dockerfile with `body` between the header and the final USER. */
@@ -28,12 +28,12 @@ describe('lintDockerfile house rules', () => {
     {
       rule: 'last-user-notebook',
       passing: dockerfile('RUN true\n'),
-      failing: `${HEAD}RUN true\nUSER $NB_USER\nRUN true\nUSER root\n`,
+      failing: `${HEAD}RUN true\nUSER \${NB_UID}\nRUN true\nUSER root\n`,
     },
     {
       rule: 'base-container-arg',
       passing: dockerfile(''),
-      failing: 'FROM $BASE_CONTAINER\nUSER $NB_USER\n',
+      failing: 'FROM $BASE_CONTAINER\nUSER ${NB_UID}\n',
     },
     {
       rule: 'download-checksum',
@@ -92,20 +92,26 @@ describe('lintDockerfile rule details', () => {
     expect(rulesOf(dockerfile('RUN jupyter labextension install x && npm cache clean --force' + FIX + '\n'))).toEqual([]);
   });
 
-  it('accepts jovyan as the last user and rejects a missing USER', () => {
-    expect(rulesOf(`${HEAD}USER jovyan\n`)).toEqual([]);
+  it('accepts the numeric notebook user only, rejects a name (runAsNonRoot), root or a missing USER', () => {
     expect(rulesOf(`${HEAD}USER \${NB_UID}\n`)).toEqual([]);
+    expect(rulesOf(`${HEAD}USER $NB_UID\n`)).toEqual([]);
+    expect(rulesOf(`${HEAD}USER 1000\n`)).toEqual([]);
+    expect(rulesOf(`${HEAD}USER \${NB_UID}:\${NB_GID}\n`)).toEqual([]);
+    expect(rulesOf(`${HEAD}USER jovyan\n`)).toEqual(['last-user-notebook']);
+    expect(rulesOf(`${HEAD}USER $NB_USER\n`)).toEqual(['last-user-notebook']);
+    expect(rulesOf(`${HEAD}USER \${NB_USER}\n`)).toEqual(['last-user-notebook']);
+    expect(rulesOf(`${HEAD}# lint-ignore last-user-notebook: the pods that run it set runAsUser\nUSER jovyan\n`)).toEqual([]);
     expect(rulesOf(`${HEAD}USER 0\n`)).toEqual(['last-user-notebook']);
     expect(rulesOf('ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nRUN true\n')).toEqual(['last-user-notebook']);
   });
 
   it('rejects a FROM that does not take BASE_CONTAINER, and ARG declared after FROM', () => {
-    expect(rulesOf('FROM ubuntu:24.04\nUSER jovyan\n')).toEqual(['base-container-arg']);
-    expect(rulesOf('FROM ${BASE_CONTAINER}\nARG BASE_CONTAINER\nUSER jovyan\n')).toContain('base-container-arg');
+    expect(rulesOf('FROM ubuntu:24.04\nUSER 1000\n')).toEqual(['base-container-arg']);
+    expect(rulesOf('FROM ${BASE_CONTAINER}\nARG BASE_CONTAINER\nUSER 1000\n')).toContain('base-container-arg');
   });
 
   it('can switch the BASE_CONTAINER rule off (gpu-upstream generated file)', () => {
-    expect(rulesOf('FROM nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04\nUSER $NB_USER\n', { disabledRules: ['base-container-arg'] })).toEqual([]);
+    expect(rulesOf('FROM nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04\nUSER ${NB_UID}\n', { disabledRules: ['base-container-arg'] })).toEqual([]);
   });
 
   it('rejects a download piped into another program even when a checksum follows', () => {

@@ -1,0 +1,287 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readE2eServices } from './support/e2e-services';
+import { docker } from './support/notebook-fixtures';
+import { WORKSPACE_ROOT } from './support/temp-workspace';
+
+/**
+ * images/base/start-notebook-kubeflow.sh, the real file, run with bash in a
+ * container (docker run; podman cannot run containers here). The root is a
+ * small Debian made offline-from-the-archive with mmdebstrap (bash, coreutils,
+ * python3) and cached under the e2e state dir, so CI makes it once. The
+ * server the script execs, `jupyter`, is a recorder that prints its argv; a
+ * fake Istio sidecar shares the container's network as a real one would.
+ */
+const SUITE = 'bookworm';
+const ROOT_PACKAGES = ['bash', 'coreutils', 'python3-minimal', 'libpython3.11-stdlib'];
+const SCRIPT = join(WORKSPACE_ROOT, 'images/base/start-notebook-kubeflow.sh');
+const LABEL = 'io.kubeflow-images.e2e=start-script';
+const PREFIX = '/notebook/team-a/my-notebook/';
+const RECORDED = 'KF-RECORDED ';
+
+/** Stands in for `jupyter`: prints what the script handed the server, then exits. */
+const RECORDER = `#!/usr/bin/python3
+import json, os, sys
+runtime = os.environ.get("JUPYTER_RUNTIME_DIR")
+mode = oct(os.stat(runtime).st_mode & 0o777) if runtime and os.path.isdir(runtime) else None
+print("${RECORDED}" + json.dumps({"argv": sys.argv[1:], "runtimeDir": runtime, "runtimeDirMode": mode, "uid": os.getuid()}), flush=True)
+`;
+
+/** Istio's readiness endpoint on :15021: 503 until /tmp/ready exists, then 200. */
+const FAKE_SIDECAR = `#!/usr/bin/python3
+import http.server, os
+class Ready(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        ok = self.path == "/healthz/ready" and os.path.exists("/tmp/ready")
+        self.send_response(200 if ok else 503)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", 15021), Ready).serve_forever()
+`;
+
+const TEST_DOCKERFILE = (root: string) => `FROM ${root}
+SHELL ["/bin/bash", "-c"]
+COPY start-notebook-kubeflow.sh jupyter fake-sidecar /usr/local/bin/
+RUN chmod 755 /usr/local/bin/* && mkdir -p -m 1777 /tmp && \\
+    mkdir -p /home/jovyan /opt/kubeflow/home-template/.jupyter/lab && \\
+    echo from-the-image > /opt/kubeflow/home-template/.jupyter/lab/seeded.txt && \\
+    chown -R 1000:100 /home/jovyan /opt/kubeflow/home-template
+ENV HOME=/home/jovyan NB_HOME_TEMPLATE=/opt/kubeflow/home-template PATH=/usr/local/bin:/usr/bin:/bin
+USER 1000:100
+CMD ["start-notebook-kubeflow.sh"]
+`;
+
+jest.setTimeout(300_000);
+
+let image: string;
+let scratch: string;
+
+/** The Debian root as a docker image: made once per package list, kept as a tarball in the state dir and as an image. */
+function debianRootImage(stateDir: string): string {
+  const key = createHash('sha256').update(JSON.stringify({ SUITE, ROOT_PACKAGES })).digest('hex').slice(0, 12);
+  const reference = `kf-e2e/start-script-root:${key}`;
+  if (spawnSync('docker', ['image', 'inspect', reference], { stdio: 'ignore' }).status === 0) return reference;
+  const dir = join(stateDir, 'start-script-root');
+  const tarball = join(dir, `${SUITE}-${key}.tar`);
+  if (!existsSync(tarball)) {
+    if (spawnSync('mmdebstrap', ['--version'], { stdio: 'ignore' }).status !== 0) {
+      throw new Error('mmdebstrap is not installed: run `bash tools/scripts/e2e-services.sh install` (it installs mmdebstrap)');
+    }
+    mkdirSync(dir, { recursive: true });
+    const partial = `${tarball}.${process.pid}.partial`;
+    const made = spawnSync(
+      'mmdebstrap',
+      ['--variant=extract', `--include=${ROOT_PACKAGES.join(',')}`, '--format=tar', SUITE, partial],
+      { encoding: 'utf8', timeout: 600_000 },
+    );
+    if (made.status !== 0) {
+      rmSync(partial, { force: true });
+      throw new Error(`mmdebstrap could not make the Debian root (is Debian's archive reachable?):\n${made.stderr.slice(-2000)}`);
+    }
+    renameSync(partial, tarball);
+  }
+  docker(['import', tarball, reference]);
+  return reference;
+}
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** What the script handed `jupyter`; null when it never started it. */
+  recorded: { argv: string[]; runtimeDir: string | null; runtimeDirMode: string | null; uid: number } | null;
+}
+
+interface RunOptions {
+  env?: Record<string, string>;
+  args?: string[];
+  /** Host directory mounted as the home volume, as Kubeflow mounts a PVC. */
+  home?: string;
+  /** Another container whose network the script shares (the pod). */
+  network?: string;
+}
+
+function dockerRunArgs(options: RunOptions): string[] {
+  const args = ['run', '--rm', '--label', LABEL];
+  for (const [name, value] of Object.entries({ NB_PREFIX: PREFIX, ...options.env })) args.push('--env', `${name}=${value}`);
+  if (options.home) args.push('--volume', `${options.home}:/home/jovyan`);
+  if (options.network) args.push('--network', `container:${options.network}`);
+  args.push(image);
+  if (options.args) args.push('start-notebook-kubeflow.sh', ...options.args);
+  return args;
+}
+
+function parseRun(status: number | null, stdout: string, stderr: string): Run {
+  const line = stdout.split('\n').find((l) => l.startsWith(RECORDED));
+  return { status, stdout, stderr, recorded: line ? JSON.parse(line.slice(RECORDED.length)) : null };
+}
+
+function runScript(options: RunOptions = {}): Run {
+  const result = spawnSync('docker', dockerRunArgs(options), { encoding: 'utf8', timeout: 120_000 });
+  return parseRun(result.status, result.stdout, result.stderr);
+}
+
+/** An empty host directory owned by the notebook user, as a fresh volume is. */
+function volume(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(scratch, 'home-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  execFileSync('chown', ['-R', '1000:100', dir]);
+  return dir;
+}
+
+beforeAll(() => {
+  const services = readE2eServices();
+  const root = debianRootImage(services.stateDir);
+  scratch = mkdtempSync(join(tmpdir(), 'kf-start-script-'));
+  const context = join(scratch, 'context');
+  mkdirSync(context);
+  writeFileSync(join(context, 'start-notebook-kubeflow.sh'), readFileSync(SCRIPT));
+  writeFileSync(join(context, 'jupyter'), RECORDER);
+  writeFileSync(join(context, 'fake-sidecar'), FAKE_SIDECAR);
+  writeFileSync(join(context, 'Dockerfile'), TEST_DOCKERFILE(root));
+  image = `kf-e2e/start-script:${randomBytes(4).toString('hex')}`;
+  execFileSync('docker', ['build', '--quiet', '--tag', image, context], { env: { ...process.env, DOCKER_BUILDKIT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+});
+
+afterAll(() => {
+  if (image) spawnSync('docker', ['image', 'rm', '--force', image], { stdio: 'ignore' });
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('the server command', () => {
+  it('is jupyter lab itself (start.sh, the entrypoint, is not entered again), with NOTEBOOK_ARGS split by shell rules, then the arguments', () => {
+    const run = runScript({
+      env: { NOTEBOOK_ARGS: `--ServerApp.terminado_settings='{"shell_command": ["/bin/bash", "-l"]}' --LabApp.title="My lab" '$(touch /tmp/x)' plain\\ word` },
+      args: ['--debug'],
+    });
+    expect(run.status).toBe(0);
+    expect(run.recorded?.argv).toEqual([
+      'lab',
+      '--ip=0.0.0.0',
+      '--port=8888',
+      '--no-browser',
+      `--ServerApp.base_url=${PREFIX}`,
+      '--IdentityProvider.token=',
+      '--PasswordIdentityProvider.hashed_password=',
+      '--ServerApp.allow_origin=*',
+      '--ServerApp.allow_remote_access=True',
+      '--ServerApp.terminado_settings={"shell_command": ["/bin/bash", "-l"]}',
+      '--LabApp.title=My lab',
+      '$(touch /tmp/x)',
+      'plain word',
+      '--debug',
+    ]);
+    expect(run.recorded?.uid).toBe(1000);
+  });
+
+  it('opens NOTEBOOK_DEFAULT_URL first when set (e.g. RStudio)', () => {
+    const run = runScript({ env: { NOTEBOOK_DEFAULT_URL: '/rstudio/' } });
+    expect(run.recorded?.argv).toContain('--ServerApp.default_url=/rstudio/');
+    expect(runScript().recorded?.argv.some((arg) => arg.startsWith('--ServerApp.default_url'))).toBe(false);
+  });
+
+  it('refuses NOTEBOOK_ARGS with an open quote in one line, before writing anything, and starts nothing', () => {
+    const home = volume();
+    const run = runScript({ home, env: { NOTEBOOK_ARGS: `--LabApp.title='unclosed` } });
+    expect(run.status).toBe(2);
+    expect(run.recorded).toBeNull();
+    expect(run.stderr.trim()).toBe('start-notebook-kubeflow: error: NOTEBOOK_ARGS cannot be split (No closing quotation): close its quotes');
+    expect(readdirSync(home)).toEqual([]);
+  });
+});
+
+describe('runtime dir, home volume and Kubeflow Pipelines context', () => {
+  it('keeps the Jupyter runtime dir on local disk, private to the user, not on the home volume', () => {
+    const home = volume();
+    const run = runScript({ home });
+    expect(run.recorded).toMatchObject({ runtimeDir: '/tmp/jupyter-runtime', runtimeDirMode: '0o700' });
+    expect(existsSync(join(home, '.local/share/jupyter/runtime'))).toBe(false);
+  });
+
+  it('seeds an empty home volume (lost+found aside) from the copy kept in the image', () => {
+    for (const home of [volume(), volume({ 'lost+found/.keep': '' })]) {
+      const run = runScript({ home });
+      expect(run.status).toBe(0);
+      expect(readFileSync(join(home, '.jupyter/lab/seeded.txt'), 'utf8')).toBe('from-the-image\n');
+      expect(statSync(join(home, '.jupyter/lab/seeded.txt')).uid).toBe(1000);
+      expect(run.stderr).toContain('start-notebook-kubeflow: seeded the empty home /home/jovyan from /opt/kubeflow/home-template');
+    }
+  });
+
+  it('never touches a home that has anything in it', () => {
+    const home = volume({ 'work/analysis.ipynb': '{"cells": []}' });
+    const run = runScript({ home });
+    expect(run.status).toBe(0);
+    expect(existsSync(join(home, '.jupyter'))).toBe(false);
+    expect(readFileSync(join(home, 'work/analysis.ipynb'), 'utf8')).toBe('{"cells": []}');
+    expect(run.stderr).not.toContain('seeded');
+  });
+
+  it("writes ~/.config/kfp/context.json with the namespace of Kubeflow's NB_PREFIX, and nothing for another prefix", () => {
+    const home = volume({ 'keep.txt': 'x' });
+    runScript({ home });
+    expect(JSON.parse(readFileSync(join(home, '.config/kfp/context.json'), 'utf8'))).toEqual({ namespace: 'team-a' });
+
+    runScript({ home, env: { NB_PREFIX: '/notebook/team-b/other' } });
+    expect(JSON.parse(readFileSync(join(home, '.config/kfp/context.json'), 'utf8'))).toEqual({ namespace: 'team-b' });
+
+    for (const prefix of ['/', '/notebook/Not_A_Namespace/x/', '/lab/']) {
+      const other = volume({ 'keep.txt': 'x' });
+      expect(runScript({ home: other, env: { NB_PREFIX: prefix } }).status).toBe(0);
+      expect(existsSync(join(other, '.config/kfp/context.json'))).toBe(false);
+    }
+  });
+});
+
+describe('the Istio sidecar', () => {
+  it('is not waited for without Istio in the environment', () => {
+    const run = runScript();
+    expect(run.status).toBe(0);
+    expect(run.stderr).not.toMatch(/Istio/);
+  });
+
+  it('is waited for, with a log line, until it is ready', async () => {
+    const sidecar = `kf-e2e-istio-${randomBytes(3).toString('hex')}`;
+    docker(['run', '--detach', '--rm', '--name', sidecar, '--label', LABEL, image, 'fake-sidecar']);
+    try {
+      const child = spawn('docker', dockerRunArgs({ network: sidecar, env: { ISTIO_META_MESH_ID: 'cluster.local', ISTIO_PROXY_WAIT_SECONDS: '120' } }));
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const deadline = Date.now() + 60_000;
+      while (!stderr.includes('waiting up to 120s for the Istio sidecar (http://localhost:15021/healthz/ready)')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`never saw the wait:\n${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // The sidecar is up but not ready: the server must not have started yet.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(stdout).not.toContain(RECORDED);
+      docker(['exec', sidecar, 'touch', '/tmp/ready']);
+      const run = parseRun(await exited, stdout, stderr);
+      expect(run.status).toBe(0);
+      expect(run.stderr).toMatch(/start-notebook-kubeflow: the Istio sidecar is ready \(after \d+s\)/);
+      expect(run.recorded?.argv[0]).toBe('lab');
+    } finally {
+      spawnSync('docker', ['rm', '--force', sidecar], { stdio: 'ignore' });
+    }
+  });
+
+  it('is waited for at most ISTIO_PROXY_WAIT_SECONDS when there is none, then the server starts anyway', () => {
+    const run = runScript({ env: { ISTIO_META_MESH_ID: 'cluster.local', ISTIO_PROXY_WAIT_SECONDS: '2' } });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain('start-notebook-kubeflow: waiting up to 2s for the Istio sidecar (http://localhost:15021/healthz/ready)');
+    expect(run.stderr).toContain(
+      'start-notebook-kubeflow: warning: the Istio sidecar is not ready after 2s; starting the server anyway (outbound calls may fail until it is)',
+    );
+    expect(run.recorded?.argv[0]).toBe('lab');
+  });
+});
