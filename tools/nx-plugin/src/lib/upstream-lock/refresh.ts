@@ -5,16 +5,21 @@ export type DigestLookup = (reference: string) => Promise<string | null>;
 
 /**
  * Asks the registry for each target's current digest, one failure not
- * stopping the others, and applies the answers to the lock (see applyRefresh).
+ * stopping the others (a target whose reference could not be learnt comes
+ * with `unavailable`, the reason), and applies the answers to the lock (see applyRefresh).
  */
 export async function refreshUpstreamLock(
   lock: UpstreamLock,
-  targets: RefreshTarget[],
+  targets: Array<RefreshTarget & { unavailable?: string }>,
   digestOf: DigestLookup,
   now: string = new Date().toISOString(),
 ): Promise<RefreshOutcome> {
   const results: RefreshResult[] = [];
   for (const target of targets) {
+    if (target.unavailable) {
+      results.push({ key: target.key, error: target.unavailable });
+      continue;
+    }
     try {
       const digest = await digestOf(target.reference);
       results.push(digest ? { key: target.key, digest } : { key: target.key, error: `the registry has no tag ${target.reference}` });
@@ -22,5 +27,5 @@ export async function refreshUpstreamLock(
       results.push({ key: target.key, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
     }
   }
-  return applyRefresh(lock, targets, results, now);
+  return applyRefresh(lock, targets.map(({ key, reference }) => ({ key, reference })), results, now);
 }
