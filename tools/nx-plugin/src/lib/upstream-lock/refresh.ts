@@ -1,3 +1,4 @@
+import { RegistryUnreachableError } from '../registry/errors';
 import { applyRefresh, type RefreshOutcome, type RefreshResult, type RefreshTarget, type UpstreamLock } from './upstream-lock';
 
 /** Asks a registry which digest a name:tag points at now; null when the tag does not exist. */
@@ -24,7 +25,9 @@ export async function refreshUpstreamLock(
       const digest = await digestOf(target.reference);
       results.push(digest ? { key: target.key, digest } : { key: target.key, error: `the registry has no tag ${target.reference}` });
     } catch (error) {
-      results.push({ key: target.key, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+      // The registry client's own advice ("fix IMAGE_REGISTRY") is about the push registry, not an upstream's.
+      const reason = error instanceof RegistryUnreachableError ? `registry ${error.registry} is not reachable (${error.reason})` : error instanceof Error ? error.message.split('\n')[0] : String(error);
+      results.push({ key: target.key, error: reason });
     }
   }
   return applyRefresh(lock, targets.map(({ key, reference }) => ({ key, reference })), results, now);
