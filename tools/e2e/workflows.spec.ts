@@ -22,7 +22,7 @@ import type { ImageJob } from '../ci/lib/image-levels';
 import { allowlistProblems } from '../ci/lib/trivy-allowlist';
 import { registryClientFor } from './support/registry-api';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
-import { createPodmanMachine, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
+import { createPodmanMachine, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn } from './support/records';
 import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, NX_TEST_ENV, runNx, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 
@@ -457,7 +457,7 @@ describe("main.yml's jobs replayed on fresh runners against a real registry (cpu
   beforeAll(async () => {
     services = readE2eServices();
     machine = createPodmanMachine(services);
-    pushFixtureUpstream(machine, `${services.registry}/${UPSTREAM_REPO}:${UPSTREAM_TAG_NAME}`);
+    const upstreamDigest = pushFixtureUpstream(machine, `${services.registry}/${UPSTREAM_REPO}:${UPSTREAM_TAG_NAME}`);
     process.env.NX_DAEMON = 'false';
     process.chdir(WORKSPACE_ROOT);
     images = toImageGraph(await createProjectGraphAsync({ exitOnError: false }));
@@ -478,6 +478,7 @@ describe("main.yml's jobs replayed on fresh runners against a real registry (cpu
         '',
       ].join('\n'),
     );
+    workspace.write('upstream-lock.json', fixtureCpuLock(`${services.registry}/${UPSTREAM_REPO}:${UPSTREAM_TAG_NAME}`, upstreamDigest));
     for (const project of cpuImages) workspace.write(`${images[project].root}/Dockerfile`, fixtureDockerfile(project));
     workspace.commit('fixture Dockerfiles');
   }, 300_000);
