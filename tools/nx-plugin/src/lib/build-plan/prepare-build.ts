@@ -42,7 +42,7 @@ function lockPinnedParent(source: ParentSource, lock: UpstreamLock, target: stri
   if (source.kind !== 'pinned') return source;
   const upstream = lookupUpstream(lock, source.settingKey, source.reference);
   if (upstream.locked) return { ...source, reference: upstream.pinned };
-  if (!planOnly) throw unlockedError(target, upstream);
+  if (!planOnly) throw unlockedError(upstream);
   warnings.push(unlockedWarning(target, upstream));
   return source;
 }
@@ -77,7 +77,7 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
     // The context may not exist yet: its identity is that of the pins it is generated from.
     const cuda = lockedCudaBase(lock);
     if (!cuda.locked) {
-      if (!options.plan) throw unlockedError(target, cuda);
+      if (!options.plan) throw unlockedError(cuda);
       warnings.push(unlockedWarning(target, cuda));
     }
     generatedIdentity = gpuUpstreamIdentity(settings, cuda);

@@ -72,8 +72,8 @@ describe('lookupUpstream', () => {
     const upstream = lookupUpstream(lock, CPU_UPSTREAM_KEY, PIN);
     expect(upstream).toEqual({ locked: false, key: CPU_UPSTREAM_KEY, reference: PIN, why });
     if (upstream.locked) return;
-    expect(unlockedError('base:build-cpu', upstream).message).toBe(
-      `base:build-cpu: ${why}: builds use upstreams by digest only; run \`npm run pins\` to lock it, then commit upstream-lock.json`,
+    expect(unlockedError(upstream).message).toBe(
+      `${why}: builds use upstreams by digest only; run \`npm run pins\` to lock it, then commit upstream-lock.json`,
     );
     expect(unlockedWarning('base:build-cpu', upstream)).toBe(`base:build-cpu: ${why}: planned on the tag; run \`npm run pins\` before a real build`);
   });

@@ -95,10 +95,10 @@ export function lookupUpstream(lock: UpstreamLock, key: string, reference: strin
   return { locked: true, key, reference, digest: entry.digest, pinned: `${reference}@${entry.digest}` };
 }
 
-/** The one line a real build prints when an upstream it needs is not locked. */
-export function unlockedError(target: string, upstream: Extract<LockedUpstream, { locked: false }>): BuildConfigurationError {
+/** The one line a real build prints (after its target's name) when an upstream it needs is not locked. */
+export function unlockedError(upstream: Extract<LockedUpstream, { locked: false }>): BuildConfigurationError {
   return new BuildConfigurationError(
-    `${target}: ${upstream.why}: builds use upstreams by digest only; run \`${REFRESH_COMMAND}\` to lock it, then commit ${UPSTREAM_LOCK_FILE}`,
+    `${upstream.why}: builds use upstreams by digest only; run \`${REFRESH_COMMAND}\` to lock it, then commit ${UPSTREAM_LOCK_FILE}`,
   );
 }
 
