@@ -175,7 +175,7 @@ describe('nx run gpu-upstream:parity', () => {
     const result = nx(['run', 'gpu-upstream:parity']);
     expectNxSuccess(result);
     expect(result.output).toContain('stream parity: the roots of the cpu and gpu streams');
-    expect(result.output).toMatch(new RegExp(`root image\\s+${services.registry}/${CPU_REPOSITORY}:${cpuCommit}\\s+gpu-upstream: ${FIXTURE_CUDA_IMAGE.replace(/[.]/g, '\\.')} \\+ docker-stacks by gpu-jupyter ${gpu.commits[0].slice(0, 12)}`));
+    expect(result.output).toMatch(new RegExp(`root image\\s+${services.registry}/${CPU_REPOSITORY}:${cpuCommit}\\s+gpu-upstream: ${lockedCuda.replace(/[.]/g, '\\.')} \\+ docker-stacks by gpu-jupyter ${gpu.commits[0].slice(0, 12)}`));
     expect(result.output).toMatch(new RegExp(`docker-stacks commit\\s+${cpuCommit} \\(UPSTREAM_CONTAINER_CPU_HEAD_COMMIT, build_settings\\.env\\)\\s+${cpuCommit} \\(dist/images/gpu-upstream/generation\\.json\\)\\s+same`));
     // cpu: read from the pin's image config in the registry; gpu: from the generated FROM's tag.
     expect(result.output).toMatch(/Ubuntu release\s+24\.04 \(image label org\.opencontainers\.image\.version\)\s+24\.04 \(FROM at dist\/images\/gpu-upstream\/context\/Dockerfile:\d+\)\s+same/);
