@@ -150,7 +150,7 @@ describe('a lock that cannot be refreshed or is not there', () => {
 
   it('without a digest, a plan warns and goes on by tag, a real build refuses with one line and writes no record', () => {
     workspace.write('build_settings.env', fixtureBuildSettings(upstream));
-    workspace.write('upstream-lock.json', lockText().replace(/"digest": "sha256:[0-9a-f]+"/, '"digest": null'));
+    workspace.write('upstream-lock.json', fixtureCpuLock(upstream, secondDigest).replace(/"digest": "sha256:[0-9a-f]+"/, '"digest": null'));
     const root = roots[0];
     const plan = nx(['run', `${root}:build-cpu`, '-c', 'plan', '--skip-nx-cache']);
     expectNxSuccess(plan);
