@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readE2eServices, type E2eServices } from '../e2e/support/e2e-services';
-import { createPodmanMachine, fixtureBuildSettings, pushFixtureUpstream, type PodmanMachine } from '../e2e/support/podman-fixtures';
+import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, pushFixtureUpstream, type PodmanMachine } from '../e2e/support/podman-fixtures';
 import { readRecordIn } from '../e2e/support/records';
 import { cloneTempWorkspace, createTempWorkspace, WORKSPACE_ROOT, type TempWorkspace } from '../e2e/support/temp-workspace';
 import { ciBaseline, localBaseline, podmanRunner, type BaselineResult } from './lib/baseline';
@@ -168,13 +168,14 @@ async function runBench(config: BenchConfig, services: E2eServices, cleanup: Cle
 
   // ---------------------------------------------------------------- fixtures
   const upstreamMachine = machine('upstream');
-  pushFixtureUpstream(upstreamMachine, upstream);
+  const upstreamDigest = pushFixtureUpstream(upstreamMachine, upstream);
   removeMachine(upstreamMachine);
   log(`pushed the fixture upstream ${upstream}`);
 
   const workspace = createTempWorkspace('kf-bench-ws-');
   cleanup.add(`remove ${workspace.root}`, () => removeWorkspace(workspace, true));
   workspace.write('build_settings.env', fixtureBuildSettings(`${upstreamRepository}:${upstreamTag}`));
+  workspace.write('upstream-lock.json', fixtureCpuLock(`${upstreamRepository}:${upstreamTag}`, upstreamDigest));
   const graph = readBenchGraph(workspace, TARGET);
   for (const project of graph.order) {
     workspace.write(`${graph.images[project].root}/Dockerfile`, benchDockerfile(project, config));

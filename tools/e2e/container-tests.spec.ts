@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { docker, dockerContainers, notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';
-import { createPodmanMachine, fixtureBuildSettings, type PodmanMachine } from './support/podman-fixtures';
+import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
 import { createTempWorkspace, expectNxSuccess, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 
@@ -80,9 +80,10 @@ function freePort(): Promise<number> {
 beforeAll(() => {
   services = readE2eServices();
   machine = createPodmanMachine(services);
-  pushNotebookFixtureUpstream(machine, `${services.registry}/${UPSTREAM}`);
+  const upstreamDigest = pushNotebookFixtureUpstream(machine, `${services.registry}/${UPSTREAM}`);
   workspace = createTempWorkspace('kf-container-tests-');
   workspace.write('build_settings.env', fixtureBuildSettings(`${services.registry}/${UPSTREAM}`));
+  workspace.write('upstream-lock.json', fixtureCpuLock(`${services.registry}/${UPSTREAM}`, upstreamDigest));
   for (const image of IMAGES) {
     workspace.write(`images/${image}/Dockerfile`, notebookFixtureDockerfile(image, image === 'base' ? { rootRun: 'touch /opt/base-tool' } : {}));
     writeChecks(image, CHECKS[image]);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createDockerStacksFixture,
@@ -10,7 +10,8 @@ import {
 import type { GenerationRecord } from '../nx-plugin/src/lib/gpu-upstream/generation-record';
 import { e2eEngine } from './support/e2e-engine';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
-import { buildBusyboxImage, createPodmanMachine, fixtureDockerfile, type PodmanMachine } from './support/podman-fixtures';
+import { buildBusyboxImage, createPodmanMachine, fixtureDockerfile, fixtureUpstreamLock, pushForDigest, type PodmanMachine } from './support/podman-fixtures';
+import { CPU_UPSTREAM_KEY, CUDA_UPSTREAM_KEY } from '../nx-plugin/src/lib/upstream-lock/upstream-lock';
 import { readRecordIn, tasksRun } from './support/records';
 import { createTempWorkspace, expectNxSuccess, type TempWorkspace } from './support/temp-workspace';
 
@@ -35,6 +36,8 @@ let workspace: TempWorkspace;
 let stacks: DockerStacksFixture;
 let gpu: GpuJupyterFixture;
 let cpuCommit: string;
+/** FIXTURE_CUDA_IMAGE@<digest of the local stand-in>, as upstream-lock.json locks it. */
+let lockedCuda: string;
 
 /**
  * A root image made here (no base image can be pulled): scratch, Debian's
@@ -69,10 +72,17 @@ beforeAll(() => {
 
   // The generated FROM nvidia/cuda:<tag> resolves to this local image: podman finds docker.io/<short name> in its storage without pulling.
   buildRootImage(`docker.io/${FIXTURE_CUDA_IMAGE}`, 'nvidia/cuda');
+  // Locked to the stand-in's own digest: podman finds name:tag@digest in its storage as it would pull it by digest.
+  const cudaDigest = machine.podman(['inspect', '--format', '{{.Digest}}', `docker.io/${FIXTURE_CUDA_IMAGE}`]);
+  lockedCuda = `${FIXTURE_CUDA_IMAGE}@${cudaDigest}`;
   // The cpu pin, in the registry, so that parity reads its image config over the registry API.
   const cpuPin = `${services.registry}/${CPU_REPOSITORY}:${cpuCommit}`;
   buildRootImage(cpuPin, 'docker-stacks');
-  machine.podman(['push', '--quiet', cpuPin]);
+  const cpuDigest = pushForDigest(machine, cpuPin);
+  workspace.write(
+    'upstream-lock.json',
+    fixtureUpstreamLock({ [CPU_UPSTREAM_KEY]: { reference: cpuPin, digest: cpuDigest }, [CUDA_UPSTREAM_KEY]: { reference: FIXTURE_CUDA_IMAGE, digest: cudaDigest } }),
+  );
 
   workspace.write(
     'build_settings.env',
@@ -96,6 +106,22 @@ afterAll(() => {
   workspace?.remove();
 });
 
+let plannedUpstreamTag: string;
+
+describe('nx run-many -t build-gpu -c plan', () => {
+  it('needs no network and no generation: gpu-upstream is planned from its pins and the locked cuda digest', () => {
+    // Unreachable sources: a plan that cloned or generated would fail.
+    const result = nx(['run-many', '-t', 'build-gpu', '-c', 'plan'], { GPU_JUPYTER_REPO: '/nonexistent/gpu-jupyter', DOCKER_STACKS_REPO: '/nonexistent/docker-stacks' });
+    expectNxSuccess(result);
+    expect(tasksRun(result.output, 'generate')).toEqual([]);
+    expect(existsSync(join(workspace.root, 'dist/images/gpu-upstream/context'))).toBe(false);
+    const planned = readRecordIn(workspace.root, 'gpu-upstream', 'gpu')!;
+    expect(planned).toMatchObject({ planned: true, parent: lockedCuda });
+    plannedUpstreamTag = planned.contentTag;
+    expect(readRecordIn(workspace.root, 'machine-learning', 'gpu')).toMatchObject({ planned: true });
+  });
+});
+
 describe('nx run-many -t build-gpu with a real engine', () => {
   it('builds gpu-upstream -> base -> minimal -> machine-learning, each on the right parent, and nothing else', () => {
     const result = nx(['run-many', '-t', 'build-gpu']);
@@ -107,8 +133,12 @@ describe('nx run-many -t build-gpu with a real engine', () => {
       expect(records[project]).toMatchObject({ project, stream: 'gpu', planned: false, source: 'built', digest: null });
       expect(records[project].imageId).toMatch(/^[0-9a-f]{64}$/);
     }
-    // gpu-upstream's Dockerfile names its own base; every other image builds on its parent's record.
-    expect(records['gpu-upstream'].parent).toBeNull();
+    // gpu-upstream's generated Dockerfile names its own base, the locked digest; every other image builds on its parent's record.
+    expect(records['gpu-upstream'].parent).toBe(lockedCuda);
+    expect(readFileSync(join(workspace.root, 'dist/images/gpu-upstream/context/Dockerfile'), 'utf8')).toContain(`\nFROM ${lockedCuda}\n`);
+    expect(generation().cudaBase).toBe(lockedCuda);
+    // The real build is the image the offline plan named.
+    expect(records['gpu-upstream'].contentTag).toBe(plannedUpstreamTag);
     expect(records['gpu-upstream'].image).toMatch(/^upstream-equivalent-notebook-gpu:/);
     expect(records.base.parent).toBe(records['gpu-upstream'].image);
     expect(records.minimal.parent).toBe(records.base.image);
@@ -126,6 +156,19 @@ describe('nx run-many -t build-gpu with a real engine', () => {
     expect(lineage(records.base.image)).toEqual([...upstream, 'base']);
     expect(lineage(records['machine-learning'].image)).toEqual([...upstream, 'base', 'minimal', 'machine-learning']);
   });
+
+  it('regenerates a context that no longer matches generation.json when it must build again, under the same content tag', () => {
+    const before = readRecordIn(workspace.root, 'gpu-upstream', 'gpu')!;
+    const dockerfile = join(workspace.root, 'dist/images/gpu-upstream/context/Dockerfile');
+    writeFileSync(dockerfile, `${readFileSync(dockerfile, 'utf8')}RUN echo tampered >> /lineage\n`);
+    machine.podman(['untag', before.image]);
+    const result = nx(['run', 'gpu-upstream:build-gpu', '--skip-nx-cache']);
+    expectNxSuccess(result);
+    expect(result.output).toContain('generating dist/images/gpu-upstream/context (a Dockerfile changed since generation)');
+    const after = readRecordIn(workspace.root, 'gpu-upstream', 'gpu')!;
+    expect(after).toMatchObject({ contentTag: before.contentTag, source: 'built' });
+    expect(lineage(after.image)).toEqual(['nvidia/cuda', ...DOCKER_STACKS_LINEAGE]);
+  });
 });
 
 describe('nx run gpu-upstream:parity', () => {
@@ -133,7 +176,7 @@ describe('nx run gpu-upstream:parity', () => {
     const result = nx(['run', 'gpu-upstream:parity']);
     expectNxSuccess(result);
     expect(result.output).toContain('stream parity: the roots of the cpu and gpu streams');
-    expect(result.output).toMatch(new RegExp(`root image\\s+${services.registry}/${CPU_REPOSITORY}:${cpuCommit}\\s+gpu-upstream: ${FIXTURE_CUDA_IMAGE.replace(/[.]/g, '\\.')} \\+ docker-stacks by gpu-jupyter ${gpu.commits[0].slice(0, 12)}`));
+    expect(result.output).toMatch(new RegExp(`root image\\s+${services.registry}/${CPU_REPOSITORY}:${cpuCommit}\\s+gpu-upstream: ${lockedCuda.replace(/[.]/g, '\\.')} \\+ docker-stacks by gpu-jupyter ${gpu.commits[0].slice(0, 12)}`));
     expect(result.output).toMatch(new RegExp(`docker-stacks commit\\s+${cpuCommit} \\(UPSTREAM_CONTAINER_CPU_HEAD_COMMIT, build_settings\\.env\\)\\s+${cpuCommit} \\(dist/images/gpu-upstream/generation\\.json\\)\\s+same`));
     // cpu: read from the pin's image config in the registry; gpu: from the generated FROM's tag.
     expect(result.output).toMatch(/Ubuntu release\s+24\.04 \(image label org\.opencontainers\.image\.version\)\s+24\.04 \(FROM at dist\/images\/gpu-upstream\/context\/Dockerfile:\d+\)\s+same/);

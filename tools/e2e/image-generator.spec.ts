@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDockerStacksFixture, createGpuJupyterFixture } from '../nx-plugin/src/lib/gpu-upstream/testing/fixture-repos';
 import { readRecordIn } from './support/records';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
@@ -12,15 +11,7 @@ describe('image generator', () => {
 
   beforeAll(() => {
     workspace = createTempWorkspace('kf-image-generator-');
-    // The gpu plan goes through gpu-upstream's generation, so point it at offline fixture repositories.
-    const stacks = createDockerStacksFixture(join(workspace.root, 'tmp', 'fixtures', 'docker-stacks'));
-    const gpu = createGpuJupyterFixture(join(workspace.root, 'tmp', 'fixtures', 'gpu-jupyter'));
-    const settings = readFileSync(join(workspace.root, 'build_settings.env'), 'utf8')
-      .replace(/^DOCKER_STACKS_REPO=.*$/m, `DOCKER_STACKS_REPO=${stacks.repo.path}`)
-      .replace(/^GPU_JUPYTER_REPO=.*$/m, `GPU_JUPYTER_REPO=${gpu.repo.path}`)
-      .replace(/^UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=.*$/m, `UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=${stacks.commits[0].slice(0, 12)}`)
-      .replace(/^GPU_JUPYTER_HEAD_COMMIT=.*$/m, `GPU_JUPYTER_HEAD_COMMIT=${gpu.commits[gpu.commits.length - 1]}`);
-    workspace.write('build_settings.env', settings);
+    // The workspace's own settings and lock: the gpu plan needs no network (gpu-jupyter and docker-stacks are not reachable here).
     run(['g', '@kubeflow-images/nx-plugin:image', 'nlp', '--parent=minimal', '--streams=cpu,gpu', '--no-interactive']);
   }, 180_000);
   afterAll(() => workspace?.remove());

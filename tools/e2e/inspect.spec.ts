@@ -4,7 +4,7 @@ import type { InspectReport } from '../nx-plugin/src/lib/inspect/report';
 import { emptyPackageLists } from '../nx-plugin/src/lib/inspect/packages';
 import { readE2eServices } from './support/e2e-services';
 import { docker } from './support/notebook-fixtures';
-import { createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
+import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn } from './support/records';
 import { createTempWorkspace, type NxResult, type TempWorkspace } from './support/temp-workspace';
 
@@ -50,9 +50,10 @@ function report(project: string): InspectReport {
 beforeAll(() => {
   const services = readE2eServices();
   machine = createPodmanMachine(services);
-  pushFixtureUpstream(machine, `${services.registry}/${UPSTREAM}`);
+  const upstreamDigest = pushFixtureUpstream(machine, `${services.registry}/${UPSTREAM}`);
   workspace = createTempWorkspace('kf-inspect-');
   workspace.write('build_settings.env', fixtureBuildSettings(`${services.registry}/${UPSTREAM}`));
+  workspace.write('upstream-lock.json', fixtureCpuLock(`${services.registry}/${UPSTREAM}`, upstreamDigest));
   workspace.write(`images/${ROOT}/Dockerfile`, fixtureDockerfile(ROOT));
   for (const [name, lines] of Object.entries(FIXTURES)) {
     workspace.nxOk(['g', '@kubeflow-images/nx-plugin:image', name, `--parent=${ROOT}`, '--streams=cpu', '--no-interactive']);

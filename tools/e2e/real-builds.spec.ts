@@ -5,7 +5,7 @@ import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/container-eng
 import { registryClientFor } from './support/registry-api';
 import { e2eEngine } from './support/e2e-engine';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
-import { createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
+import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
 import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 
@@ -46,9 +46,11 @@ beforeAll(() => {
   }
   services = readE2eServices();
   machine = createPodmanMachine(services);
-  pushFixtureUpstream(machine, `${services.registry}/${UPSTREAM_REPO}:${UPSTREAM_TAG}`);
+  const upstream = `${services.registry}/${UPSTREAM_REPO}:${UPSTREAM_TAG}`;
+  const upstreamDigest = pushFixtureUpstream(machine, upstream);
   workspace = createTempWorkspace('kf-real-builds-');
-  workspace.write('build_settings.env', fixtureBuildSettings(`${services.registry}/${UPSTREAM_REPO}:${UPSTREAM_TAG}`));
+  workspace.write('build_settings.env', fixtureBuildSettings(upstream));
+  workspace.write('upstream-lock.json', fixtureCpuLock(upstream, upstreamDigest));
   for (const image of IMAGES) workspace.write(`images/${image}/Dockerfile`, fixtureDockerfile(image));
   workspace.commit('fixture Dockerfiles');
 });

@@ -18,7 +18,7 @@ import type { ImageJob } from '../ci/lib/image-levels';
 import { registryClientFor } from './support/registry-api';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { e2eEngine } from './support/e2e-engine';
-import { createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
+import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn } from './support/records';
 import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, runNx, type TempWorkspace } from './support/temp-workspace';
 import { buildTasks, ciScript, ciScriptResult, levelJobs, levelsOf, loadWorkflow } from './support/workflows';
@@ -102,7 +102,7 @@ const blobGets = () =>
 beforeAll(async () => {
   services = readE2eServices();
   machine = createPodmanMachine(services);
-  pushFixtureUpstream(machine, `${services.registry}/${UPSTREAM}`);
+  const upstreamDigest = pushFixtureUpstream(machine, `${services.registry}/${UPSTREAM}`);
   process.env.NX_DAEMON = 'false';
   images = toImageGraph(await createProjectGraphAsync({ exitOnError: false }));
   cpuImages = buildTasks(images, ['cpu']).map((task) => task.split(':')[0]);
@@ -110,6 +110,7 @@ beforeAll(async () => {
   tested = mkdtempSync(join(tmpdir(), 'kf-tested-'));
   workspace = createTempWorkspace('kf-wf-fanout-');
   workspace.write('build_settings.env', fixtureBuildSettings(`${services.registry}/${UPSTREAM}`).replace(/^IMAGE_REGISTRY=.*$/m, `IMAGE_REGISTRY=${prefix}`));
+  workspace.write('upstream-lock.json', fixtureCpuLock(`${services.registry}/${UPSTREAM}`, upstreamDigest));
   for (const project of cpuImages) workspace.write(`${images[project].root}/Dockerfile`, fixtureDockerfile(project));
   workspace.commit('fixture Dockerfiles');
   expect(e2eEngine()).toBeDefined();

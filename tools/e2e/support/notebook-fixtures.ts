@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { buildBusyboxImage, type PodmanMachine } from './podman-fixtures';
+import { buildBusyboxImage, pushForDigest, type PodmanMachine } from './podman-fixtures';
 
 /**
  * The fixture notebook server: busybox httpd serving a page under $NB_PREFIX
@@ -25,9 +25,10 @@ export const FIXTURE_START_SCRIPT = [
  * Stands in for docker-stacks' datascience-notebook where no base image can
  * be pulled: scratch plus Debian's static busybox, a user jovyan (uid 1000)
  * owning HOME and CONDA_DIR, the start script above as CMD, and a lineage
- * file every fixture image appends to.
+ * file every fixture image appends to. Returns the pushed digest, for the
+ * fixture's upstream-lock.json.
  */
-export function pushNotebookFixtureUpstream(machine: PodmanMachine, reference: string): void {
+export function pushNotebookFixtureUpstream(machine: PodmanMachine, reference: string): string {
   buildBusyboxImage(
     machine,
     reference,
@@ -46,7 +47,7 @@ export function pushNotebookFixtureUpstream(machine: PodmanMachine, reference: s
     ],
     { 'start-notebook.sh': FIXTURE_START_SCRIPT },
   );
-  machine.podman(['push', '--quiet', reference]);
+  return pushForDigest(machine, reference);
 }
 
 export interface NotebookFixtureOptions {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { e2eEngine } from './e2e-engine';
 import type { E2eServices } from './e2e-services';
+import { CPU_UPSTREAM_KEY, formatUpstreamLock } from '../../nx-plugin/src/lib/upstream-lock/upstream-lock';
 
 /**
  * One podman "machine": its own image storage and its own login file, so a
@@ -80,11 +81,31 @@ export function buildBusyboxImage(machine: PodmanMachine, reference: string, lin
   machine.podman(['build', '--quiet', '--tag', reference, context]);
 }
 
-/** Stands in for docker-stacks' datascience-notebook, with a lineage file every fixture image appends to. */
-export function pushFixtureUpstream(machine: PodmanMachine, reference: string): void {
-  buildBusyboxImage(machine, reference, ['RUN echo upstream > /lineage']);
-  machine.podman(['push', '--quiet', reference]);
+/** Pushes an image and returns the registry's digest of it: what `npm run pins` would lock. */
+export function pushForDigest(machine: PodmanMachine, reference: string): string {
+  const digestFile = join(machine.dir, `digest-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  machine.podman(['push', '--quiet', '--digestfile', digestFile, reference]);
+  return readFileSync(digestFile, 'utf8').trim();
 }
+
+/**
+ * Stands in for docker-stacks' datascience-notebook, with a lineage file every
+ * fixture image appends to (`content` tells two pushes of the same tag apart).
+ * Returns the pushed digest, for the fixture's upstream-lock.json.
+ */
+export function pushFixtureUpstream(machine: PodmanMachine, reference: string, content = 'upstream'): string {
+  buildBusyboxImage(machine, reference, [`RUN echo ${content} > /lineage`]);
+  return pushForDigest(machine, reference);
+}
+
+/** upstream-lock.json of a fixture workspace: each key locked to the digest its image was pushed with. */
+export function fixtureUpstreamLock(upstreams: Record<string, { reference: string; digest: string }>): string {
+  const entries = Object.entries(upstreams).map(([key, { reference, digest }]) => [key, { reference, digest, checkedAt: '2026-01-01T00:00:00.000Z' }]);
+  return formatUpstreamLock({ version: 1, upstreams: Object.fromEntries(entries) });
+}
+
+/** The lock of a workspace whose cpu root is the fixture upstream `reference`, pushed with `digest`. */
+export const fixtureCpuLock = (reference: string, digest: string): string => fixtureUpstreamLock({ [CPU_UPSTREAM_KEY]: { reference, digest } });
 
 /** build_settings.env of a fixture workspace: the cpu root is `upstream` (repository:tag), the e2e engine builds (E2E_ENGINE), no gpu sources. */
 export function fixtureBuildSettings(upstream: string): string {

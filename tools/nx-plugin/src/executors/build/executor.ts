@@ -1,5 +1,7 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
+import { join } from 'node:path';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
+import { ensureGeneratedContext } from '../../lib/gpu-upstream/generated-context';
 import { realizeBuild } from '../../lib/build-plan/realize-build';
 import { assertEngineReady, chooseEngine, dockerBuildxAvailable } from '../../lib/engine/container-engine';
 import { readGitState } from '../../lib/git/git-state';
@@ -8,12 +10,16 @@ import { RegistryClient } from '../../lib/registry/registry-client';
 import { optionalSetting } from '../../lib/settings/build-settings';
 import type { BuildExecutorOptions } from './schema';
 
+/** The generate target's default scratch directory: its cached clones serve the build's generation too. */
+const GENERATION_WORK_DIR = 'tmp/gpu-upstream';
+
 export default async function buildExecutor(options: BuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const project = context.projectName ?? '?';
   try {
     // A failed or interrupted build must leave no record for a child to build on.
     removeRecord(context.root, project, options.stream);
-    const { plan, settings, registry } = prepareBuild(options, context);
+    const { plan, settings, registry, lock, generatedIdentity, warnings } = prepareBuild(options, context);
+    for (const warning of warnings) logger.warn(`warning: ${warning}`);
     if (options.plan) {
       writeRecord(context.root, plannedRecord(plan));
       const args = Object.entries(plan.buildArgs).filter(([name]) => name !== 'BASE_CONTAINER');
@@ -39,6 +45,13 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
         // Loaded only when the engine must build: reusing an image from the registry or the engine needs none of it.
         runNxContainer: async (nxOptions, ctx) => (await import('@nx-tools/nx-container')).run(nxOptions as never, ctx),
         log: (line) => logger.info(line),
+        ...(generatedIdentity && {
+          prepareContext: () =>
+            ensureGeneratedContext(
+              { workspaceRoot: context.root, settings, lock, outputDir: plan.context, workDir: join(context.root, GENERATION_WORK_DIR), log: (line) => logger.info(line) },
+              generatedIdentity,
+            ),
+        }),
       },
       context,
     );

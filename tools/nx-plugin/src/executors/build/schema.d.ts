@@ -11,4 +11,5 @@ export interface BuildExecutorOptions {
   cacheFrom?: string[];
   engine?: 'docker' | 'podman' | 'auto';
   plan?: boolean;
+  generated?: boolean;
 }

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { readGenerationRecord, sha256OfFile } from '../../lib/gpu-upstream/generation-record';
-import { createDockerStacksFixture, createGpuJupyterFixture, type DockerStacksFixture, type GpuJupyterFixture } from '../../lib/gpu-upstream/testing/fixture-repos';
+import { createDockerStacksFixture, createGpuJupyterFixture, FIXTURE_CUDA_IMAGE, type DockerStacksFixture, type GpuJupyterFixture } from '../../lib/gpu-upstream/testing/fixture-repos';
+import { generatorCodeSha256 } from '../../lib/gpu-upstream/upstream-identity';
+import { writeUpstreamLock } from '../../lib/upstream-lock/lock-file';
+import { CUDA_UPSTREAM_KEY } from '../../lib/upstream-lock/upstream-lock';
+
+const CUDA_DIGEST = `sha256:${'c'.repeat(64)}`;
 import generateGpuUpstreamExecutor from './executor';
 
 describe('generate-gpu-upstream executor', () => {
@@ -40,10 +45,12 @@ describe('generate-gpu-upstream executor', () => {
 
   const context = () => ({ root, projectName: 'gpu-upstream', targetName: 'generate', cwd: root, isVerbose: false }) as unknown as ExecutorContext;
 
-  it('writes the context to the default output path', async () => {
+  it('writes the context to the default output path, FROM the locked cuda digest', async () => {
     writeSettings(gpu.commits[1]);
+    writeUpstreamLock(root, { version: 1, upstreams: { [CUDA_UPSTREAM_KEY]: { reference: FIXTURE_CUDA_IMAGE, digest: CUDA_DIGEST, checkedAt: '2026-01-01T00:00:00.000Z' } } });
     await expect(generateGpuUpstreamExecutor({}, context())).resolves.toEqual({ success: true });
     expect(readFileSync(join(root, 'dist/images/gpu-upstream/context/Dockerfile'), 'utf8')).toContain('fixture.gpu-jupyter="two"');
+    expect(readFileSync(join(root, 'dist/images/gpu-upstream/context/Dockerfile'), 'utf8')).toContain(`\nFROM ${FIXTURE_CUDA_IMAGE}@${CUDA_DIGEST}\n`);
     expect(existsSync(join(root, 'tmp/gpu-upstream/repos'))).toBe(true);
     // Beside the context, not in it: stream parity reads which commits the context was made from.
     expect(readGenerationRecord(join(root, 'dist/images/gpu-upstream/generation.json'))).toEqual({
@@ -53,6 +60,8 @@ describe('generate-gpu-upstream executor', () => {
       gpuJupyter: { repository: 'repos/gpu-jupyter', commitSetting: gpu.commits[1], commit: gpu.commits[1] },
       dockerStacks: { repository: 'repos/docker-stacks', commitSetting: stacks.commits[0].slice(0, 12), commit: stacks.commits[0] },
       layout: 'custom/',
+      generatorSha256: generatorCodeSha256(),
+      cudaBase: `${FIXTURE_CUDA_IMAGE}@${CUDA_DIGEST}`,
     });
   });
 

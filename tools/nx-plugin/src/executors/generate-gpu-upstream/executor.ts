@@ -1,7 +1,8 @@
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { logger, type ExecutorContext } from '@nx/devkit';
-import { generateGpuUpstream } from '../../lib/gpu-upstream/generate';
-import { generationRecordPath, removeGenerationRecord, sha256OfFile, writeGenerationRecord } from '../../lib/gpu-upstream/generation-record';
+import { generateAndRecord } from '../../lib/gpu-upstream/generated-context';
+import { generationRecordPath, removeGenerationRecord } from '../../lib/gpu-upstream/generation-record';
+import { readUpstreamLock } from '../../lib/upstream-lock/lock-file';
 import { loadBuildSettings } from '../../lib/settings/build-settings';
 import type { GenerateGpuUpstreamExecutorOptions } from './schema';
 
@@ -16,22 +17,15 @@ export default async function generateGpuUpstreamExecutor(
   try {
     removeGenerationRecord(recordPath);
     const settings = loadBuildSettings(context.root);
-    const result = generateGpuUpstream({
+    const record = generateAndRecord({
       workspaceRoot: context.root,
       settings,
+      lock: readUpstreamLock(context.root),
       outputDir,
       workDir: join(context.root, options.workDir ?? 'tmp/gpu-upstream'),
       log: (line) => logger.info(line),
     });
-    writeGenerationRecord(recordPath, {
-      version: 1,
-      context: relative(context.root, result.outputDir),
-      dockerfileSha256: sha256OfFile(join(result.outputDir, 'Dockerfile')),
-      gpuJupyter: { repository: settings.values.GPU_JUPYTER_REPO, commitSetting: settings.values.GPU_JUPYTER_HEAD_COMMIT, commit: result.gpuJupyterCommit },
-      dockerStacks: { repository: settings.values.DOCKER_STACKS_REPO, commitSetting: settings.values.UPSTREAM_CONTAINER_CPU_HEAD_COMMIT, commit: result.dockerStacksCommit },
-      layout: result.layout,
-    });
-    logger.info(`wrote ${relative(context.root, result.outputDir)} (gpu-jupyter ${result.gpuJupyterCommit}, docker-stacks ${result.dockerStacksCommit}, fragments in ${result.layout})`);
+    logger.info(`wrote ${record.context} (gpu-jupyter ${record.gpuJupyter.commit}, docker-stacks ${record.dockerStacks.commit}, fragments in ${record.layout}, FROM ${record.cudaBase})`);
     return { success: true };
   } catch (error) {
     logger.error(`${target}: ${error instanceof Error ? error.message : String(error)}`);

@@ -156,6 +156,28 @@ describe('planImageBuild', () => {
     expect('BASE_CONTAINER' in plan.buildArgs).toBe(false);
   });
 
+  it('shows a generated upstream\'s locked base as its parent, without BASE_CONTAINER, and takes its identity from the pins', () => {
+    const base = `nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04@sha256:${'e'.repeat(64)}`;
+    const generated = (identity: string) =>
+      planImageBuild(
+        inputs({
+          project: 'gpu-upstream',
+          stream: 'gpu',
+          imageName: 'upstream-equivalent-notebook',
+          dockerfileSha256: '',
+          contextFiles: [],
+          parentSource: { kind: 'own-dockerfile' },
+          parentRecord: null,
+          buildArgs: {},
+          generatedFrom: { base, identity },
+        }),
+      );
+    const plan = generated('pins-1');
+    expect(plan.parent).toBe(base);
+    expect(plan.buildArgs).toEqual({});
+    expect(generated('pins-2').contentTag).not.toBe(plan.contentTag);
+  });
+
   it('rejects BASE_CONTAINER in the user build args, naming the target', () => {
     const error = configurationErrorOf(() => planImageBuild(inputs({ buildArgs: { BASE_CONTAINER: 'ubuntu:24.04' } })));
     expect(error.message).toContain('minimal:build-cpu sets BASE_CONTAINER in buildArgs');

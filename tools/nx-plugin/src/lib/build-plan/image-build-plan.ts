@@ -13,7 +13,7 @@ export interface ImageBuildPlan {
   contentTag: string;
   /** repository:contentTag */
   image: string;
-  /** What BASE_CONTAINER is set to; null when the Dockerfile names its own base. */
+  /** What BASE_CONTAINER is set to; for an upstream whose Dockerfile names its own base, that base (null when unknown). */
   parent: string | null;
   /** Build args passed to the engine, BASE_CONTAINER included. */
   buildArgs: Record<string, string>;
@@ -36,11 +36,19 @@ export interface PlanInputs {
   buildArgs: Record<string, string>;
   /** Plan mode may build on planned parents; a real build may not. */
   planOnly: boolean;
+  /**
+   * For an upstream whose Dockerfile names its own base and whose context is
+   * generated from pins: that base (shown as the parent) and the pins'
+   * identity, which then stands for the context.
+   */
+  generatedFrom?: { base: string; identity: string };
 }
 
 function parentOf(inputs: PlanInputs): { reference: string | null; identity: string } {
   const source = inputs.parentSource;
-  if (source.kind === 'own-dockerfile') return { reference: null, identity: 'own-dockerfile' };
+  if (source.kind === 'own-dockerfile') {
+    return { reference: inputs.generatedFrom?.base ?? null, identity: inputs.generatedFrom?.identity ?? 'own-dockerfile' };
+  }
   if (source.kind === 'pinned') return { reference: source.reference, identity: source.reference };
   const record = inputs.parentRecord;
   if (!record) throw new Error(`parent record of ${inputs.project} was not read`);
@@ -75,7 +83,7 @@ export function planImageBuild(inputs: PlanInputs): ImageBuildPlan {
     contentTag: tag,
     image: `${repository}:${tag}`,
     parent: parent.reference,
-    buildArgs: parent.reference ? { ...inputs.buildArgs, BASE_CONTAINER: parent.reference } : { ...inputs.buildArgs },
+    buildArgs: parent.reference && inputs.parentSource.kind !== 'own-dockerfile' ? { ...inputs.buildArgs, BASE_CONTAINER: parent.reference } : { ...inputs.buildArgs },
     dockerfile: inputs.dockerfile,
     context: inputs.context,
   };

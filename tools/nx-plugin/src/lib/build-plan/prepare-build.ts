@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { hashBuildContext, hashDockerfile } from '../content-tag/build-context';
-import { parentChain, resolveParent } from '../hierarchy/resolve-parent';
+import { parentChain, resolveParent, type ParentSource } from '../hierarchy/resolve-parent';
+import { gpuUpstreamIdentity, identityKey, lockedCudaBase, type GpuUpstreamIdentity } from '../gpu-upstream/upstream-identity';
+import { readUpstreamLock } from '../upstream-lock/lock-file';
+import { lookupUpstream, unlockedError, unlockedWarning, type UpstreamLock } from '../upstream-lock/upstream-lock';
 import { buildTarget, toImageGraph, type Stream } from '../hierarchy/image-graph';
 import { readRecord } from '../records/build-record';
 import { loadBuildSettings, optionalSetting, type BuildSettings } from '../settings/build-settings';
@@ -16,12 +19,32 @@ export interface PrepareOptions {
   registry?: string;
   buildArgs?: Record<string, string>;
   plan?: boolean;
+  /** The context is generated from pins (gpu-upstream): see the build executor's schema. */
+  generated?: boolean;
 }
 
 export interface PreparedBuild {
   plan: ImageBuildPlan;
   settings: BuildSettings;
   registry: string;
+  lock: UpstreamLock;
+  /** For a generated context: the identity the real build must find in generation.json. */
+  generatedIdentity: GpuUpstreamIdentity | null;
+  /** Said in plan mode instead of failing, e.g. an upstream without a locked digest. */
+  warnings: string[];
+}
+
+/**
+ * An upstream pin as builds use it: name:tag@digest from upstream-lock.json.
+ * Unlocked, plan mode goes on with the tag and a warning; a real build refuses.
+ */
+function lockPinnedParent(source: ParentSource, lock: UpstreamLock, target: string, planOnly: boolean, warnings: string[]): ParentSource {
+  if (source.kind !== 'pinned') return source;
+  const upstream = lookupUpstream(lock, source.settingKey, source.reference);
+  if (upstream.locked) return { ...source, reference: upstream.pinned };
+  if (!planOnly) throw unlockedError(upstream);
+  warnings.push(unlockedWarning(target, upstream));
+  return source;
 }
 
 /** Reads the workspace (settings, graph, parent record, files) and turns it into a build plan. */
@@ -36,7 +59,10 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
     throw new BuildConfigurationError(`${project} has no ${buildTarget(stream)} target but was asked to build stream ${stream}`);
   }
   parentChain(graph, project, stream, settings);
-  const parentSource = resolveParent(graph, project, stream, settings);
+  const target = `${project}:${buildTarget(stream)}`;
+  const lock = readUpstreamLock(context.root);
+  const warnings: string[] = [];
+  const parentSource = lockPinnedParent(resolveParent(graph, project, stream, settings), lock, target, !!options.plan, warnings);
   const imageName = options.imageName ?? node.imageName;
   if (!imageName) {
     throw new BuildConfigurationError(
@@ -46,19 +72,30 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
   const dockerfile = join(context.root, options.dockerfile ?? join(node.root, 'Dockerfile'));
   const buildContext = join(context.root, options.context ?? node.root);
   const registry = options.registry ?? optionalSetting(settings, 'IMAGE_REGISTRY');
+  let generatedIdentity: GpuUpstreamIdentity | null = null;
+  if (options.generated) {
+    // The context may not exist yet: its identity is that of the pins it is generated from.
+    const cuda = lockedCudaBase(lock);
+    if (!cuda.locked) {
+      if (!options.plan) throw unlockedError(cuda);
+      warnings.push(unlockedWarning(target, cuda));
+    }
+    generatedIdentity = gpuUpstreamIdentity(settings, cuda);
+  }
   const plan = planImageBuild({
     project,
     stream,
     imageName,
     registry,
     dockerfile,
-    dockerfileSha256: hashDockerfile(dockerfile, project),
+    dockerfileSha256: generatedIdentity ? '' : hashDockerfile(dockerfile, project),
     context: buildContext,
-    contextFiles: hashBuildContext(buildContext),
+    contextFiles: generatedIdentity ? [] : hashBuildContext(buildContext),
     parentSource,
     parentRecord: parentSource.kind === 'project' ? readRecord(context.root, parentSource.project, stream) : null,
     buildArgs: options.buildArgs ?? {},
     planOnly: !!options.plan,
+    ...(generatedIdentity && { generatedFrom: { base: generatedIdentity.cudaBase, identity: identityKey(generatedIdentity) } }),
   });
-  return { plan, settings, registry };
+  return { plan, settings, registry, lock, generatedIdentity, warnings };
 }

@@ -27,6 +27,8 @@ export interface RealizeDependencies {
   registry: RegistryOperations | null;
   runNxContainer: NxContainerRun;
   log: (line: string) => void;
+  /** Makes the build context exist (a generated one) when, and only when, the engine must build. */
+  prepareContext?: () => void | Promise<void>;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function realizeBuild(
     }
   }
 
+  await deps.prepareContext?.();
   const tags = [plan.image, ...humanReferences];
   const nxContainerOptions = toNxContainerOptions(plan, deps.engine, tags, options.push, options.cacheFrom);
   try {

@@ -5,7 +5,9 @@ import { BuildConfigurationError } from '../errors';
 import type { BuildSettings } from '../settings/build-settings';
 import { writeDirectoryAtomically } from './atomic-output';
 import { detectLayout, GENERATOR_OUTPUT_DIR, GENERATOR_SCRIPT, STACKS_DIR, type GeneratorLayout } from './generator-layout';
-import { checkoutDetached, checkoutForGenerator, headOf, repoLocation, resolvePinnedCommit, type PinSource } from './git-source';
+import { checkoutDetached, checkoutForGenerator, headOf, pinSourceOf, resolvePinnedCommit } from './git-source';
+import { pinGeneratedBase } from './cuda-base';
+import { emptyLock, type LockedUpstream, type UpstreamLock } from '../upstream-lock/upstream-lock';
 import { validateContextFiles, validateGeneratedDockerfile } from './validate-output';
 
 export interface GenerateOptions {
@@ -15,6 +17,8 @@ export interface GenerateOptions {
   workDir: string;
   /** Receives the build context: the Dockerfile and the files it copies. */
   outputDir: string;
+  /** upstream-lock.json: the generated FROM nvidia/cuda:tag becomes name:tag@digest when it locks that tag. */
+  lock?: UpstreamLock;
   log?: (line: string) => void;
 }
 
@@ -23,14 +27,15 @@ export interface GenerateResult {
   dockerStacksCommit: string;
   layout: GeneratorLayout['name'];
   outputDir: string;
+  /** The context Dockerfile's base as written: name:tag@digest when locked. */
+  cudaBase: string;
+  cuda: LockedUpstream;
 }
 
 const short = (sha: string) => sha.slice(0, 12);
 
-function pinSource(options: GenerateOptions, what: string, locationKey: string, commitKey: string): PinSource {
-  const { settings, workspaceRoot } = options;
-  return { what, location: repoLocation(settings.values[locationKey], workspaceRoot), locationKey, commitKey, settingsFile: settings.file };
-}
+const pinSource = (options: GenerateOptions, what: string, locationKey: string, commitKey: string) =>
+  pinSourceOf(options.settings, options.workspaceRoot, what, locationKey, commitKey);
 
 /** Flags as in gpu-jupyter's README: docker-stacks at our commit, without its extra packages. */
 export function generatorArguments(dockerStacksCommit: string): string[] {
@@ -103,15 +108,18 @@ export function generateGpuUpstream(options: GenerateOptions): GenerateResult {
     if (!existsSync(dockerfile)) {
       throw new BuildConfigurationError(`${where}: ${GENERATOR_SCRIPT} wrote no ${GENERATOR_OUTPUT_DIR}/Dockerfile: its output moved; adapt GENERATOR_OUTPUT_DIR in tools/nx-plugin/src/lib/gpu-upstream/generator-layout.ts or pin another GPU_JUPYTER_HEAD_COMMIT`);
     }
-    const text = readFileSync(dockerfile, 'utf8');
-    validateGeneratedDockerfile(text, { label, gpulibsFragment, gpulibsPath: layout.gpulibs, usefulPackagesFragment, usefulPackagesPath: layout.usefulPackages });
+    validateGeneratedDockerfile(readFileSync(dockerfile, 'utf8'), { label, gpulibsFragment, gpulibsPath: layout.gpulibs, usefulPackagesFragment, usefulPackagesPath: layout.usefulPackages });
+    const pinned = pinGeneratedBase(readFileSync(dockerfile, 'utf8'), options.lock ?? emptyLock(), `${where}: ${GENERATOR_OUTPUT_DIR}/Dockerfile`);
+    const text = pinned.text;
+    writeFileSync(dockerfile, text);
+    if (!pinned.cuda.locked) log(`warning: ${pinned.cuda.why}: the context starts FROM ${pinned.base} by tag; run \`npm run pins\` before building it`);
 
     const stacksDir = join(checkout, STACKS_DIR);
     writeDirectoryAtomically(outputDir, (staging) => {
       cpSync(join(checkout, GENERATOR_OUTPUT_DIR), staging, { recursive: true, filter: (source) => source !== stacksDir });
       validateContextFiles(text, staging, label);
     });
-    return { gpuJupyterCommit: gpu.sha, dockerStacksCommit: stacks.sha, layout: layout.name, outputDir };
+    return { gpuJupyterCommit: gpu.sha, dockerStacksCommit: stacks.sha, layout: layout.name, outputDir, cudaBase: pinned.base, cuda: pinned.cuda };
   } finally {
     rmSync(run, { recursive: true, force: true });
   }

@@ -19,6 +19,10 @@ export interface GenerationRecord {
   /** `commitSetting` is UPSTREAM_CONTAINER_CPU_HEAD_COMMIT as generation read it; `commit` is what git resolved it to. */
   dockerStacks: { repository: string; commitSetting: string; commit: string };
   layout: string;
+  /** sha256 of the generator code (lib/gpu-upstream) that made the context. */
+  generatorSha256?: string;
+  /** The context Dockerfile's base as written: nvidia/cuda:tag@sha256:… when upstream-lock.json locked it. */
+  cudaBase?: string;
 }
 
 export const GENERATION_RECORD_FILE = 'generation.json';

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { BuildConfigurationError } from '../errors';
 import { git } from '../git/run-git';
+import type { BuildSettings } from '../settings/build-settings';
 
 
 function gitOrNull(cwd: string, args: string[]): string | null {
@@ -33,6 +34,11 @@ export interface PinSource {
   locationKey: string;
   commitKey: string;
   settingsFile: string;
+}
+
+/** The pin of one repository as build_settings.env gives it. */
+export function pinSourceOf(settings: BuildSettings, workspaceRoot: string, what: string, locationKey: string, commitKey: string): PinSource {
+  return { what, location: repoLocation(settings.values[locationKey], workspaceRoot), locationKey, commitKey, settingsFile: settings.file };
 }
 
 function fetchAll(cache: string, pin: PinSource): void {

@@ -10,7 +10,7 @@ export interface BuildRecord {
   /** Full reference including the content tag, e.g. myacr.azurecr.io/minimal-notebook-cpu:content-… */
   image: string;
   contentTag: string;
-  /** The exact reference passed as BASE_CONTAINER (null when the Dockerfile names its own base). */
+  /** The exact reference passed as BASE_CONTAINER: an upstream pin as name:tag@digest. For gpu-upstream, the locked base its generated Dockerfile names (null when unknown). */
   parent: string | null;
   /** Every reference applied: the content tag, plus human tags when pushed. */
   tags: string[];
