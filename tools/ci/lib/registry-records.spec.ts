@@ -1,4 +1,5 @@
 import { plannedRecord } from '../../nx-plugin/src/lib/records/build-record';
+import { tagFromBranch } from '../../nx-plugin/src/lib/images/image-names';
 import { recordFromRegistry, repositoryOfRecord, retagOperations } from './registry-records';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -43,6 +44,6 @@ describe('retagOperations', () => {
     expect(retagOperations([planned], git, true)).toEqual([
       { source: planned.image, tags: [git.sha, '0123456', 'main', 'latest'] },
     ]);
-    expect(retagOperations([planned], { ...git, branch: 'feature/x' }, false)[0].tags).toEqual([git.sha, '0123456', 'feature-x']);
+    expect(retagOperations([planned], { ...git, branch: 'feature/x' }, false)[0].tags).toEqual([git.sha, '0123456', tagFromBranch('feature/x')]);
   });
 });

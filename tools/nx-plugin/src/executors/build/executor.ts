@@ -5,7 +5,7 @@ import { assertEngineReady, chooseEngine, dockerBuildxAvailable } from '../../li
 import { readGitState } from '../../lib/git/git-state';
 import { plannedRecord, removeRecord, writeRecord } from '../../lib/records/build-record';
 import { RegistryClient } from '../../lib/registry/registry-client';
-import { optionalSetting } from '../../lib/settings/build-settings';
+import { booleanSetting, optionalSetting } from '../../lib/settings/build-settings';
 import type { BuildExecutorOptions } from './schema';
 
 export default async function buildExecutor(options: BuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -21,10 +21,10 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
     }
     const engine = chooseEngine(options.engine ?? optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
     assertEngineReady(engine);
-    const push = options.push ?? process.env.IMAGE_PUSH === 'true';
+    const push = options.push ?? booleanSetting(settings, 'IMAGE_PUSH');
     const record = await realizeBuild(
       plan,
-      { push, tagLatest: options.tagLatest ?? process.env.IMAGE_TAG_LATEST === 'true', cacheFrom: options.cacheFrom ?? [], git: push ? readGitState(context.root) : null },
+      { push, tagLatest: options.tagLatest ?? booleanSetting(settings, 'IMAGE_TAG_LATEST'), cacheFrom: options.cacheFrom ?? [], git: push ? readGitState(context.root) : null },
       {
         engine,
         registry: registry ? new RegistryClient() : null,
