@@ -1,10 +1,13 @@
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { hashBuildContext, hashDockerfile } from '../content-tag/build-context';
 import { parentChain, resolveParent } from '../hierarchy/resolve-parent';
 import { buildTarget, toImageGraph, type Stream } from '../hierarchy/image-graph';
+import { assertBaseContainerContract } from '../lint/rules/base-container-arg';
 import { readRecord } from '../records/build-record';
+import { checkImageName, checkRegistryPrefix } from '../registry/image-reference';
 import { loadBuildSettings, optionalSetting, type BuildSettings } from '../settings/build-settings';
 import { planImageBuild, type ImageBuildPlan } from './image-build-plan';
 
@@ -43,7 +46,15 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
       `${node.root}/project.json: ${project} has no image name: set "metadata": { "imageName": "<name>" } (the published name without the -${stream} suffix)`,
     );
   }
+  checkImageName(
+    options.imageName !== undefined ? `${project}:${buildTarget(stream)} option imageName` : `${node.root}/project.json: metadata.imageName`,
+    imageName,
+  );
+  if (options.registry !== undefined) checkRegistryPrefix(`${project}:${buildTarget(stream)} option registry`, options.registry);
   const dockerfile = join(context.root, options.dockerfile ?? join(node.root, 'Dockerfile'));
+  const dockerfileSha256 = hashDockerfile(dockerfile, project);
+  // An upstream's Dockerfile names its own base; every other image must build on the parent it is given.
+  if (parentSource.kind !== 'own-dockerfile') assertBaseContainerContract(readFileSync(dockerfile, 'utf8'), relative(context.root, dockerfile));
   const buildContext = join(context.root, options.context ?? node.root);
   const registry = options.registry ?? optionalSetting(settings, 'IMAGE_REGISTRY');
   const plan = planImageBuild({
@@ -52,7 +63,7 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
     imageName,
     registry,
     dockerfile,
-    dockerfileSha256: hashDockerfile(dockerfile, project),
+    dockerfileSha256,
     context: buildContext,
     contextFiles: hashBuildContext(buildContext),
     parentSource,
