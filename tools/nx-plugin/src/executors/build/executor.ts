@@ -2,7 +2,7 @@ import { logger, type ExecutorContext } from '@nx/devkit';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { realizeBuild } from '../../lib/build-plan/realize-build';
 import { assertEngineReady, chooseEngine, dockerBuildxAvailable } from '../../lib/engine/container-engine';
-import { withEngineOutput } from '../../lib/engine/engine-output';
+import { runNxContainerCapturingOutput } from '../../lib/engine/engine-output';
 import { readGitState } from '../../lib/git/git-state';
 import { plannedRecord, removeRecord, writeRecord } from '../../lib/records/build-record';
 import { RegistryClient } from '../../lib/registry/registry-client';
@@ -29,8 +29,8 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
       {
         engine,
         registry: registry ? new RegistryClient() : null,
-        // Loaded only when the engine must build: reusing an image from the registry or the engine needs none of it.
-        runNxContainer: (nxOptions, ctx) => withEngineOutput(engine, async () => (await import('@nx-tools/nx-container')).run(nxOptions as never, ctx)),
+        // nx-container runs (in a child process, to keep the engine's output) only when the engine must build.
+        runNxContainer: runNxContainerCapturingOutput,
         log: (line) => logger.info(line),
       },
       context,

@@ -1,60 +1,68 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import type { EngineName } from './container-engine';
+import { spawn } from 'node:child_process';
+import type { ExecutorContext } from '@nx/devkit';
 
 /** A failed engine run, with what the engine printed so the failure can be classified. */
 export class EngineRunError extends Error {
   constructor(
     readonly output: string,
     readonly exitCode: number | undefined,
-    cause: unknown,
+    message: string,
   ) {
-    super(cause instanceof Error ? cause.message : String(cause));
+    super(message);
     this.name = 'EngineRunError';
   }
 }
 
-function exitCodeOf(error: unknown): number | undefined {
-  const code = (error as { exitCode?: unknown } | null)?.exitCode;
-  return typeof code === 'number' ? code : undefined;
-}
+/** Enough output to find the cause (it is at the end); a long build prints megabytes. */
+const KEPT_OUTPUT = 256 * 1024;
+
+// Runs in the child: nx-container's run on the options and context read from stdin; the engine's exit code becomes the child's.
+const CHILD = `
+const { run } = require('@nx-tools/nx-container');
+let input = '';
+process.stdin.on('data', (chunk) => (input += chunk)).on('end', async () => {
+  const { options, context } = JSON.parse(input);
+  try {
+    process.exitCode = (await run(options, context)).success ? 0 : 1;
+  } catch (error) {
+    process.stderr.write(String((error && error.message) || error) + '\\n');
+    process.exitCode = error && typeof error.exitCode === 'number' && error.exitCode > 0 ? error.exitCode : 1;
+  }
+});
+`;
 
 /**
- * nx-container runs the engine with the terminal inherited and keeps none of
- * its output, so its error says only "exit status 1". To name the cause, `run`
- * sees the engine through a shim first on PATH that passes everything through
- * and copies the output of `build` / `buildx build` into a log (other subcommands are
- * exec'd untouched, their stdout is parsed by nx-container). PATH is restored after.
+ * nx-container's run lets the engine print straight to the terminal and keeps
+ * none of it, so its error says only "exit status 1". Running it in a child
+ * process whose output passes through here (shown live, as before) keeps the
+ * end of what the engine said, so a failure can name its cause.
  */
-export async function withEngineOutput<T>(engine: EngineName, run: () => Promise<T>): Promise<T> {
-  const real = spawnSync('sh', ['-c', `command -v ${engine}`], { encoding: 'utf8' }).stdout.trim();
-  if (!real) return run();
-  const dir = mkdtempSync(join(tmpdir(), 'kf-engine-output-'));
-  const log = join(dir, 'build.log');
-  const shim = join(dir, engine);
-  writeFileSync(
-    shim,
-    [
-      '#!/bin/bash',
-      'if [ "$1" = build ] || { [ "$1" = buildx ] && [ "$2" = build ]; }; then',
-      `  ${JSON.stringify(real)} "$@" 2>&1 | tee -a ${JSON.stringify(log)}`,
-      '  exit "${PIPESTATUS[0]}"',
-      'fi',
-      `exec ${JSON.stringify(real)} "$@"`,
-      '',
-    ].join('\n'),
-  );
-  chmodSync(shim, 0o755);
-  const path = process.env.PATH;
-  process.env.PATH = `${dir}${delimiter}${path ?? ''}`;
-  try {
-    return await run();
-  } catch (error) {
-    throw new EngineRunError(existsSync(log) ? readFileSync(log, 'utf8') : '', exitCodeOf(error), error);
-  } finally {
-    process.env.PATH = path;
-    rmSync(dir, { recursive: true, force: true });
-  }
+export function runNxContainerCapturingOutput(options: Record<string, unknown>, context: ExecutorContext): Promise<{ success: boolean }> {
+  const project = context.projectName ?? '';
+  const childContext = {
+    root: context.root,
+    cwd: context.cwd,
+    projectName: context.projectName,
+    targetName: context.targetName,
+    configurationName: context.configurationName,
+    isVerbose: context.isVerbose,
+    projectsConfigurations: { version: 2, projects: { [project]: context.projectsConfigurations?.projects?.[project] } },
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', CHILD], { cwd: context.root, env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (chunk: Buffer, to: NodeJS.WriteStream) => {
+      to.write(chunk);
+      output = (output + chunk.toString('utf8')).slice(-KEPT_OUTPUT);
+    };
+    child.stdout.on('data', (chunk: Buffer) => keep(chunk, process.stdout));
+    child.stderr.on('data', (chunk: Buffer) => keep(chunk, process.stderr));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve({ success: true });
+      const exitCode = signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : (code ?? undefined);
+      reject(new EngineRunError(output, exitCode, `nx-container exited with ${signal ?? `code ${code}`}`));
+    });
+    child.stdin.end(JSON.stringify({ options, context: childContext }));
+  });
 }
