@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
@@ -14,6 +15,13 @@ import { createTempWorkspace, type NxResult, type TempWorkspace } from './suppor
 jest.setTimeout(600_000);
 
 let workspace: TempWorkspace;
+
+/**
+ * Plugin isolation only changes how Nx hosts the graph plugin, which the
+ * executor's checks do not involve; in-process, each run here takes half the
+ * time. The hierarchy cases keep Nx's default, as users run it.
+ */
+const IN_PROCESS_PLUGINS = { NX_ISOLATE_PLUGINS: 'false' };
 
 type Edit = (text: string) => string | null;
 
@@ -118,32 +126,45 @@ describe.each([
   ['settings', settingsCases],
   ['images', imageCases],
   ['hierarchy', hierarchyCases],
-])('bad %s input in plan mode', (_group, cases) => {
+])('bad %s input in plan mode', (group, cases) => {
   it.each(cases.map((input) => [input.name, input] as const))('%s', (_name, input) => {
     const target = input.project!;
-    rmSync(recordPath(target), { force: true });
-    const result = withEdits(input.edits ?? {}, () =>
-      workspace.nx(['run', `${target}:build-cpu`, '-c', 'plan', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], input.env),
-    );
-    expectOneLineFailure(result, input.line);
-    expect(existsSync(recordPath(target))).toBe(false);
+    const record = recordPath(target);
+    // The baseline's record goes away for the run (nothing may write it) and comes back for the next case.
+    const baseline = readFileSync(record);
+    rmSync(record);
+    try {
+      const env = group === 'hierarchy' ? input.env : { ...IN_PROCESS_PLUGINS, ...input.env };
+      const result = withEdits(input.edits ?? {}, () =>
+        workspace.nx(['run', `${target}:build-cpu`, '-c', 'plan', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], env),
+      );
+      expectOneLineFailure(result, input.line);
+      expect(existsSync(record)).toBe(false);
+    } finally {
+      writeFileSync(record, baseline);
+    }
   });
 });
 
 describe('a broken hierarchy stops every Nx command, not only builds', () => {
-  it.each([
-    ['show projects', ['show', 'projects']],
-    ['graph', ['graph', '--file=graph.json']],
-  ])('%s fails on a cycle, naming the project.json', (_name, args) => {
-    const result = withEdits({ [project('base')]: json((c) => (c.implicitDependencies = ['minimal'])) }, () => workspace.nx(args));
-    expectOneLineFailure(result, /images\/base\/project\.json: the image hierarchy has a cycle \(base -> minimal -> base\)/);
-    expect(existsSync(join(workspace.root, 'graph.json'))).toBe(false);
+  const cycle = { [project('base')]: json((c) => (c.implicitDependencies = ['minimal'])) };
+  const message = /images\/base\/project\.json: the image hierarchy has a cycle \(base -> minimal -> base\)/;
+
+  it('show projects fails on a cycle, naming the project.json', () => {
+    expectOneLineFailure(withEdits(cycle, () => workspace.nx(['show', 'projects'])), message);
+  });
+
+  it('graph names the project.json (Nx draws a partial graph and exits 0 on any plugin error, by design)', () => {
+    const result = withEdits(cycle, () => workspace.nx(['graph', '--file=graph.json']));
+    expect(result.output).toMatch(message);
+    expect(result.output).toContain('occurred while processing the project graph. Showing partial graph.');
+    rmSync(join(workspace.root, 'graph.json'), { force: true });
   });
 });
 
 describe('the image generator', () => {
   it('refuses an image name no engine accepts and writes nothing', () => {
-    const result = workspace.nx(['g', '@kubeflow-images/nx-plugin:image', 'badname', '--parent=minimal', '--imageName=Bad Name!', '--no-interactive']);
+    const result = workspace.nx(['g', '@kubeflow-images/nx-plugin:image', 'badname', '--parent=minimal', '--imageName=Bad Name!', '--no-interactive'], IN_PROCESS_PLUGINS);
     expectOneLineFailure(result, /--imageName="Bad Name!" is not an image name \(.*\): use lower-case letters/);
     expect(existsSync(join(workspace.root, 'images', 'badname'))).toBe(false);
   });
@@ -152,7 +173,7 @@ describe('the image generator', () => {
 describe('a real build on a plan', () => {
   it('refuses to build on a planned parent record', () => {
     rmSync(recordPath('minimal'), { force: true });
-    const result = workspace.nx(['run', 'minimal:build-cpu', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static']);
+    const result = workspace.nx(['run', 'minimal:build-cpu', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], IN_PROCESS_PLUGINS);
     expectOneLineFailure(result, /minimal:build-cpu cannot build on base's planned record \(plan mode built nothing\): run nx run base:build-cpu without -c plan first/);
     expect(existsSync(recordPath('minimal'))).toBe(false);
   });
@@ -168,7 +189,11 @@ describe('engine failures pulling the parent', () => {
   });
 
   afterAll(() => {
-    for (const machine of machines) rmSync(machine.dir, { recursive: true, force: true });
+    for (const machine of machines) {
+      // podman's overlay driver bind-mounts its own directory; unmount it (ours only) so the directory can go.
+      spawnSync('umount', [join(machine.dir, 'storage', 'overlay')], { stdio: 'ignore' });
+      rmSync(machine.dir, { recursive: true, force: true });
+    }
   });
 
   const build = (pin: string, password?: string) => {
