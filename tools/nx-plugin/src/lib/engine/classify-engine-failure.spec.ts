@@ -77,6 +77,11 @@ describe('classifyEngineFailure', () => {
   it('recognises a killed build by its exit code or output', () => {
     expect(message('STEP 3/3: RUN pip install torch', 137)).toMatch(/^minimal:build-cpu: the podman build was killed \(exit code 137; usually out of memory/);
     expect(classifyEngineFailure('RUN make\nsignal: killed', 1)).toMatchObject({ kind: 'killed' });
+    expect(classifyEngineFailure('STEP 3/3: RUN pip install torch\nError: building at STEP "RUN pip install torch": while running runtime: exit status 137', 1)).toMatchObject({ kind: 'killed' });
+  });
+
+  it('does not take a step that prints "Killed" for a killed build', () => {
+    expect(classifyEngineFailure('STEP 2/2: RUN ./test.sh\nKilled 3 stray workers\nError: building at STEP "RUN ./test.sh": while running runtime: exit status 1', 1)).toMatchObject({ kind: 'step' });
   });
 
   it('falls back to the last line when nothing is recognised', () => {

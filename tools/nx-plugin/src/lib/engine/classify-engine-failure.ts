@@ -13,6 +13,7 @@ export type EngineFailure =
 
 const NO_SPACE = /no space left on device|disk quota exceeded/i;
 const KILLED = /signal: killed|\bKilled\b|out of memory|OOMKilled/;
+const KILLED_STEP = /exit status 137|signal: killed|out of memory/;
 // podman: "initializing source docker://REF: ...", buildx: "failed to solve: REF: failed to resolve source metadata for REF: ..."
 const PULLED_REFERENCE = [/initializing source docker:\/\/([^\s:]+(?::\d+)?\/?[^\s:@]*(?::[\w.-]+)?(?:@sha256:[a-f0-9]+)?):/, /failed to resolve source metadata for ([^\s:]+(?::\d+)?[^\s:@]*(?::[\w.-]+)?(?:@sha256:[a-f0-9]+)?):/, /pull access denied for ([^\s,]+)/];
 const PULL_CONTEXT = /initializing source docker:|failed to resolve source metadata|pull access denied|creating build container|error pulling image|failed to solve: [^\s]+: /i;
@@ -59,13 +60,13 @@ export function classifyEngineFailure(output: string, exitCode: number | undefin
   const noSpace = lastMatch(lines, NO_SPACE);
   if (noSpace) return { kind: 'no-space', detail: clean(noSpace) };
   if (exitCode === 137 || exitCode === 143) return { kind: 'killed', detail: `exit code ${exitCode}` };
-  const killed = lastMatch(lines, KILLED);
-  if (killed) return { kind: 'killed', detail: clean(killed) };
 
   const podmanStep = lastMatch(lines, PODMAN_STEP);
   if (podmanStep) {
     const [, step, detail] = PODMAN_STEP.exec(podmanStep)!;
     const text = step.replace(/\\"/g, '"');
+    // A step whose process the kernel killed is a kill, not a mistake in the step.
+    if (KILLED_STEP.test(detail)) return { kind: 'killed', detail: `step "${text}": ${detail.trim()}` };
     return { kind: 'step', step: text, line: lineOfStep(dockerfileText, text), detail: detail.trim() };
   }
   const pull = lastMatch(lines, PULL_CONTEXT);
@@ -83,6 +84,9 @@ export function classifyEngineFailure(output: string, exitCode: number | undefin
     const [, command, status, other] = BUILDX_STEP.exec(buildx)!;
     return { kind: 'step', step: step || (command ?? other), line, detail: command ? `${command}: ${status}` : other };
   }
+  // Last: a build's own output may say "Killed" without the build being killed.
+  const killed = lastMatch(lines, KILLED);
+  if (killed) return { kind: 'killed', detail: clean(killed) };
   return { kind: 'unknown', detail: lines.length > 0 ? clean(lines[lines.length - 1]) : exitCode !== undefined ? `exit code ${exitCode}` : 'no output' };
 }
 
