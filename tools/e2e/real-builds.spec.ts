@@ -173,7 +173,7 @@ describe('faults give one clear line, a non-zero exit and no record', () => {
   it('a build step that fails', () => {
     workspace.write('images/geomatics/Dockerfile', fixtureDockerfile('geomatics', 'false'));
     const result = nx(workspace, ['run', 'geomatics:build-cpu']);
-    expectFailure(result, 'geomatics', /geomatics:build-cpu failed in podman/);
+    expectFailure(result, 'geomatics', /geomatics:build-cpu: step "RUN echo geomatics >> \/lineage && false" of images\/geomatics\/Dockerfile:3 failed \(.*\): fix that instruction/);
   });
 
   it('a build killed mid-way leaves no record, and a rerun completes', async () => {

@@ -9,3 +9,12 @@ export class BuildConfigurationError extends Error {
     this.name = 'BuildConfigurationError';
   }
 }
+
+/**
+ * A user's value in double quotes for a one-line message, cut to about 60
+ * characters (a pasted 200,000-character value must not become the message).
+ */
+export function quoted(value: string, max = 60): string {
+  const shown = value.length > max ? `${value.slice(0, max - 20)}…${value.slice(-12)} (${value.length} characters)` : value;
+  return JSON.stringify(shown);
+}

@@ -4,10 +4,11 @@ import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { ensureGeneratedContext } from '../../lib/gpu-upstream/generated-context';
 import { realizeBuild } from '../../lib/build-plan/realize-build';
 import { assertEngineReady, chooseEngine, dockerBuildxAvailable } from '../../lib/engine/container-engine';
+import { runNxContainerCapturingOutput } from '../../lib/engine/engine-output';
 import { readGitState } from '../../lib/git/git-state';
 import { plannedRecord, removeRecord, writeRecord } from '../../lib/records/build-record';
 import { RegistryClient } from '../../lib/registry/registry-client';
-import { optionalSetting } from '../../lib/settings/build-settings';
+import { booleanSetting, optionalSetting } from '../../lib/settings/build-settings';
 import type { BuildExecutorOptions } from './schema';
 
 /** The generate target's default scratch directory: its cached clones serve the build's generation too. */
@@ -28,22 +29,22 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
     }
     const engine = chooseEngine(options.engine ?? optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
     assertEngineReady(engine);
-    const push = options.push ?? process.env.IMAGE_PUSH === 'true';
+    const push = options.push ?? booleanSetting(settings, 'IMAGE_PUSH');
     // CI turns human tags off (IMAGE_HUMAN_TAGS=false): there they are moved by promotion, after the tests.
     const humanTags = options.humanTags ?? process.env.IMAGE_HUMAN_TAGS !== 'false';
     const record = await realizeBuild(
       plan,
       {
         push,
-        tagLatest: options.tagLatest ?? process.env.IMAGE_TAG_LATEST === 'true',
+        tagLatest: options.tagLatest ?? booleanSetting(settings, 'IMAGE_TAG_LATEST'),
         cacheFrom: options.cacheFrom ?? [],
         git: push && humanTags ? readGitState(context.root) : null,
       },
       {
         engine,
         registry: registry ? new RegistryClient() : null,
-        // Loaded only when the engine must build: reusing an image from the registry or the engine needs none of it.
-        runNxContainer: async (nxOptions, ctx) => (await import('@nx-tools/nx-container')).run(nxOptions as never, ctx),
+        // nx-container runs (in a child process, to keep the engine's output) only when the engine must build.
+        runNxContainer: runNxContainerCapturingOutput,
         log: (line) => logger.info(line),
         ...(generatedIdentity && {
           prepareContext: () =>

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { hashBuildContext, hashDockerfile } from '../content-tag/build-context';
@@ -7,7 +8,9 @@ import { gpuUpstreamIdentity, identityKey, lockedCudaBase, type GpuUpstreamIdent
 import { readUpstreamLock } from '../upstream-lock/lock-file';
 import { lookupUpstream, unlockedError, unlockedWarning, type UpstreamLock } from '../upstream-lock/upstream-lock';
 import { buildTarget, toImageGraph, type Stream } from '../hierarchy/image-graph';
+import { assertBaseContainerContract } from '../lint/rules/base-container-arg';
 import { readRecord } from '../records/build-record';
+import { checkImageName, checkRegistryPrefix } from '../registry/image-reference';
 import { loadBuildSettings, optionalSetting, type BuildSettings } from '../settings/build-settings';
 import { planImageBuild, type ImageBuildPlan } from './image-build-plan';
 
@@ -69,6 +72,11 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
       `${node.root}/project.json: ${project} has no image name: set "metadata": { "imageName": "<name>" } (the published name without the -${stream} suffix)`,
     );
   }
+  checkImageName(
+    options.imageName !== undefined ? `${project}:${buildTarget(stream)} option imageName` : `${node.root}/project.json: metadata.imageName`,
+    imageName,
+  );
+  if (options.registry !== undefined) checkRegistryPrefix(`${project}:${buildTarget(stream)} option registry`, options.registry);
   const dockerfile = join(context.root, options.dockerfile ?? join(node.root, 'Dockerfile'));
   const buildContext = join(context.root, options.context ?? node.root);
   const registry = options.registry ?? optionalSetting(settings, 'IMAGE_REGISTRY');
@@ -82,13 +90,16 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
     }
     generatedIdentity = gpuUpstreamIdentity(settings, cuda);
   }
+  const dockerfileSha256 = generatedIdentity ? '' : hashDockerfile(dockerfile, project);
+  // An upstream's Dockerfile names its own base; every other image must build on the parent it is given.
+  if (parentSource.kind !== 'own-dockerfile') assertBaseContainerContract(readFileSync(dockerfile, 'utf8'), relative(context.root, dockerfile));
   const plan = planImageBuild({
     project,
     stream,
     imageName,
     registry,
     dockerfile,
-    dockerfileSha256: generatedIdentity ? '' : hashDockerfile(dockerfile, project),
+    dockerfileSha256,
     context: buildContext,
     contextFiles: generatedIdentity ? [] : hashBuildContext(buildContext),
     parentSource,

@@ -1,5 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
+import { describeEngineFailure } from '../engine/classify-engine-failure';
 import { localImageId, type EngineName } from '../engine/container-engine';
 import { humanTags, type GitState } from '../images/image-names';
 import { builtRecord, type BuildRecord } from '../records/build-record';
@@ -80,10 +83,9 @@ export async function realizeBuild(
     const result = await deps.runNxContainer(nxContainerOptions, context);
     if (!result.success) throw new Error('nx-container reported failure');
   } catch (error) {
-    const cause = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new BuildConfigurationError(
-      `${plan.project}:build-${plan.stream} failed in ${deps.engine} (${cause}): see the engine output above; fix ${plan.dockerfile} or its context and rerun`,
-    );
+    const dockerfileText = existsSync(plan.dockerfile) ? readFileSync(plan.dockerfile, 'utf8') : '';
+    const where = { task: `${plan.project}:build-${plan.stream}`, engine: deps.engine, parent: plan.parent, dockerfile: relative(context.root, plan.dockerfile) };
+    throw new BuildConfigurationError(describeEngineFailure(error, where, dockerfileText));
   }
   const imageId = localImageId(deps.engine, plan.image);
   if (!imageId) {

@@ -1,4 +1,4 @@
-import { DockerfileParser } from 'dockerfile-ast';
+import { DockerfileParser, type From } from 'dockerfile-ast';
 import { BuildConfigurationError } from '../errors';
 
 export interface FinalBase {
@@ -29,30 +29,42 @@ export function finalBaseImage(text: string, where: string, fix: string): FinalB
       if (value !== null) defaults.set(property.getName(), value);
     }
   }
-  const stageIndex = new Map<string, number>();
-  froms.forEach((from, index) => {
-    const stage = from.getBuildStage();
-    if (stage) stageIndex.set(stage.toLowerCase(), index);
-  });
-
-  let index = froms.length - 1;
-  const visited = new Set<number>();
-  for (;;) {
-    visited.add(index);
-    const from = froms[index];
-    const line = from.getRange().start.line + 1;
-    const raw = from.getImage();
-    if (!raw) throw new BuildConfigurationError(`${where}:${line}: FROM names no image: ${fix}`);
-    const image = raw.replace(VARIABLE, (_, braced: string | undefined, bare: string | undefined) => {
+  const { from, image, line } = finalStage(froms, (raw, line) =>
+    raw.replace(VARIABLE, (_, braced: string | undefined, bare: string | undefined) => {
       const name = (braced ?? bare)!;
       const value = defaults.get(name);
       if (value === undefined) {
         throw new BuildConfigurationError(`${where}:${line}: FROM ${raw} uses $${name}, which no ARG before the first FROM gives a default: ${fix}`);
       }
       return value;
-    });
+    }),
+  );
+  if (!from.getImage()) throw new BuildConfigurationError(`${where}:${line}: FROM names no image: ${fix}`);
+  return { image, line };
+}
+
+/**
+ * The FROM the final stage really starts from: the last FROM, followed
+ * through stage names (`FROM a AS b` ... `FROM b`) to an image that is no
+ * earlier stage. `imageOf` turns the written image into the name to look up
+ * (ARG substitution, or nothing). `froms` must not be empty.
+ */
+export function finalStage(froms: From[], imageOf: (written: string, line: number) => string): { from: From; image: string; line: number } {
+  const stageIndex = new Map<string, number>();
+  froms.forEach((from, index) => {
+    const stage = from.getBuildStage();
+    if (stage) stageIndex.set(stage.toLowerCase(), index);
+  });
+  let index = froms.length - 1;
+  const visited = new Set<number>();
+  for (;;) {
+    visited.add(index);
+    const from = froms[index];
+    const line = from.getRange().start.line + 1;
+    const written = from.getImage() ?? '';
+    const image = written ? imageOf(written, line) : '';
     const stage = stageIndex.get(image.toLowerCase());
-    if (stage === undefined || stage >= index || visited.has(stage)) return { image, line };
+    if (!image || stage === undefined || stage >= index || visited.has(stage)) return { from, image, line };
     index = stage;
   }
 }

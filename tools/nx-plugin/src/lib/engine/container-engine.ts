@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { BuildConfigurationError } from '../errors';
+import { BuildConfigurationError, quoted } from '../errors';
 
 export type EngineName = 'docker' | 'podman';
+
+/** What IMAGE_ENGINE and the engine option accept. */
+export const ENGINE_CHOICES = ['docker', 'podman', 'auto'] as const;
 
 interface CommandResult {
   ok: boolean;
@@ -27,7 +30,7 @@ export function chooseEngine(setting: string, buildxAvailable: () => boolean): E
   const wanted = (setting || 'auto').toLowerCase();
   if (wanted === 'docker' || wanted === 'podman') return wanted;
   if (wanted !== 'auto') {
-    throw new BuildConfigurationError(`IMAGE_ENGINE="${setting}" is not an engine: use docker, podman or auto`);
+    throw new BuildConfigurationError(`IMAGE_ENGINE=${quoted(setting)} is not an engine: use ${ENGINE_CHOICES.join(', ')}`);
   }
   return buildxAvailable() ? 'docker' : 'podman';
 }

@@ -1,4 +1,4 @@
-import type { ProjectGraph } from '@nx/devkit';
+import type { ProjectConfiguration, ProjectGraph } from '@nx/devkit';
 
 export type Stream = 'cpu' | 'gpu';
 export const STREAMS: readonly Stream[] = ['cpu', 'gpu'];
@@ -33,9 +33,13 @@ export function hasStream(node: ImageNode, stream: Stream): boolean {
 
 /** Reduces Nx's project graph to the facts parent resolution uses. */
 export function toImageGraph(projectGraph: ProjectGraph): ImageGraph {
+  return imageGraphOf(Object.entries(projectGraph.nodes).map(([name, node]) => [name, node.data]));
+}
+
+/** The same, from project configurations (what an Nx plugin sees while the graph is built). */
+export function imageGraphOf(projects: Iterable<[string, ProjectConfiguration]>): ImageGraph {
   const graph: ImageGraph = {};
-  for (const [name, node] of Object.entries(projectGraph.nodes)) {
-    const data = node.data;
+  for (const [name, data] of projects) {
     const metadata = (data.metadata ?? {}) as { imageName?: unknown };
     graph[name] = {
       name,

@@ -1,7 +1,7 @@
 import type { ProjectGraph } from '@nx/devkit';
 import type { BuildSettings } from '../settings/build-settings';
 import { isImageProject, toImageGraph, UPSTREAM_TAG, type ImageGraph, type ImageNode } from './image-graph';
-import { parentChain, resolveParent } from './resolve-parent';
+import { checkHierarchy, parentChain, resolveParent } from './resolve-parent';
 import { configurationErrorOf } from '../testing/configuration-error';
 
 const SETTINGS: BuildSettings = {
@@ -91,7 +91,7 @@ describe('resolveParent', () => {
     graph.minimal.implicitDependencies = ['bsae'];
     const error = configurationErrorOf(() => resolveParent(graph, 'minimal', 'cpu', SETTINGS));
     expect(error.message).toContain('images/minimal/project.json');
-    expect(error.message).toContain('unknown project(s) bsae');
+    expect(error.message).toContain('unknown project "bsae" (did you mean base?)');
     expect(error.message).toContain('fix the name');
   });
 
@@ -122,8 +122,26 @@ describe('parentChain', () => {
   it('names a cycle', () => {
     const graph: ImageGraph = { a: node('a', ['b'], CPU), b: node('b', ['a'], CPU) };
     const error = configurationErrorOf(() => parentChain(graph, 'a', 'cpu', SETTINGS));
-    expect(error.message).toContain('cycle (a -> b -> a)');
+    expect(error.message).toContain('images/a/project.json: the image hierarchy has a cycle (a -> b -> a)');
     expect(error.message).toContain('remove one of these implicitDependencies');
+  });
+});
+
+describe('checkHierarchy', () => {
+  it('accepts the product hierarchy, whatever the pins say', () => {
+    expect(() => checkHierarchy(hierarchy())).not.toThrow();
+  });
+
+  it.each([
+    ['a cycle', (g: ImageGraph) => { g.base.implicitDependencies = ['machine-learning']; }, 'images/base/project.json: the image hierarchy has a cycle (base -> machine-learning -> minimal -> base)'],
+    ['an unknown parent', (g: ImageGraph) => { g.geomatics.implicitDependencies = ['minimla']; }, 'images/geomatics/project.json: implicitDependencies names unknown project "minimla" (did you mean minimal?)'],
+    ['two parents', (g: ImageGraph) => { g.geomatics.implicitDependencies = ['minimal', 'base']; }, 'images/geomatics/project.json: geomatics has several parent images (minimal, base)'],
+    ['a parent lacking the stream', (g: ImageGraph) => { g['r-studio'].targets = BOTH; g['r-studio'].implicitDependencies = ['geomatics']; }, 'r-studio:build-gpu builds on geomatics, which has no build-gpu target: add build-gpu to images/geomatics/project.json'],
+    ['no parent', (g: ImageGraph) => { g.minimal.implicitDependencies = []; }, 'images/minimal/project.json: minimal has no parent image'],
+  ])('names the project.json and the fix for %s', (_case, breakIt, message) => {
+    const graph = hierarchy();
+    breakIt(graph);
+    expect(configurationErrorOf(() => checkHierarchy(graph)).message).toContain(message);
   });
 });
 

@@ -1,6 +1,7 @@
+import { didYouMean } from '../did-you-mean';
 import { BuildConfigurationError } from '../errors';
 import type { BuildSettings } from '../settings/build-settings';
-import { buildTarget, hasStream, isImageProject, UPSTREAM_TAG, type ImageGraph, type Stream } from './image-graph';
+import { buildTarget, hasStream, isImageProject, STREAMS, UPSTREAM_TAG, type ImageGraph, type Stream } from './image-graph';
 
 /** Where a build's BASE_CONTAINER comes from. */
 export type ParentSource =
@@ -15,6 +16,9 @@ export function upstreamSettingKey(stream: Stream): string {
   return `UPSTREAM_CONTAINER_${stream.toUpperCase()}`;
 }
 
+/** What the hierarchy alone says of a build's parent; the pin of a root is looked up in the settings. */
+export type HierarchyParent = { kind: 'project'; project: string } | { kind: 'own-dockerfile' } | { kind: 'pinned' };
+
 /**
  * The parent of `project` for `stream`, by the design's contract: the one
  * implicit dependency that is an image project. A root image instead names an
@@ -22,6 +26,21 @@ export function upstreamSettingKey(stream: Stream): string {
  * build, the root's parent is the pin UPSTREAM_CONTAINER_<STREAM>.
  */
 export function resolveParent(graph: ImageGraph, project: string, stream: Stream, settings: BuildSettings): ParentSource {
+  const parent = hierarchyParent(graph, project, stream);
+  if (parent.kind !== 'pinned') return parent;
+  const settingKey = upstreamSettingKey(stream);
+  const reference = settings.values[settingKey];
+  if (!reference) {
+    const target = buildTarget(stream);
+    throw new BuildConfigurationError(
+      `${project}:${target} is a root image but no upstream builds ${target} and ${settings.file} has no ${settingKey}: set ${settingKey} or add an upstream project with ${target}`,
+    );
+  }
+  return { kind: 'pinned', reference, settingKey };
+}
+
+/** The parent rules that need only the graph, so the Nx plugin can apply them while the graph is built. */
+export function hierarchyParent(graph: ImageGraph, project: string, stream: Stream): HierarchyParent {
   const node = graph[project];
   if (!node) throw new BuildConfigurationError(`unknown project "${project}": it is not in the Nx project graph`);
   const target = buildTarget(stream);
@@ -29,7 +48,7 @@ export function resolveParent(graph: ImageGraph, project: string, stream: Stream
   const unknown = node.implicitDependencies.filter((dep) => !graph[dep]);
   if (unknown.length > 0) {
     throw new BuildConfigurationError(
-      `${node.root}/project.json: implicitDependencies names unknown project(s) ${unknown.join(', ')}: fix the name or create the project`,
+      `${node.root}/project.json: implicitDependencies names unknown project ${unknown.map((dep) => `"${dep}"${didYouMean(dep, Object.keys(graph))}`).join(', ')}: fix the name or create the project`,
     );
   }
   const candidates = node.implicitDependencies.filter((dep) => isImageProject(graph[dep]));
@@ -67,33 +86,46 @@ export function resolveParent(graph: ImageGraph, project: string, stream: Stream
     );
   }
   if (streamUpstreams.length === 1) return { kind: 'project', project: streamUpstreams[0] };
-  const settingKey = upstreamSettingKey(stream);
-  const reference = settings.values[settingKey];
-  if (!reference) {
-    throw new BuildConfigurationError(
-      `${project}:${target} is a root image but no upstream builds ${target} and ${settings.file} has no ${settingKey}: set ${settingKey} or add an upstream project with ${target}`,
-    );
-  }
-  return { kind: 'pinned', reference, settingKey };
+  return { kind: 'pinned' };
 }
 
 /**
  * The chain of projects from `project` up to its root, for one stream. Fails
- * on a cycle, naming it, since Nx would otherwise wait on itself.
+ * on a cycle, naming it, since Nx would otherwise wait on itself, and when the
+ * root's pin is missing from the settings.
  */
 export function parentChain(graph: ImageGraph, project: string, stream: Stream, settings: BuildSettings): string[] {
+  const chain = hierarchyChain(graph, project, stream);
+  resolveParent(graph, chain[chain.length - 1], stream, settings);
+  return chain;
+}
+
+function hierarchyChain(graph: ImageGraph, project: string, stream: Stream): string[] {
   const chain = [project];
   let current = project;
   for (;;) {
-    const parent = resolveParent(graph, current, stream, settings);
+    const parent = hierarchyParent(graph, current, stream);
     if (parent.kind !== 'project') return chain;
     if (chain.includes(parent.project)) {
-      const cycle = [...chain.slice(chain.indexOf(parent.project)), parent.project].join(' -> ');
+      const cycle = [...chain.slice(chain.indexOf(parent.project)), parent.project];
       throw new BuildConfigurationError(
-        `the image hierarchy has a cycle (${cycle}): remove one of these implicitDependencies so every image has a root`,
+        `${graph[cycle[0]].root}/project.json: the image hierarchy has a cycle (${cycle.join(' -> ')}): remove one of these implicitDependencies so every image has a root`,
       );
     }
     chain.push(parent.project);
     current = parent.project;
+  }
+}
+
+/**
+ * Applies every hierarchy rule to every image of every stream it builds and
+ * throws the first violation (projects in name order, so the message is stable).
+ * Cheap: one walk up each chain, no files read.
+ */
+export function checkHierarchy(graph: ImageGraph): void {
+  for (const name of Object.keys(graph).sort()) {
+    const node = graph[name];
+    if (!isImageProject(node)) continue;
+    for (const stream of STREAMS) if (hasStream(node, stream)) hierarchyChain(graph, name, stream);
   }
 }

@@ -42,6 +42,12 @@ describe('planNewImage', () => {
     expect(configurationErrorOf(() => planNewImage({ name: 'minimal', parent: 'minimal', streams: 'cpu' }, EXISTING, DEFAULTS)).message).toMatch(/exists at images\/minimal/);
     expect(configurationErrorOf(() => planNewImage({ name: 'My_Image', parent: 'minimal', streams: 'cpu' }, EXISTING, DEFAULTS)).message).toMatch(/lower case/);
   });
+
+  it('refuses an image name no engine accepts before writing anything', () => {
+    expect(configurationErrorOf(() => planNewImage({ name: 'x', parent: 'minimal', streams: 'cpu', imageName: 'Bad Name!' }, EXISTING, DEFAULTS)).message).toMatch(
+      /^--imageName="Bad Name!" is not an image name \("Bad Name!" is not a valid path component\): use lower-case letters/,
+    );
+  });
 });
 
 describe('parseStreams / targetsFor', () => {

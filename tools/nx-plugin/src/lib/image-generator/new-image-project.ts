@@ -1,6 +1,7 @@
 import type { ProjectConfiguration } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { buildTarget, STREAMS, type Stream } from '../hierarchy/image-graph';
+import { checkImageName } from '../registry/image-reference';
 
 export interface NewImageRequest {
   name: string;
@@ -64,6 +65,7 @@ export function planNewImage(
   }
   const root = `images/${name}`;
   const imageName = request.imageName ?? `${name}-notebook`;
+  checkImageName('--imageName', imageName);
   return {
     name,
     root,

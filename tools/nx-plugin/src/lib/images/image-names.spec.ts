@@ -26,15 +26,26 @@ describe('imageRepository', () => {
 
 describe('tagFromBranch', () => {
   it.each([
-    ['feature/x', 'feature-x'],
     ['main', 'main'],
-    ['release/v1.2_rc', 'release-v1.2_rc'],
-    ['user/feat//two words', 'user-feat-two-words'],
-    ['-leading', 'leading'],
+    ['release-v1.2_rc', 'release-v1.2_rc'],
     ['', 'detached'],
-    ['///', 'detached'],
-  ])('%s → %s', (branch, tag) => {
+  ])('keeps a branch that already is a valid tag: %s → %s', (branch, tag) => {
     expect(tagFromBranch(branch)).toBe(tag);
+  });
+
+  it.each([
+    ['feature/x', /^feature-x-[0-9a-f]{8}$/],
+    ['user/feat//two words', /^user-feat-two-words-[0-9a-f]{8}$/],
+    ['-leading', /^leading-[0-9a-f]{8}$/],
+    ['///', /^[0-9a-f]{8}$/],
+  ])('sanitises %s and adds a hash of the real name', (branch, tag) => {
+    expect(tagFromBranch(branch)).toMatch(tag);
+  });
+
+  it('gives different branches different tags even when they sanitise alike', () => {
+    const branches = ['feature/a b', 'feature/a-b', 'feature-a-b', 'feature/a--b', 'Feature/a b'];
+    expect(new Set(branches.map(tagFromBranch)).size).toBe(branches.length);
+    expect(tagFromBranch(`x/${'a'.repeat(300)}`)).not.toBe(tagFromBranch(`x/${'a'.repeat(301)}`));
   });
 
   it('always gives a valid tag of at most 128 characters', () => {
@@ -50,7 +61,7 @@ describe('humanTags', () => {
   const sha = '0123456789abcdef0123456789abcdef01234567';
 
   it('gives the full sha, the 7-character short sha and the branch', () => {
-    expect(humanTags({ sha, branch: 'feature/x' }, false)).toEqual([sha, '0123456', 'feature-x']);
+    expect(humanTags({ sha, branch: 'feature/x' }, false)).toEqual([sha, '0123456', tagFromBranch('feature/x')]);
   });
 
   it('adds latest only when asked', () => {

@@ -110,6 +110,15 @@ describe('lintDockerfile rule details', () => {
     expect(rulesOf('FROM ${BASE_CONTAINER}\nARG BASE_CONTAINER\nUSER 1000\n')).toContain('base-container-arg');
   });
 
+  it('checks the final stage, followed through stage names, and an empty Dockerfile', () => {
+    const findingsOf = (text: string) => lintDockerfile(text).findings.filter((f) => f.rule === 'base-container-arg');
+    expect(findingsOf('ARG BASE_CONTAINER\nFROM $BASE_CONTAINER AS build\nRUN true\nFROM build\nUSER jovyan\n')).toEqual([]);
+    expect(findingsOf('ARG BASE_CONTAINER\nFROM $BASE_CONTAINER AS build\nFROM ubuntu:22.04\nUSER jovyan\n')).toMatchObject([
+      { line: 3, message: 'the final stage builds FROM ubuntu:22.04, not $BASE_CONTAINER, so the same file cannot build both streams' },
+    ]);
+    expect(findingsOf('')).toMatchObject([{ line: 1, message: 'the Dockerfile has no FROM instruction (is it empty?)' }]);
+  });
+
   it('can switch the BASE_CONTAINER rule off (gpu-upstream generated file)', () => {
     expect(rulesOf('FROM nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04\nUSER ${NB_UID}\n', { disabledRules: ['base-container-arg'] })).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { BuildConfigurationError } from '../errors';
+import { BuildConfigurationError, quoted } from '../errors';
 
 /**
  * Registry errors are user-environment errors: the message names the registry
@@ -18,9 +18,9 @@ export class RegistryError extends BuildConfigurationError {
 export class InvalidImageReferenceError extends BuildConfigurationError {
   constructor(
     readonly reference: string,
-    reason: string,
+    readonly reason: string,
   ) {
-    super(`"${reference}" is not a valid image reference (${reason}): use [registry/]repository[:tag][@digest], e.g. localhost:5000/base-notebook-cpu:latest`);
+    super(`${quoted(reference)} is not a valid image reference (${reason}): use [registry/]repository[:tag][@digest], e.g. localhost:5000/base-notebook-cpu:latest`);
     this.name = 'InvalidImageReferenceError';
   }
 }

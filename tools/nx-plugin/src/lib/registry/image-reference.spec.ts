@@ -1,5 +1,7 @@
 import { InvalidImageReferenceError } from './errors';
 import {
+  checkImageName,
+  checkImageReference,
   assertValidTag,
   formatImageReference,
   isLoopbackRegistry,
@@ -92,5 +94,37 @@ describe('assertValidTag', () => {
 
   it.each(['', '-x', '.x', 'a/b', 'a:b', 'a'.repeat(129)])('rejects "%s"', (tag) => {
     expect(() => assertValidTag(tag, 'registry/repo:tag')).toThrow(InvalidImageReferenceError);
+  });
+});
+
+describe('checkImageName', () => {
+  it.each(['geomatics-notebook', 'r-studio', 'team/minimal-notebook', 'a.b_c'])('accepts %s', (name) => {
+    expect(() => checkImageName('images/x/project.json: metadata.imageName', name)).not.toThrow();
+  });
+
+  it.each([
+    ['Geo Matics!', '"Geo Matics!" is not a valid path component'],
+    ['minimal-notebook:1.0', 'a tag or digest is added by the build'],
+    ['', 'empty'],
+    ['-leading', '"-leading" is not a valid path component'],
+  ])('rejects %j, naming the place and what is allowed', (name, reason) => {
+    expect(() => checkImageName('images/x/project.json: metadata.imageName', name)).toThrow(
+      `images/x/project.json: metadata.imageName=${JSON.stringify(name)} is not an image name (${reason}): use lower-case letters, digits and . _ -`,
+    );
+  });
+});
+
+describe('checkImageReference', () => {
+  it('shortens a huge value to one readable line', () => {
+    const message = (() => {
+      try {
+        checkImageReference('build_settings.env:9: UPSTREAM_CONTAINER_CPU', `quay.io/x/y:${'a'.repeat(200_000)}`);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    expect(message).toMatch(/^build_settings\.env:9: UPSTREAM_CONTAINER_CPU="quay\.io\/x\/y:a+…a+ \(200012 characters\)" is not an image reference \(200012 characters/);
+    expect(message.length).toBeLessThan(400);
   });
 });

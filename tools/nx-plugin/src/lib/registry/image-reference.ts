@@ -1,3 +1,4 @@
+import { BuildConfigurationError, quoted } from '../errors';
 import { InvalidImageReferenceError } from './errors';
 
 /**
@@ -22,6 +23,8 @@ const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
+/** name (255) + ":" + tag (128) + "@" + a sha512 digest: nothing longer can be valid, so the regexes never see it. */
+const MAX_REFERENCE_LENGTH = 255 + 1 + 128 + 1 + 135;
 
 /** Docker's rule: the first component is a registry when it has a dot, a port, is "localhost", or has capitals. */
 function looksLikeRegistry(component: string): boolean {
@@ -35,14 +38,14 @@ function splitRegistry(text: string, original: string): { registry: string; repo
   if (slash > 0 && looksLikeRegistry(text.slice(0, slash))) {
     registry = text.slice(0, slash);
     repository = text.slice(slash + 1);
-    if (!DOMAIN.test(registry)) throw new InvalidImageReferenceError(original, `"${registry}" is not a registry host`);
+    if (!DOMAIN.test(registry)) throw new InvalidImageReferenceError(original, `${quoted(registry)} is not a registry host`);
   }
   if (registry === 'index.docker.io') registry = DOCKER_HUB;
   if (registry === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
   if (!repository) throw new InvalidImageReferenceError(original, 'no repository name');
   for (const component of repository.split('/')) {
     if (!PATH_COMPONENT.test(component)) {
-      throw new InvalidImageReferenceError(original, `"${component}" is not a valid repository name component (lower-case letters, digits, . _ -)`);
+      throw new InvalidImageReferenceError(original, `${quoted(component)} is not a valid repository name component (lower-case letters, digits, . _ -)`);
     }
   }
   if (registry.length + 1 + repository.length > 255) throw new InvalidImageReferenceError(original, 'name longer than 255 characters');
@@ -52,6 +55,7 @@ function splitRegistry(text: string, original: string): { registry: string; repo
 export function parseImageReference(text: string): ImageReference {
   const trimmed = text.trim();
   if (!trimmed) throw new InvalidImageReferenceError(text, 'empty');
+  if (trimmed.length > MAX_REFERENCE_LENGTH) throw new InvalidImageReferenceError(text, `${trimmed.length} characters, more than any valid reference`);
   let rest = trimmed;
   let digest: string | undefined;
   const at = rest.indexOf('@');
@@ -59,7 +63,7 @@ export function parseImageReference(text: string): ImageReference {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST.test(digest) || (digest.startsWith('sha256:') && !SHA256.test(digest))) {
-      throw new InvalidImageReferenceError(text, `"${digest}" is not a digest`);
+      throw new InvalidImageReferenceError(text, `${quoted(digest)} is not a digest`);
     }
   }
   let tag: string | undefined;
@@ -67,7 +71,7 @@ export function parseImageReference(text: string): ImageReference {
   if (colon > rest.lastIndexOf('/')) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) throw new InvalidImageReferenceError(text, `"${tag}" is not a valid tag (letters, digits, _ . -; at most 128)`);
+    if (!TAG.test(tag)) throw new InvalidImageReferenceError(text, `${quoted(tag)} is not a valid tag (letters, digits, _ . -; at most 128)`);
   }
   return { ...splitRegistry(rest, text), ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) };
 }
@@ -90,8 +94,13 @@ export function formatImageReference(ref: ImageReference): string {
   return `${ref.registry}/${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
 }
 
+/** Docker's tag rule: at most 128 of A-Z a-z 0-9 _ . -, not starting with . or -. */
+export function isValidTag(tag: string): boolean {
+  return TAG.test(tag);
+}
+
 export function assertValidTag(tag: string, original = tag): void {
-  if (!TAG.test(tag)) throw new InvalidImageReferenceError(original, `"${tag}" is not a valid tag (letters, digits, _ . -; at most 128)`);
+  if (!TAG.test(tag)) throw new InvalidImageReferenceError(original, `${quoted(tag)} is not a valid tag (letters, digits, _ . -; at most 128)`);
 }
 
 /** Loopback registries speak plain http (docker and podman treat them as insecure by default); others https. */
@@ -104,4 +113,58 @@ export function isLoopbackRegistry(registry: string): boolean {
 export function registryBaseUrl(registry: string): string {
   if (registry === DOCKER_HUB) return `https://${DOCKER_HUB_API}`;
   return `${isLoopbackRegistry(registry) ? 'http' : 'https'}://${registry}`;
+}
+
+/** What a configured value is, for messages: `build_settings.env: KEY`, `images/x/project.json: metadata.imageName`. */
+export type ValueSource = string;
+
+const REFERENCE_ALLOWED = 'use [registry/]repository[:tag][@digest] with a lower-case repository, e.g. quay.io/jupyter/datascience-notebook:2025-01-06';
+
+/** A pin or other full image reference from the user's configuration; throws one line naming where it came from. */
+export function checkImageReference(source: ValueSource, value: string): ImageReference {
+  try {
+    return parseImageReference(value);
+  } catch (error) {
+    if (!(error instanceof InvalidImageReferenceError)) throw error;
+    throw new BuildConfigurationError(`${source}=${quoted(value)} is not an image reference (${error.reason}): ${REFERENCE_ALLOWED}`);
+  }
+}
+
+/** A repository without tag or digest (e.g. UPSTREAM_CONTAINER_CPU_UNTAGGED). */
+export function checkRepositoryName(source: ValueSource, value: string): void {
+  const ref = checkImageReference(source, value);
+  if (ref.tag !== undefined || ref.digest !== undefined) {
+    throw new BuildConfigurationError(`${source}=${quoted(value)} must name a repository without :tag or @digest: remove the tag`);
+  }
+}
+
+const REGISTRY_ALLOWED = 'use host[:port][/namespace] in lower case without a scheme, e.g. myacr.azurecr.io or localhost:5000/team';
+
+/** IMAGE_REGISTRY: the prefix every image name gets. */
+export function checkRegistryPrefix(source: ValueSource, value: string): void {
+  if (value === '') return;
+  const bad = (reason: string) => new BuildConfigurationError(`${source}=${quoted(value)} is not a registry (${reason}): ${REGISTRY_ALLOWED}`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw bad('a URL scheme is not part of an image name');
+  if (value !== value.toLowerCase()) throw bad('image names are lower case');
+  let ref: ImageReference;
+  try {
+    ref = parseImageReference(`${value.replace(/\/+$/, '')}/probe`);
+  } catch (error) {
+    if (!(error instanceof InvalidImageReferenceError)) throw error;
+    throw bad(error.reason);
+  }
+  if (ref.tag !== undefined || ref.digest !== undefined) throw bad('a registry takes no tag or digest');
+}
+
+const IMAGE_NAME_ALLOWED = 'use lower-case letters, digits and . _ - (slashes between path components), without registry, tag or stream suffix, e.g. geomatics-notebook';
+
+/** An image's published name (metadata.imageName, the generator's --imageName), before registry and stream suffix. */
+export function checkImageName(source: ValueSource, value: string): void {
+  const bad = (reason: string) => new BuildConfigurationError(`${source}=${quoted(value)} is not an image name (${reason}): ${IMAGE_NAME_ALLOWED}`);
+  if (value.length === 0) throw bad('empty');
+  if (value.length > 200) throw bad(`${value.length} characters`);
+  if (/[:@]/.test(value)) throw bad('a tag or digest is added by the build');
+  for (const component of value.split('/')) {
+    if (!PATH_COMPONENT.test(component)) throw bad(`${quoted(component)} is not a valid path component`);
+  }
 }

@@ -108,7 +108,7 @@ describe('parseBuildSettings', () => {
     const lineNumber = text.split('\n').findIndex((l) => l.startsWith('DOCKER_STACKS_REPO')) + 1;
     const error = configurationErrorOf(() => parseBuildSettings(text, FILE, {}));
     expect(error.message).toContain(`${FILE}:${lineNumber}:`);
-    expect(error.message).toContain('DOCKER_STACKS_REPO https://github.com/jupyter/docker-stacks.git');
+    expect(error.message).toContain('"DOCKER_STACKS_REPO https://github.com/ju…r-stacks.git (63 characters)"');
     expect(error.message).toContain('KEY=value');
   });
 
@@ -153,12 +153,88 @@ describe('parseBuildSettings', () => {
     const lineNumber = text.split('\n').findIndex((l) => l.startsWith('DOCKER_STACKS_REPO')) + 1;
     const error = configurationErrorOf(() => parseBuildSettings(text, FILE, {}));
     expect(error.message).toContain(`${FILE}:${lineNumber}:`);
-    expect(error.message).toContain('unterminated');
+    expect(error.message).toContain('the value of DOCKER_STACKS_REPO opens a " quote that is never closed: add the closing "');
   });
 
   it('accepts a quoted value and strips its quotes', () => {
     const text = withLine(VALID, 'DOCKER_STACKS_REPO', 'DOCKER_STACKS_REPO="/path with spaces/docker-stacks"');
     expect(parseBuildSettings(text, FILE, {}).values.DOCKER_STACKS_REPO).toBe('/path with spaces/docker-stacks');
+  });
+});
+
+describe('parseBuildSettings rejects bad input with one line naming the place', () => {
+  const lineOf = (text: string, key: string) => text.split('\n').findIndex((l) => l.startsWith(`${key}=`)) + 1;
+
+  it('an unknown key, suggesting the known one', () => {
+    const text = `${VALID}IMAGE_REGISTERY=myacr.azurecr.io\n`;
+    expect(configurationErrorOf(() => parseBuildSettings(text, FILE, {})).message).toBe(
+      `${FILE}:${lineOf(text, 'IMAGE_REGISTERY')}: unknown setting IMAGE_REGISTERY (did you mean IMAGE_REGISTRY?): fix the name, or prefix your own variables with CUSTOM_`,
+    );
+  });
+
+  it('accepts the documented prefix for the user\'s own variables', () => {
+    const text = withLine(`CUSTOM_MIRROR=mirror.local\n${VALID}`, 'UPSTREAM_CONTAINER_CPU', 'UPSTREAM_CONTAINER_CPU=${CUSTOM_MIRROR}/datascience-notebook:x');
+    expect(parseBuildSettings(text, FILE, {}).values.UPSTREAM_CONTAINER_CPU).toBe('mirror.local/datascience-notebook:x');
+  });
+
+  it('a duplicate key, naming both lines', () => {
+    const text = `${VALID}IMAGE_ENGINE=podman\n`;
+    const lines = text.split('\n').flatMap((l, i) => (l.startsWith('IMAGE_ENGINE=') ? [i + 1] : []));
+    expect(configurationErrorOf(() => parseBuildSettings(text, FILE, {})).message).toBe(
+      `${FILE}:${lines[0]} and ${FILE}:${lines[1]} both set IMAGE_ENGINE (the last would win silently): keep one of them`,
+    );
+  });
+
+  it.each(['maybe', 'yes', '1', 'TRUE'])('a boolean that is not true/false (%s)', (value) => {
+    expect(configurationErrorOf(() => parseBuildSettings(VALID, FILE, { IMAGE_PUSH: value })).message).toBe(
+      `environment variable IMAGE_PUSH="${value}" is not a boolean: use true or false`,
+    );
+  });
+
+  it('accepts true, false and empty booleans', () => {
+    for (const value of ['true', 'false', '']) expect(() => parseBuildSettings(VALID, FILE, { IMAGE_TAG_LATEST: value })).not.toThrow();
+  });
+
+  it('an unknown engine, in the file', () => {
+    const text = withLine(VALID, 'IMAGE_ENGINE', 'IMAGE_ENGINE=dokcer');
+    expect(configurationErrorOf(() => parseBuildSettings(text, FILE, {})).message).toBe(
+      `${FILE}:${lineOf(text, 'IMAGE_ENGINE')}: IMAGE_ENGINE="dokcer" is not an engine (did you mean docker?): use docker, podman, auto`,
+    );
+  });
+
+  it.each([
+    ['Not A Ref!!', 'is not an image reference ("Not A Ref!!" is not a valid repository name component'],
+    ['quay.io/jupyter/datascience-notebook:abc def', 'is not a valid tag'],
+    [`quay.io/jupyter/datascience-notebook:${'a'.repeat(200_000)}`, '200037 characters, more than any valid reference'],
+  ])('a pin that no engine accepts (%#)', (pin, reason) => {
+    const text = withLine(VALID, 'UPSTREAM_CONTAINER_CPU', `UPSTREAM_CONTAINER_CPU=${pin}`);
+    const message = configurationErrorOf(() => parseBuildSettings(text, FILE, {})).message;
+    expect(message).toContain(`${FILE}:${lineOf(text, 'UPSTREAM_CONTAINER_CPU')}: UPSTREAM_CONTAINER_CPU="`);
+    expect(message).toContain(reason);
+    expect(message).toContain('use [registry/]repository[:tag][@digest]');
+    expect(message.length).toBeLessThan(400);
+  });
+
+  it('a pin built from a bad part, from the environment', () => {
+    expect(configurationErrorOf(() => parseBuildSettings(VALID, FILE, { UPSTREAM_CONTAINER_CPU_UNTAGGED: 'Quay.io/x/Y' })).message).toMatch(
+      /^environment variable UPSTREAM_CONTAINER_CPU_UNTAGGED="Quay.io\/x\/Y" is not an image reference/,
+    );
+  });
+
+  it.each([
+    ['https://myacr.azurecr.io', 'a URL scheme is not part of an image name'],
+    ['my acr.azurecr.io', 'is not a registry host'],
+    ['myacr.azurecr.io/MyTeam', 'image names are lower case'],
+    ['myacr.azurecr.io:5000:1', 'is not a registry host'],
+  ])('an IMAGE_REGISTRY no engine accepts (%s)', (registry, reason) => {
+    const message = configurationErrorOf(() => parseBuildSettings(VALID, FILE, { IMAGE_REGISTRY: registry })).message;
+    expect(message).toContain(`environment variable IMAGE_REGISTRY="${registry}" is not a registry (`);
+    expect(message).toContain(reason);
+    expect(message).toContain('use host[:port][/namespace] in lower case without a scheme');
+  });
+
+  it.each(['myacr.azurecr.io', 'localhost:5000/team', '127.0.0.1:5000', 'myacr.azurecr.io/'])('accepts IMAGE_REGISTRY=%s', (registry) => {
+    expect(() => parseBuildSettings(VALID, FILE, { IMAGE_REGISTRY: registry })).not.toThrow();
   });
 });
 

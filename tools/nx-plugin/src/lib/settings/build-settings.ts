@@ -2,7 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'dotenv';
 import { expand } from 'dotenv-expand';
-import { BuildConfigurationError } from '../errors';
+import { didYouMean } from '../did-you-mean';
+import { ENGINE_CHOICES } from '../engine/container-engine';
+import { BuildConfigurationError, quoted } from '../errors';
+import { checkImageReference, checkRegistryPrefix, checkRepositoryName } from '../registry/image-reference';
 
 export const SETTINGS_FILE = 'build_settings.env';
 
@@ -17,9 +20,20 @@ export const REQUIRED_SETTINGS = [
 ] as const;
 
 /** Keys that may be empty or absent. */
-export const OPTIONAL_SETTINGS = ['IMAGE_REGISTRY', 'IMAGE_ENGINE'] as const;
+export const OPTIONAL_SETTINGS = ['IMAGE_REGISTRY', 'IMAGE_ENGINE', 'IMAGE_PUSH', 'IMAGE_TAG_LATEST'] as const;
+
+/** Settings that are `true` or `false` (empty or unset: false). */
+export const BOOLEAN_SETTINGS = ['IMAGE_PUSH', 'IMAGE_TAG_LATEST'] as const;
+
+/**
+ * The file may hold the user's own variables (e.g. parts that `$VAR`
+ * references assemble) under this prefix; any other unknown key is a typo.
+ */
+export const CUSTOM_SETTING_PREFIX = 'CUSTOM_';
 
 export type SettingKey = (typeof REQUIRED_SETTINGS)[number] | (typeof OPTIONAL_SETTINGS)[number];
+
+const KNOWN_SETTINGS: readonly string[] = [...REQUIRED_SETTINGS, ...OPTIONAL_SETTINGS];
 
 export interface BuildSettings {
   /** The settings file, relative to the workspace root, for messages. */
@@ -27,34 +41,82 @@ export interface BuildSettings {
   values: Record<string, string>;
 }
 
-const ASSIGNMENT = /^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=/;
+const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/;
 const REFERENCE = /\$\{?([A-Za-z_][A-Za-z0-9_]*)/g;
 
+/** Where each key of the file is set (1-based line). */
+type KeyLines = Map<string, number>;
+
 /**
- * dotenv silently drops lines it cannot read, which would turn a typo into a
- * missing pin far from its cause; reject them here with their line number.
+ * dotenv silently drops lines it cannot read and lets the last of two
+ * assignments win, which would turn a typo into a missing or wrong pin far
+ * from its cause; reject both here with their line numbers.
  */
-export function findMalformedLine(text: string): { line: number; content: string } | null {
+function scanSettingsFile(text: string, file: string): KeyLines {
   const lines = text.split(/\r?\n/);
-  let inQuoted: string | null = null;
-  let quoteLine = 0;
+  const keys: KeyLines = new Map();
+  let open: { quote: string; line: number; key: string } | null = null;
   for (let i = 0; i < lines.length; i++) {
     const content = lines[i];
-    if (inQuoted) {
-      if (content.includes(inQuoted)) inQuoted = null;
+    if (open) {
+      if (content.includes(open.quote)) open = null;
       continue;
     }
     const trimmed = content.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
-    if (!ASSIGNMENT.test(content)) return { line: i + 1, content: trimmed };
-    const value = content.slice(content.indexOf('=') + 1).trim();
+    const assignment = ASSIGNMENT.exec(content);
+    if (!assignment) {
+      throw new BuildConfigurationError(
+        `${file}:${i + 1}: cannot read ${quoted(trimmed)}: write settings as KEY=value (comments start with #)`,
+      );
+    }
+    const key = assignment[1];
+    const first = keys.get(key);
+    if (first !== undefined) {
+      throw new BuildConfigurationError(
+        `${file}:${first} and ${file}:${i + 1} both set ${key} (the last would win silently): keep one of them`,
+      );
+    }
+    keys.set(key, i + 1);
+    const value = content.slice(assignment[0].length).trim();
     const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.indexOf(quote, 1) === -1) {
-      inQuoted = quote;
-      quoteLine = i + 1;
+    if ((quote === '"' || quote === "'") && value.indexOf(quote, 1) === -1) open = { quote, line: i + 1, key };
+  }
+  if (open) {
+    throw new BuildConfigurationError(
+      `${file}:${open.line}: the value of ${open.key} opens a ${open.quote} quote that is never closed: add the closing ${open.quote} or remove the opening one`,
+    );
+  }
+  return keys;
+}
+
+function rejectUnknownKeys(keys: KeyLines, file: string): void {
+  for (const [key, line] of keys) {
+    if (KNOWN_SETTINGS.includes(key) || key.startsWith(CUSTOM_SETTING_PREFIX)) continue;
+    throw new BuildConfigurationError(
+      `${file}:${line}: unknown setting ${key}${didYouMean(key, KNOWN_SETTINGS)}: fix the name, or prefix your own variables with ${CUSTOM_SETTING_PREFIX}`,
+    );
+  }
+}
+
+/** Checks every known value (after overrides and expansion) before anything uses it. */
+function validateValues(values: Record<string, string>, keys: KeyLines, file: string, env: NodeJS.ProcessEnv): void {
+  const source = (key: string) => (env[key] !== undefined ? `environment variable ${key}` : `${file}:${keys.get(key) ?? '?'}: ${key}`);
+  for (const key of BOOLEAN_SETTINGS) {
+    const value = values[key];
+    if (value !== undefined && value !== '' && value !== 'true' && value !== 'false') {
+      throw new BuildConfigurationError(`${source(key)}=${quoted(value)} is not a boolean: use true or false`);
     }
   }
-  return inQuoted ? { line: quoteLine, content: `unterminated ${inQuoted} quote` } : null;
+  const engine = values.IMAGE_ENGINE;
+  if (engine && !(ENGINE_CHOICES as readonly string[]).includes(engine.toLowerCase())) {
+    throw new BuildConfigurationError(
+      `${source('IMAGE_ENGINE')}=${quoted(engine)} is not an engine${didYouMean(engine.toLowerCase(), ENGINE_CHOICES)}: use ${ENGINE_CHOICES.join(', ')}`,
+    );
+  }
+  checkRepositoryName(source('UPSTREAM_CONTAINER_CPU_UNTAGGED'), values.UPSTREAM_CONTAINER_CPU_UNTAGGED);
+  checkImageReference(source('UPSTREAM_CONTAINER_CPU'), values.UPSTREAM_CONTAINER_CPU);
+  checkRegistryPrefix(source('IMAGE_REGISTRY'), values.IMAGE_REGISTRY ?? '');
 }
 
 /**
@@ -63,12 +125,8 @@ export function findMalformedLine(text: string): { line: number; content: string
  * commit also changes the references built from it.
  */
 export function parseBuildSettings(text: string, file: string, env: NodeJS.ProcessEnv): BuildSettings {
-  const malformed = findMalformedLine(text);
-  if (malformed) {
-    throw new BuildConfigurationError(
-      `${file}:${malformed.line}: cannot read "${malformed.content}": write settings as KEY=value (comments start with #)`,
-    );
-  }
+  const keys = scanSettingsFile(text, file);
+  rejectUnknownKeys(keys, file);
   const parsed = parse(text);
   for (const [key, raw] of Object.entries(parsed)) {
     for (const [, name] of raw.matchAll(REFERENCE)) {
@@ -83,7 +141,7 @@ export function parseBuildSettings(text: string, file: string, env: NodeJS.Proce
   for (const [key, value] of Object.entries(env)) if (value !== undefined) processEnv[key] = value;
   const { parsed: expanded = {} } = expand({ parsed: { ...parsed }, processEnv });
   const values: Record<string, string> = {};
-  for (const key of new Set([...Object.keys(parsed), ...REQUIRED_SETTINGS, ...OPTIONAL_SETTINGS])) {
+  for (const key of new Set([...Object.keys(parsed), ...KNOWN_SETTINGS])) {
     // Read overrides from `env`: dotenv-expand writes into processEnv and treats an empty value as unset.
     const value = env[key] ?? expanded[key];
     if (value !== undefined) values[key] = value;
@@ -95,6 +153,7 @@ export function parseBuildSettings(text: string, file: string, env: NodeJS.Proce
       );
     }
   }
+  validateValues(values, keys, file, env);
   return { file, values };
 }
 
@@ -108,6 +167,11 @@ export function loadBuildSettings(workspaceRoot: string, env: NodeJS.ProcessEnv 
     );
   }
   return parseBuildSettings(readFileSync(path, 'utf8'), file, env);
+}
+
+/** A boolean setting (validated by parseBuildSettings): false when unset or empty. */
+export function booleanSetting(settings: BuildSettings, key: (typeof BOOLEAN_SETTINGS)[number]): boolean {
+  return settings.values[key] === 'true';
 }
 
 /** An optional setting, empty when unset. */

@@ -1,0 +1,231 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readE2eServices, type E2eServices } from './support/e2e-services';
+import { createPodmanMachine, type PodmanMachine } from './support/podman-fixtures';
+import { createTempWorkspace, type NxResult, type TempWorkspace } from './support/temp-workspace';
+
+/**
+ * Every bad input of issue 11 (and those handled before it), through the real
+ * Nx CLI on ONE copy of the workspace: each case changes one file (or the
+ * environment), runs plan mode, and puts the file back. Each must exit
+ * non-zero with one line naming the place and the fix, no stack trace, and
+ * no build record.
+ */
+jest.setTimeout(600_000);
+
+let workspace: TempWorkspace;
+
+/**
+ * Plugin isolation only changes how Nx hosts the graph plugin, which the
+ * executor's checks do not involve; in-process, each run here takes half the
+ * time. The hierarchy cases keep Nx's default, as users run it.
+ */
+const IN_PROCESS_PLUGINS = { NX_ISOLATE_PLUGINS: 'false' };
+
+type Edit = (text: string) => string | null;
+
+interface BadInput {
+  /** What a user got wrong. */
+  name: string;
+  /** The image whose plan runs (its parents' records come from the baseline plan). */
+  project?: string;
+  /** File (from the workspace root) → its new text, or null to delete it. */
+  edits?: Record<string, Edit>;
+  env?: NodeJS.ProcessEnv;
+  /** The one line the user must see. */
+  line: RegExp;
+}
+
+const SETTINGS = 'build_settings.env';
+const setting = (key: string, value: string): Edit => (text) => text.replace(new RegExp(`^${key}=.*$`, 'm'), `${key}=${value}`);
+const appended = (line: string): Edit => (text) => `${text}${line}\n`;
+const json = (change: (config: Record<string, any>) => void): Edit => (text) => {
+  const config = JSON.parse(text);
+  change(config);
+  return JSON.stringify(config, null, 2);
+};
+const project = (name: string) => `images/${name}/project.json`;
+const dockerfile = (name: string) => `images/${name}/Dockerfile`;
+
+/** Settings mistakes are found by the root's plan: every image reads the same file. */
+const settingsCases: BadInput[] = [
+  { name: 'a pin that is not a reference', edits: { [SETTINGS]: setting('UPSTREAM_CONTAINER_CPU', 'Not A Ref!!') }, line: /build_settings\.env:\d+: UPSTREAM_CONTAINER_CPU="Not A Ref!!" is not an image reference \(.*\): use \[registry\/\]repository/ },
+  { name: 'a pin with a space', edits: { [SETTINGS]: setting('UPSTREAM_CONTAINER_CPU', 'quay.io/jupyter/datascience-notebook:abc def') }, line: /build_settings\.env:\d+: UPSTREAM_CONTAINER_CPU=".*abc def" is not an image reference \("abc def" is not a valid tag/ },
+  { name: 'a 200,000-character pin', edits: { [SETTINGS]: setting('UPSTREAM_CONTAINER_CPU', `quay.io/x/y:${'a'.repeat(200_000)}`) }, line: /build_settings\.env:\d+: UPSTREAM_CONTAINER_CPU="quay\.io\/x\/y:a+…a+ \(200012 characters\)" is not an image reference \(200012 characters, more than any valid reference\)/ },
+  { name: 'an untagged pin part with capitals', env: { UPSTREAM_CONTAINER_CPU_UNTAGGED: 'quay.io/Jupyter/notebook' }, line: /environment variable UPSTREAM_CONTAINER_CPU_UNTAGGED="quay\.io\/Jupyter\/notebook" is not an image reference/ },
+  { name: 'a registry with a scheme', edits: { [SETTINGS]: setting('IMAGE_REGISTRY', 'https://myacr.azurecr.io') }, line: /build_settings\.env:\d+: IMAGE_REGISTRY="https:\/\/myacr\.azurecr\.io" is not a registry \(a URL scheme is not part of an image name\): use host\[:port\]\[\/namespace\]/ },
+  { name: 'a registry with a space', edits: { [SETTINGS]: setting('IMAGE_REGISTRY', 'my acr.azurecr.io') }, line: /IMAGE_REGISTRY="my acr\.azurecr\.io" is not a registry \(.*is not a registry host\)/ },
+  { name: 'a registry namespace with capitals', env: { IMAGE_REGISTRY: 'myacr.azurecr.io/MyTeam' }, line: /environment variable IMAGE_REGISTRY="myacr\.azurecr\.io\/MyTeam" is not a registry \(image names are lower case\)/ },
+  { name: 'a duplicate key', edits: { [SETTINGS]: appended('IMAGE_ENGINE=podman') }, line: /build_settings\.env:\d+ and build_settings\.env:\d+ both set IMAGE_ENGINE \(the last would win silently\): keep one of them/ },
+  { name: 'a misspelled key', edits: { [SETTINGS]: appended('IMAGE_REGISTERY=myacr.azurecr.io') }, line: /build_settings\.env:\d+: unknown setting IMAGE_REGISTERY \(did you mean IMAGE_REGISTRY\?\): fix the name, or prefix your own variables with CUSTOM_/ },
+  { name: 'an unknown engine in plan mode', edits: { [SETTINGS]: setting('IMAGE_ENGINE', 'dokcer') }, line: /build_settings\.env:\d+: IMAGE_ENGINE="dokcer" is not an engine \(did you mean docker\?\): use docker, podman, auto/ },
+  { name: 'a boolean that is neither true nor false', env: { IMAGE_PUSH: 'maybe' }, line: /environment variable IMAGE_PUSH="maybe" is not a boolean: use true or false/ },
+  { name: 'an unterminated quote', edits: { [SETTINGS]: setting('GPU_JUPYTER_REPO', '"https://github.com/iot-salzburg/gpu-jupyter.git') }, line: /build_settings\.env:\d+: the value of GPU_JUPYTER_REPO opens a " quote that is never closed: add the closing "/ },
+  { name: 'a line that is no setting', edits: { [SETTINGS]: appended('IMAGE_REGISTRY myacr.azurecr.io') }, line: /build_settings\.env:\d+: cannot read "IMAGE_REGISTRY myacr\.azurecr\.io": write settings as KEY=value/ },
+  { name: 'a required key missing', edits: { [SETTINGS]: setting('GPU_JUPYTER_HEAD_COMMIT', '') }, line: /build_settings\.env: required setting GPU_JUPYTER_HEAD_COMMIT is missing or empty: add GPU_JUPYTER_HEAD_COMMIT=<value>/ },
+  { name: 'a reference to an undefined variable', edits: { [SETTINGS]: setting('UPSTREAM_CONTAINER_CPU', '${UPSTREAM_CONTAINER_CPU_UNTAGED}:x') }, line: /build_settings\.env: UPSTREAM_CONTAINER_CPU refers to \$UPSTREAM_CONTAINER_CPU_UNTAGED, which is neither set in the file nor in the environment/ },
+  { name: 'no settings file', edits: { [SETTINGS]: () => null }, line: /build_settings\.env not found at the workspace root .*: restore it from git/ },
+].map((input) => ({ project: 'base', ...input }));
+
+const imageCases: BadInput[] = [
+  { name: 'an image name no engine accepts', project: 'geomatics', edits: { [project('geomatics')]: json((c) => (c.metadata.imageName = 'Geo Matics!')) }, line: /images\/geomatics\/project\.json: metadata\.imageName="Geo Matics!" is not an image name \(.*\): use lower-case letters/ },
+  { name: 'no image name', project: 'geomatics', edits: { [project('geomatics')]: json((c) => delete c.metadata) }, line: /images\/geomatics\/project\.json: geomatics has no image name: set "metadata": \{ "imageName": "<name>" \}/ },
+  { name: 'BASE_CONTAINER set by hand', project: 'geomatics', edits: { [project('geomatics')]: json((c) => (c.targets['build-cpu'] = { options: { buildArgs: { BASE_CONTAINER: 'ubuntu:22.04' } } })) }, line: /geomatics:build-cpu sets BASE_CONTAINER in buildArgs: remove it/ },
+  { name: 'an empty Dockerfile', project: 'minimal', edits: { [dockerfile('minimal')]: () => '' }, line: /images\/minimal\/Dockerfile:1 base-container-arg the Dockerfile has no FROM instruction \(is it empty\?\): start the file with `ARG BASE_CONTAINER`/ },
+  { name: 'a Dockerfile without ARG BASE_CONTAINER', project: 'minimal', edits: { [dockerfile('minimal')]: (text) => text.replace(/^ARG BASE_CONTAINER\n/m, '') }, line: /images\/minimal\/Dockerfile:1 base-container-arg FROM uses \$BASE_CONTAINER but no `ARG BASE_CONTAINER` is declared before the first FROM: add `ARG BASE_CONTAINER`/ },
+  { name: 'a Dockerfile FROM ubuntu:22.04', project: 'minimal', edits: { [dockerfile('minimal')]: (text) => text.replace('FROM $BASE_CONTAINER', 'FROM ubuntu:22.04') }, line: /images\/minimal\/Dockerfile:2 base-container-arg the final stage builds FROM ubuntu:22\.04, not \$BASE_CONTAINER/ },
+  { name: 'no Dockerfile', project: 'minimal', edits: { [dockerfile('minimal')]: () => null }, line: /minimal: Dockerfile .*images\/minimal\/Dockerfile not found: create it/ },
+];
+
+/** The hierarchy is checked while Nx builds the graph: no task runs at all. */
+const hierarchyCases: BadInput[] = [
+  { name: 'an unknown parent', edits: { [project('minimal')]: json((c) => (c.implicitDependencies = ['bsae'])) }, line: /images\/minimal\/project\.json: implicitDependencies names unknown project "bsae" \(did you mean base\?\): fix the name or create the project/ },
+  { name: 'a cycle', edits: { [project('base')]: json((c) => (c.implicitDependencies = ['minimal'])) }, line: /images\/base\/project\.json: the image hierarchy has a cycle \(base -> minimal -> base\): remove one of these implicitDependencies/ },
+  { name: 'two parents', edits: { [project('geomatics')]: json((c) => (c.implicitDependencies = ['minimal', 'base'])) }, line: /images\/geomatics\/project\.json: geomatics has several parent images \(minimal, base\) in implicitDependencies: an image has exactly one parent; keep one/ },
+  { name: 'a parent lacking the stream', edits: { [project('machine-learning')]: json((c) => (c.implicitDependencies = ['geomatics'])) }, line: /machine-learning:build-gpu builds on geomatics, which has no build-gpu target: add build-gpu to images\/geomatics\/project\.json or remove build-gpu from images\/machine-learning\/project\.json/ },
+  { name: 'no parent', edits: { [project('minimal')]: json((c) => (c.implicitDependencies = [])) }, line: /images\/minimal\/project\.json: minimal has no parent image: name its parent project in implicitDependencies/ },
+].map((input) => ({ project: 'minimal', ...input }));
+
+const recordPath = (name: string) => join(workspace.root, 'dist', 'images', name, 'cpu.json');
+
+/** Applies the edits, runs `fn`, and puts every file back as it was. */
+function withEdits<T>(edits: Record<string, Edit>, fn: () => T): T {
+  const originals = Object.keys(edits).map((file) => [file, readFileSync(join(workspace.root, file), 'utf8')] as const);
+  try {
+    for (const [file, text] of originals) {
+      const changed = edits[file](text);
+      if (changed === null) rmSync(join(workspace.root, file));
+      else writeFileSync(join(workspace.root, file), changed);
+    }
+    return fn();
+  } finally {
+    for (const [file, text] of originals) writeFileSync(join(workspace.root, file), text);
+  }
+}
+
+/** Non-zero exit, the expected line exactly once, no stack trace. */
+function expectOneLineFailure(result: NxResult, line: RegExp): void {
+  const context = `nx exited ${result.status}; output:\n${result.output.slice(-3000)}`;
+  expect({ failed: result.status !== 0, context }).toEqual({ failed: true, context });
+  const matching = result.output.split('\n').filter((text) => line.test(text));
+  expect({ lines: matching.length, context }).toEqual({ lines: 1, context });
+  expect(matching[0].length).toBeLessThan(600);
+  expect(result.output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+}
+
+beforeAll(() => {
+  workspace = createTempWorkspace('kf-bad-input-');
+  // The baseline: the workspace as committed plans cleanly, and leaves the parents' records the cases build on.
+  workspace.nxOk(['run-many', '-t', 'build-cpu', '-c', 'plan', '--output-style=static']);
+});
+
+afterAll(() => workspace?.remove());
+
+describe.each([
+  ['settings', settingsCases],
+  ['images', imageCases],
+  ['hierarchy', hierarchyCases],
+])('bad %s input in plan mode', (group, cases) => {
+  it.each(cases.map((input) => [input.name, input] as const))('%s', (_name, input) => {
+    const target = input.project!;
+    const record = recordPath(target);
+    // The baseline's record goes away for the run (nothing may write it) and comes back for the next case.
+    const baseline = readFileSync(record);
+    rmSync(record);
+    try {
+      const env = group === 'hierarchy' ? input.env : { ...IN_PROCESS_PLUGINS, ...input.env };
+      const result = withEdits(input.edits ?? {}, () =>
+        workspace.nx(['run', `${target}:build-cpu`, '-c', 'plan', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], env),
+      );
+      expectOneLineFailure(result, input.line);
+      expect(existsSync(record)).toBe(false);
+    } finally {
+      writeFileSync(record, baseline);
+    }
+  });
+});
+
+describe('a broken hierarchy stops every Nx command, not only builds', () => {
+  const cycle = { [project('base')]: json((c) => (c.implicitDependencies = ['minimal'])) };
+  const message = /images\/base\/project\.json: the image hierarchy has a cycle \(base -> minimal -> base\)/;
+
+  it('show projects fails on a cycle, naming the project.json', () => {
+    expectOneLineFailure(withEdits(cycle, () => workspace.nx(['show', 'projects'])), message);
+  });
+
+  it('graph names the project.json (Nx draws a partial graph and exits 0 on any plugin error, by design)', () => {
+    const result = withEdits(cycle, () => workspace.nx(['graph', '--file=graph.json']));
+    expect(result.output).toMatch(message);
+    expect(result.output).toContain('occurred while processing the project graph. Showing partial graph.');
+    rmSync(join(workspace.root, 'graph.json'), { force: true });
+  });
+});
+
+describe('the image generator', () => {
+  it('refuses an image name no engine accepts and writes nothing', () => {
+    const result = workspace.nx(['g', '@kubeflow-images/nx-plugin:image', 'badname', '--parent=minimal', '--imageName=Bad Name!', '--no-interactive'], IN_PROCESS_PLUGINS);
+    expectOneLineFailure(result, /--imageName="Bad Name!" is not an image name \(.*\): use lower-case letters/);
+    expect(existsSync(join(workspace.root, 'images', 'badname'))).toBe(false);
+  });
+});
+
+describe('a real build on a plan', () => {
+  it('refuses to build on a planned parent record', () => {
+    rmSync(recordPath('minimal'), { force: true });
+    const result = workspace.nx(['run', 'minimal:build-cpu', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], IN_PROCESS_PLUGINS);
+    expectOneLineFailure(result, /minimal:build-cpu cannot build on base's planned record \(plan mode built nothing\): run nx run base:build-cpu without -c plan first/);
+    expect(existsSync(recordPath('minimal'))).toBe(false);
+  });
+});
+
+/** The engine cannot pull the parent: real podman (own storage and login), the real registry. */
+describe('engine failures pulling the parent', () => {
+  let services: E2eServices;
+  const machines: PodmanMachine[] = [];
+
+  beforeAll(() => {
+    services = readE2eServices();
+  });
+
+  afterAll(() => {
+    for (const machine of machines) {
+      // podman's overlay driver bind-mounts its own directory; unmount it (ours only) so the directory can go.
+      spawnSync('umount', [join(machine.dir, 'storage', 'overlay')], { stdio: 'ignore' });
+      rmSync(machine.dir, { recursive: true, force: true });
+    }
+  });
+
+  const build = (pin: string, password?: string) => {
+    const machine = createPodmanMachine(services, password);
+    machines.push(machine);
+    rmSync(recordPath('base'), { force: true });
+    const result = workspace.nx(['run', 'base:build-cpu', '--skip-nx-cache', '--output-style=static'], {
+      ...machine.env,
+      IMAGE_ENGINE: 'podman',
+      UPSTREAM_CONTAINER_CPU: pin,
+    });
+    expect(existsSync(recordPath('base'))).toBe(false);
+    return result;
+  };
+
+  it('names the parent and the registry that is not reachable', () => {
+    expectOneLineFailure(
+      build('localhost:1/bad-input/parent:1'),
+      /base:build-cpu: podman cannot pull the parent localhost:1\/bad-input\/parent:1: registry localhost:1 is not reachable \(.*connection refused\): start it or fix its address/,
+    );
+  });
+
+  it('tells a refused login from a missing image', () => {
+    const parent = `${services.registry}/bad-input/parent:1`;
+    const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    expectOneLineFailure(
+      build(parent, 'not-the-password'),
+      new RegExp(`base:build-cpu: podman cannot pull the parent ${escaped(parent)}: registry ${escaped(services.registry)} refused access \\(.*\\): run \`podman login ${escaped(services.registry)}\``),
+    );
+    expectOneLineFailure(
+      build(parent),
+      new RegExp(`base:build-cpu: podman cannot pull the parent ${escaped(parent)}: registry ${escaped(services.registry)} has no such image \\(.*manifest unknown\\): build and push the parent first`),
+    );
+  });
+});
