@@ -122,8 +122,11 @@ async function tagDigests(tag: string): Promise<Record<string, string | null>> {
   for (const project of cpuImages) result[project] = await registry.manifestDigest(`${repository(project)}:${tag}`);
   return result;
 }
-const blobGets = () =>
-  existsSync(services.accessLog) ? readFileSync(services.accessLog, 'utf8').split('\n').filter((line) => /"GET \/v2\/[^"]*\/blobs\//.test(line)).length : 0;
+/** Blob downloads from this suite's repositories (the access log is shared with every other suite). */
+const blobGets = () => {
+  const ours = `"GET /v2/${prefix.slice(services.registry.length + 1)}/`;
+  return existsSync(services.accessLog) ? readFileSync(services.accessLog, 'utf8').split('\n').filter((line) => line.includes(ours) && line.includes('/blobs/')).length : 0;
+};
 
 beforeAll(async () => {
   services = readE2eServices();
