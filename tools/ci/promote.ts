@@ -24,7 +24,7 @@ import { CiError, runCli } from './lib/ci-error';
 import { writeStepSummary } from './lib/github-output';
 import { parseBuildTask, splitTaskList } from './lib/image-levels';
 import { planBuilds } from './lib/nx-cli';
-import { promotionOperations, promotionSummary, promotionTags, testedRecords } from './lib/promotion';
+import { assertEveryBuildTested, promotionOperations, promotionSummary, promotionTags, testedRecords } from './lib/promotion';
 
 runCli('promote', async () => {
   const { values } = parseArgs({
@@ -48,6 +48,8 @@ runCli('promote', async () => {
   const dir = values.tested ?? 'tested';
   const files = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.json')) : [];
   const tested = testedRecords(files.map((name) => ({ name: join(dir, name), text: readFileSync(join(dir, name), 'utf8') })));
+  // A failed commit is refused before any work (plan mode, registry requests).
+  assertEveryBuildTested(built, tested);
   planBuilds(workspaceRoot, builds);
   const operations = promotionOperations(
     builds.map((build) => ({ task: build.task, planned: readRecord(workspaceRoot, build.project, build.stream), tested: tested.get(build.task) })),

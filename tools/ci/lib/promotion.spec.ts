@@ -1,5 +1,5 @@
 import { builtRecord, plannedRecord } from '../../nx-plugin/src/lib/records/build-record';
-import { promotionOperations, promotionSummary, promotionTags, testedRecords } from './promotion';
+import { assertEveryBuildTested, promotionOperations, promotionSummary, promotionTags, testedRecords } from './promotion';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const DIGEST = `sha256:${'cd'.repeat(32)}`;
@@ -58,6 +58,13 @@ describe('promotionOperations', () => {
     expect(() =>
       promotionOperations([{ task: 'a:build-cpu', planned: planned('a') }, { task: 'b:build-cpu', planned: planned('b') }], new Set(['a:build-cpu']), tags),
     ).toThrow(/no passed container test recorded for a:build-cpu.*nothing is promoted/);
+  });
+
+  it('assertEveryBuildTested: the check alone, for refusing before plan mode runs', () => {
+    expect(() => assertEveryBuildTested(['a:build-cpu', 'b:build-cpu'], new Set(['a:build-cpu']))).toThrow(
+      'no passed container test recorded for b:build-cpu: their jobs did not finish; nothing is promoted',
+    );
+    expect(() => assertEveryBuildTested(['a:build-cpu'], new Map([['a:build-cpu', tested('a')]]))).not.toThrow();
   });
 
   it('refuses a tested image of another content tag', () => {

@@ -50,16 +50,21 @@ export interface PromotionInput {
   tested?: BuildRecord;
 }
 
+/** Every task this run built must have a passed test record, or nothing is promoted. */
+export function assertEveryBuildTested(built: Iterable<string>, tested: { has(task: string): boolean }): void {
+  const untested = [...built].filter((task) => !tested.has(task));
+  if (untested.length > 0) {
+    throw new CiError(`no passed container test recorded for ${untested.join(', ')}: their jobs did not finish; nothing is promoted`);
+  }
+}
+
 /**
  * One operation per image. A task this run built must have a tested record of
  * the same content tag, or nothing is promoted: promotion never points a
  * human tag at an image whose tests did not pass.
  */
 export function promotionOperations(inputs: PromotionInput[], built: ReadonlySet<string>, tags: string[]): PromotionOperation[] {
-  const untested = inputs.filter((input) => built.has(input.task) && !input.tested).map((input) => input.task);
-  if (untested.length > 0) {
-    throw new CiError(`no passed container test recorded for ${untested.join(', ')}: their jobs did not finish; nothing is promoted`);
-  }
+  assertEveryBuildTested(built, new Set(inputs.filter((input) => input.tested).map((input) => input.task)));
   return inputs.map(({ task, planned, tested }) => {
     const repository = repositoryOfRecord(planned);
     if (!tested) return { task, source: planned.image, tags, kind: 'unchanged' };

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, copyFileSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, copyFileSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { e2eEngine } from './e2e-engine';
@@ -16,6 +16,8 @@ export interface PodmanMachine {
   podman(args: string[]): string;
   /** Reads a file out of an image without running it (podman run cannot run here). */
   readFile(image: string, path: string): string;
+  /** Deletes its storage, first releasing a mount podman may have left in it. */
+  remove(): void;
 }
 
 export function createPodmanMachine(services: E2eServices, password = services.password): PodmanMachine {
@@ -49,6 +51,13 @@ export function createPodmanMachine(services: E2eServices, password = services.p
         machine.podman(['rm', '-f', container]);
       }
     },
+    remove() {
+      // podman 4.3 leaves its overlay home (storage/overlay) bind-mounted when a command fails,
+      // e.g. `image inspect` of an image it does not have (what a build that reuses a registry image
+      // asks on a fresh runner); deleting it then fails with EBUSY. Any command that exits cleanly unmounts it.
+      if (mountsUnder(dir).length > 0) machine.podman(['images', '--quiet']);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
   login(machine, services, password);
   return machine;
@@ -60,8 +69,18 @@ function login(machine: PodmanMachine, services: E2eServices, password: string):
   writeFileSync(machine.env.REGISTRY_AUTH_FILE!, JSON.stringify({ auths: { [services.registry]: { auth } } }));
 }
 
+let storageDriver: string | undefined;
 function podmanStorageDriver(): string {
-  return execFileSync('podman', ['info', '--format', '{{.Store.GraphDriverName}}'], { encoding: 'utf8' }).trim();
+  storageDriver ??= execFileSync('podman', ['info', '--format', '{{.Store.GraphDriverName}}'], { encoding: 'utf8' }).trim();
+  return storageDriver;
+}
+
+function mountsUnder(dir: string): string[] {
+  if (!existsSync('/proc/mounts')) return [];
+  return readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((mountPoint) => mountPoint.startsWith(`${dir}/`));
 }
 
 /**

@@ -17,6 +17,8 @@ export interface FakeRegistryOptions {
   omitDigestOnHead?: boolean;
   /** Page size for tags/list when the client does not ask. */
   pageSize?: number;
+  /** Accept DELETE of manifests by digest (distribution: storage.delete.enabled); otherwise 405, as distribution answers. */
+  deletes?: boolean;
 }
 
 export interface RecordedRequest {
@@ -102,7 +104,7 @@ export class FakeRegistry {
     const match = /^\/v2\/(.+)\/(manifests|tags|blobs)\/(.+)$/.exec(url.pathname);
     if (!match) return this.error(res, 404, 'NOT_FOUND', 'no such endpoint');
     const [, repository, kind, reference] = match;
-    const actions = req.method === 'PUT' ? ['pull', 'push'] : ['pull'];
+    const actions = req.method === 'PUT' ? ['pull', 'push'] : req.method === 'DELETE' ? ['delete'] : ['pull'];
     if (!this.authorized(req, res, repository, actions)) return;
 
     if (kind === 'tags') {
@@ -120,6 +122,7 @@ export class FakeRegistry {
     }
     if (kind === 'blobs') return this.error(res, 404, 'BLOB_UNKNOWN', 'blob unknown');
 
+    if (req.method === 'DELETE') return this.delete(res, repository, reference);
     if (req.method === 'PUT') {
       const contentType = req.headers['content-type'] ?? '';
       const digest = this.store(repository, reference, body, contentType);
@@ -136,6 +139,17 @@ export class FakeRegistry {
     if (!(req.method === 'HEAD' && this.options.omitDigestOnHead)) headers['Docker-Content-Digest'] = digestOf(stored.bytes);
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : stored.bytes);
+  }
+
+  /** As distribution does: by digest only, and every tag on that manifest goes with it. */
+  private delete(res: ServerResponse, repository: string, reference: string): void {
+    if (!this.options.deletes) return this.error(res, 405, 'UNSUPPORTED', 'The operation is unsupported.');
+    if (!reference.startsWith('sha256:')) return this.error(res, 400, 'DIGEST_INVALID', 'provided digest did not match uploaded content');
+    const repo = this.repos.get(repository);
+    if (!repo?.has(reference)) return this.error(res, 404, 'MANIFEST_UNKNOWN', 'manifest unknown');
+    for (const [key, stored] of [...repo]) if (digestOf(stored.bytes) === reference) repo.delete(key);
+    res.writeHead(202);
+    res.end();
   }
 
   private basicUser(header: string | undefined): string | undefined | null {

@@ -94,6 +94,36 @@ describe('RegistryClient without auth', () => {
       expect(await client.listTags(`${registry.host}/unknown`)).toEqual([]);
     }));
 
+  it('deletes a manifest by digest together with every tag on it, leaving other manifests; false when already gone', () =>
+    withRegistry({ auth: 'none', deletes: true }, async (registry) => {
+      const old = registry.put('team/img', 'content-old', manifest(5));
+      registry.put('team/img', 'content-also-old', manifest(5));
+      const kept = registry.put('team/img', 'content-new', manifest(6));
+      registry.put('team/img', 'latest', manifest(6));
+      const client = new RegistryClient({ authFiles: noFiles });
+      expect(await client.deleteManifest(`${registry.host}/team/img`, old)).toBe(true);
+      expect(registry.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual([`/v2/team/img/manifests/${old}`]);
+      expect(await client.listTags(`${registry.host}/team/img`)).toEqual(['content-new', 'latest']);
+      expect(await client.manifestDigest(`${registry.host}/team/img@${old}`)).toBeNull();
+      expect(await client.manifestDigest(`${registry.host}/team/img:latest`)).toBe(kept);
+      expect(await client.deleteManifest(`${registry.host}/team/img`, old)).toBe(false);
+    }));
+
+  it('deleteManifest: a registry without deletes gets the setting to change; a tag instead of a digest is refused before any request', () =>
+    withRegistry({ auth: 'none' }, async (registry) => {
+      const digest = registry.put('img', 'content-a', manifest(5));
+      const client = new RegistryClient({ authFiles: noFiles });
+      const error = await client.deleteManifest(`${registry.host}/img`, digest).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RegistryError);
+      expect((error as Error).message).toBe(
+        `registry ${registry.host} does not allow deleting manifests (405): enable deletes (distribution: storage.delete.enabled: true; ACR: a login with delete permission)`,
+      );
+      expect(await client.manifestDigest(`${registry.host}/img:content-a`)).toBe(digest);
+      const before = registry.requests.length;
+      await expect(client.deleteManifest(`${registry.host}/img`, 'content-a')).rejects.toThrow('"content-a" is not a sha256 digest: manifests are deleted by digest');
+      expect(registry.requests.length).toBe(before);
+    }));
+
   it('reports other HTTP errors with status, method, path and the registry own message', () =>
     withRegistry({ auth: 'none' }, async (registry) => {
       registry.failWith = 500;
@@ -183,6 +213,16 @@ describe('RegistryClient with bearer tokens', () => {
       expect(error).toBeInstanceOf(RegistryAuthError);
       expect((error as RegistryAuthError).failure).toBe('scope');
       expect((error as Error).message).toContain(`registry ${registry.host} accepted our login but denies it access to secret`);
+    }));
+
+  it('deleteManifest asks the token realm for the delete scope, and an anonymous client is told to log in', () =>
+    withRegistry({ auth: 'bearer', users, deletes: true }, async (registry) => {
+      const digest = registry.put('team/img', 'content-a', manifest(9));
+      await expect(new RegistryClient({ credentials: null }).deleteManifest(`${registry.host}/team/img`, digest)).rejects.toThrow('requires credentials for team/img');
+      registry.tokenRequests.length = 0;
+      expect(await new RegistryClient({ credentials: new Credentials('kf', 'right') }).deleteManifest(`${registry.host}/team/img`, digest)).toBe(true);
+      expect(registry.tokenRequests).toEqual([{ method: 'GET', scope: ['repository:team/img:delete'], account: 'kf' }]);
+      expect(registry.stored('team/img', 'content-a')).toBeUndefined();
     }));
 
   it('anonymous: pulls with an anonymous token, and a push scope asks for a login', () =>
