@@ -1,8 +1,10 @@
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../lib/logger';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { realizeBuild } from '../../lib/build-plan/realize-build';
 import { assertEngineReady, chooseEngine, dockerBuildxAvailable } from '../../lib/engine/container-engine';
 import { readGitState } from '../../lib/git/git-state';
+import { assertCompiledPluginFresh } from '../../lib/plugin-build/compiled-plugin';
 import { plannedRecord, removeRecord, writeRecord } from '../../lib/records/build-record';
 import { RegistryClient } from '../../lib/registry/registry-client';
 import { optionalSetting } from '../../lib/settings/build-settings';
@@ -11,6 +13,7 @@ import type { BuildExecutorOptions } from './schema';
 export default async function buildExecutor(options: BuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const project = context.projectName ?? '?';
   try {
+    assertCompiledPluginFresh(__dirname);
     // A failed or interrupted build must leave no record for a child to build on.
     removeRecord(context.root, project, options.stream);
     const { plan, settings, registry } = prepareBuild(options, context);
@@ -20,7 +23,6 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
       return { success: true };
     }
     const engine = chooseEngine(options.engine ?? optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
-    assertEngineReady(engine);
     const push = options.push ?? process.env.IMAGE_PUSH === 'true';
     const record = await realizeBuild(
       plan,
@@ -28,6 +30,7 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
       {
         engine,
         registry: registry ? new RegistryClient() : null,
+        ensureEngineReady: () => assertEngineReady(engine),
         // Loaded only when the engine must build: reusing an image from the registry or the engine needs none of it.
         runNxContainer: async (nxOptions, ctx) => (await import('@nx-tools/nx-container')).run(nxOptions as never, ctx),
         log: (line) => logger.info(line),

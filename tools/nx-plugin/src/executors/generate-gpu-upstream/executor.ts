@@ -1,5 +1,6 @@
 import { join, relative } from 'node:path';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../lib/logger';
 import { generateGpuUpstream } from '../../lib/gpu-upstream/generate';
 import { generationRecordPath, removeGenerationRecord, sha256OfFile, writeGenerationRecord } from '../../lib/gpu-upstream/generation-record';
 import { loadBuildSettings } from '../../lib/settings/build-settings';

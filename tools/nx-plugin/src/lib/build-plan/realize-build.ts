@@ -24,6 +24,8 @@ export interface RealizeDependencies {
   engine: EngineName;
   /** null when no registry is configured. */
   registry: RegistryOperations | null;
+  /** Throws the fix when the engine cannot build; asked only when a build is needed (reuse needs no probe). */
+  ensureEngineReady: () => void;
   runNxContainer: NxContainerRun;
   log: (line: string) => void;
 }
@@ -71,6 +73,7 @@ export async function realizeBuild(
     }
   }
 
+  deps.ensureEngineReady();
   const tags = [plan.image, ...humanReferences];
   const nxContainerOptions = toNxContainerOptions(plan, deps.engine, tags, options.push, options.cacheFrom);
   try {
