@@ -63,3 +63,25 @@ export function profilePath(workspace: TempWorkspace, name: string): { env: stri
   const relative = join('dist', 'bench-profile', `${name}.json`);
   return { env: relative, absolute: join(workspace.root, relative) };
 }
+
+/** A scenario's tasks split into the engine's work and the rest. */
+export interface TaskBreakdown {
+  /** Wall time of each task Nx ran (cache hits left out). */
+  task_s: Record<string, number>;
+  /** The engine's work (podman build/push/pull) inside each of those tasks. */
+  engine_s: Record<string, number>;
+  /** Median over those tasks of wall minus engine: what Nx and the plugin cost per task. */
+  overhead_s: number | null;
+}
+
+const RAN = new Set(['success', 'failure']);
+
+export function taskBreakdown(tasks: Record<string, { seconds: number; status: string }>, engineSeconds: Record<string, number>): TaskBreakdown {
+  const ran = Object.entries(tasks).filter(([, task]) => RAN.has(task.status));
+  const task_s = Object.fromEntries(ran.map(([project, task]) => [project, task.seconds]));
+  const engine_s = Object.fromEntries(ran.map(([project]) => [project, engineSeconds[project] ?? 0]));
+  const overheads = ran.map(([project, task]) => task.seconds - (engineSeconds[project] ?? 0)).sort((a, b) => a - b);
+  const middle = Math.floor(overheads.length / 2);
+  const overhead_s = overheads.length === 0 ? null : overheads.length % 2 ? overheads[middle] : (overheads[middle - 1] + overheads[middle]) / 2;
+  return { task_s, engine_s, overhead_s };
+}
