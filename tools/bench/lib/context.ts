@@ -113,7 +113,7 @@ export class BenchContext {
   readonly namespace = `bench-${Date.now().toString(36)}-${process.pid}`;
   readonly registryPrefix: string;
   readonly scratch: string;
-  /** Every podman command the Nx tasks ran, timed by a PATH shim: the engine's share of each task. */
+  /** Every podman command the Nx tasks ran, timed in their processes: the engine's share of each task. */
   readonly engineLog: EngineLog;
   private readonly accessLog: AccessLogWindow;
   private readonly tmp: string;

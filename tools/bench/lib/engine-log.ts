@@ -1,6 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 
 /** One engine command run inside an Nx task. */
 export interface EngineCommand {
@@ -15,39 +14,51 @@ export interface EngineCommand {
 const ENGINE_WORK = new Set(['build', 'push', 'pull']);
 
 /**
- * Times every podman command Nx's tasks run, through a `podman` shim put first
- * on PATH, so a task's wall time can be split into the engine's work and
- * everything around it. The shim adds two `date` calls per command.
+ * Loaded with --require into every Node process of the Nx runs (NODE_OPTIONS):
+ * times each podman child process and appends one line per command. A PATH
+ * shim cannot do it: nx-container spawns through tinyexec, which puts Node's
+ * own directory (/usr/bin, where podman lives) before PATH.
+ */
+const PRELOAD = `'use strict';
+const childProcess = require('node:child_process');
+const { appendFileSync } = require('node:fs');
+const { basename } = require('node:path');
+const logFile = process.env.BENCH_ENGINE_LOG;
+const spawn = childProcess.spawn;
+childProcess.spawn = function (command, args, ...rest) {
+  const child = spawn.call(this, command, args, ...rest);
+  if (logFile && typeof command === 'string' && basename(command) === 'podman') {
+    const start = Date.now() / 1000;
+    const subcommand = Array.isArray(args) && args.length ? String(args[0]) : '-';
+    child.on('exit', () => {
+      appendFileSync(logFile, (process.env.NX_TASK_TARGET_PROJECT || '-') + ' ' + subcommand + ' ' + start.toFixed(3) + ' ' + (Date.now() / 1000).toFixed(3) + '\\n');
+    });
+  }
+  return child;
+};
+// ES modules (tinyexec, which nx-container runs podman through) see builtins' exports as they were: refresh them.
+require('node:module').syncBuiltinESMExports();
+`;
+
+/**
+ * Times every podman command the Nx tasks run, so a task's wall time can be
+ * split into the engine's work and everything around it.
  */
 export class EngineLog {
   private readonly file: string;
-  private readonly shimDir: string;
+  private readonly preload: string;
   private offset = 0;
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, 'podman-commands.log');
-    this.shimDir = join(dir, 'bin');
-    mkdirSync(this.shimDir);
-    const real = execFileSync('sh', ['-c', 'command -v podman'], { encoding: 'utf8' }).trim();
-    const shim = join(this.shimDir, 'podman');
-    writeFileSync(
-      shim,
-      [
-        '#!/bin/sh',
-        'start=$(date +%s.%N)',
-        `${real} "$@"`,
-        'status=$?',
-        `printf '%s %s %s %s\\n' "\${NX_TASK_TARGET_PROJECT:--}" "$1" "$start" "$(date +%s.%N)" >> ${this.file}`,
-        'exit $status',
-        '',
-      ].join('\n'),
-    );
-    chmodSync(shim, 0o755);
+    this.preload = join(dir, 'time-podman.cjs');
+    writeFileSync(this.preload, PRELOAD);
   }
 
   env(): NodeJS.ProcessEnv {
-    return { PATH: `${this.shimDir}:${process.env.PATH ?? ''}` };
+    const inherited = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
+    return { NODE_OPTIONS: `${inherited}--require ${this.preload}`, BENCH_ENGINE_LOG: this.file };
   }
 
   /** Forget what was logged so far: the next `read` returns only later commands. */
