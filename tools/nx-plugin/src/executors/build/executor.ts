@@ -30,7 +30,7 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
       {
         engine,
         registry: registry ? new RegistryClient() : null,
-        ensureEngineReady: () => assertEngineReady(engine),
+        ensureEngineReady: (engineAnswered) => assertEngineReady(engine, engineAnswered),
         // Loaded only when the engine must build: reusing an image from the registry or the engine needs none of it.
         runNxContainer: async (nxOptions, ctx) => (await import('@nx-tools/nx-container')).run(nxOptions as never, ctx),
         log: (line) => logger.info(line),

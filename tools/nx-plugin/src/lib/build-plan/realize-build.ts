@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
-import { localImageId, type EngineName } from '../engine/container-engine';
+import { inspectLocalImage, localImageId, type EngineName } from '../engine/container-engine';
 import { humanTags, type GitState } from '../images/image-names';
 import { builtRecord, type BuildRecord } from '../records/build-record';
 import { toNxContainerOptions, type ImageBuildPlan } from './image-build-plan';
@@ -24,8 +24,11 @@ export interface RealizeDependencies {
   engine: EngineName;
   /** null when no registry is configured. */
   registry: RegistryOperations | null;
-  /** Throws the fix when the engine cannot build; asked only when a build is needed (reuse needs no probe). */
-  ensureEngineReady: () => void;
+  /**
+   * Throws the fix when the engine cannot build; asked only when a build is
+   * needed (reuse needs no probe), told whether the engine already answered.
+   */
+  ensureEngineReady: (engineAnswered: boolean) => void;
   runNxContainer: NxContainerRun;
   log: (line: string) => void;
 }
@@ -65,15 +68,17 @@ export async function realizeBuild(
       });
     }
   }
+  let engineAnswered = false;
   if (!options.push) {
-    const imageId = localImageId(deps.engine, plan.image);
-    if (imageId) {
+    const local = inspectLocalImage(deps.engine, plan.image);
+    if (local.id) {
       deps.log(`${plan.image} is already in ${deps.engine}'s storage: not rebuilt`);
-      return builtRecord(plan, { tags: [plan.image], imageId, digest: null, source: 'local' });
+      return builtRecord(plan, { tags: [plan.image], imageId: local.id, digest: null, source: 'local' });
     }
+    engineAnswered = local.engineAnswered;
   }
 
-  deps.ensureEngineReady();
+  deps.ensureEngineReady(engineAnswered);
   const tags = [plan.image, ...humanReferences];
   const nxContainerOptions = toNxContainerOptions(plan, deps.engine, tags, options.push, options.cacheFrom);
   try {
