@@ -1,7 +1,7 @@
 import { benchGraphFrom, criticalPath, topologicalOrder, type NxGraphFile } from './graph';
 import { benchDockerfile } from './fixtures';
 import { pulledBytes } from './registry-log';
-import { engineSecondsByProject, parseEngineLog } from './engine-log';
+import { engineSecondsByProject, parseEngineLog, taskCpuByProject } from './engine-log';
 import { taskBreakdown } from './nx-runs';
 import { evaluateTargets, formatTable, median, type ScenarioResult } from './report';
 import { syntheticImages } from './synthetic-hierarchy';
@@ -157,6 +157,7 @@ describe('engine time and overhead', () => {
     'minimal build 104.00 106.00',
     'minimal push 106.00 106.50',
     '- image 107.00 107.10',
+    'base task-cpu 108.00 108.75',
     '',
   ].join('\n');
 
@@ -165,6 +166,7 @@ describe('engine time and overhead', () => {
     expect(Object.keys(seconds).sort()).toEqual(['base', 'minimal']);
     expect(seconds.base).toBeCloseTo(3);
     expect(seconds.minimal).toBeCloseTo(2.5);
+    expect(taskCpuByProject(parseEngineLog(logText))).toEqual({ base: expect.closeTo(0.75) });
   });
 
   it('takes the median of wall minus engine over the tasks Nx ran, leaving cache hits out', () => {
@@ -176,7 +178,9 @@ describe('engine time and overhead', () => {
         'r-studio': { seconds: 0.01, status: 'local-cache' },
       },
       { base: 3, minimal: 2.5 },
+      { base: 0.8, minimal: 0.6, geomatics: 0.7 },
     );
+    expect(breakdown.overhead_cpu_s).toBeCloseTo(0.7);
     expect(Object.keys(breakdown.task_s).sort()).toEqual(['base', 'geomatics', 'minimal']);
     expect(breakdown.engine_s.geomatics).toBe(0);
     expect(breakdown.overhead_s).toBeCloseTo(1);

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { readE2eServices, type E2eServices } from '../../e2e/support/e2e-services';
 import { createPodmanMachine, type PodmanMachine } from '../../e2e/support/podman-fixtures';
 import type { TempWorkspace } from '../../e2e/support/temp-workspace';
-import { EngineLog } from './engine-log';
+import { EngineLog, engineSecondsByProject, taskCpuByProject } from './engine-log';
 import type { WorkPerImage } from './fixtures';
+import { taskBreakdown, taskSecondsFromProfile, type TaskBreakdown } from './nx-runs';
 import { AccessLogWindow, pulledBytes, type PulledBytes } from './registry-log';
-import { round, type ScenarioResult } from './report';
+import { round, roundAll, type ScenarioResult } from './report';
 
 export const TARGET = 'build-cpu';
 export const STREAM = 'cpu';
@@ -153,8 +154,28 @@ export class BenchContext {
     return pulledBytes(await this.accessLog.read(), this.namespace);
   }
 
+  /**
+   * The tasks of the Nx run whose NX_PROFILE trace is `profile`, split into
+   * engine work and overhead, from the engine commands logged since `engineLog.mark()`.
+   */
+  taskBreakdown(profile: string): TaskBreakdown {
+    const commands = this.engineLog.read();
+    return taskBreakdown(taskSecondsFromProfile(profile, TARGET), engineSecondsByProject(commands), taskCpuByProject(commands));
+  }
+
   /** The load average says how much other work shared the cores while a scenario ran. */
   record(result: ScenarioResult): void {
     this.results.push({ ...result, loadavg_1m: round(loadavg()[0]) });
   }
+}
+
+/** A breakdown as fields of results.json. */
+export function breakdownFields(breakdown: TaskBreakdown): Record<string, unknown> {
+  const maybe = (value: number | null) => (value === null ? null : round(value));
+  return {
+    task_s: roundAll(breakdown.task_s),
+    engine_s: roundAll(breakdown.engine_s),
+    overhead_s: maybe(breakdown.overhead_s),
+    overhead_cpu_s: maybe(breakdown.overhead_cpu_s),
+  };
 }

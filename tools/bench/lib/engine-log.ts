@@ -10,6 +10,9 @@ export interface EngineCommand {
   seconds: number;
 }
 
+/** Pseudo command of a task process's CPU seconds: logged as start, start + CPU seconds. */
+const TASK_CPU = 'task-cpu';
+
 /** The commands that do the engine's own work, as the baseline counts it: the rest is overhead. */
 const ENGINE_WORK = new Set(['build', 'push', 'pull']);
 
@@ -36,6 +39,14 @@ childProcess.spawn = function (command, args, ...rest) {
   }
   return child;
 };
+// The task process's own CPU time (Nx, the executor, modules loaded), which CPU contention does not inflate.
+if (logFile && /run-executor\\.js$/.test(process.argv[1] || '')) {
+  process.on('exit', () => {
+    const usage = process.cpuUsage();
+    const now = Date.now() / 1000;
+    appendFileSync(logFile, (process.env.NX_TASK_TARGET_PROJECT || '-') + ' ${TASK_CPU} ' + now.toFixed(3) + ' ' + (now + (usage.user + usage.system) / 1e6).toFixed(3) + '\\n');
+  });
+}
 // ES modules (tinyexec, which nx-container runs podman through) see builtins' exports as they were: refresh them.
 require('node:module').syncBuiltinESMExports();
 `;
@@ -90,4 +101,9 @@ export function engineSecondsByProject(commands: EngineCommand[]): Record<string
     seconds[command.project] = (seconds[command.project] ?? 0) + command.seconds;
   }
   return seconds;
+}
+
+/** CPU seconds each task process spent itself (not its podman children). */
+export function taskCpuByProject(commands: EngineCommand[]): Record<string, number> {
+  return Object.fromEntries(commands.filter((command) => command.command === TASK_CPU).map((command) => [command.project, command.seconds]));
 }

@@ -140,13 +140,14 @@ export function formatTable(header: string[], rows: string[][]): string {
 
 export function resultsTable(results: ScenarioResult[]): string {
   return formatTable(
-    ['scenario', 'rebuilt', 'wall_s', 'baseline_wall_s', 'overhead_s', 'pulled_bytes', 'baseline_pulled_bytes'],
+    ['scenario', 'rebuilt', 'wall_s', 'baseline_wall_s', 'overhead_s', 'overhead_cpu_s', 'pulled_bytes', 'baseline_pulled_bytes'],
     results.map((result) => [
       result.scenario,
       result.rebuilt.length === 0 ? '0' : `${result.rebuilt.length} (${result.rebuilt.join(', ')})`,
       result.wall_s.toFixed(2),
       result.baseline_wall_s.toFixed(2),
       typeof result.overhead_s === 'number' ? result.overhead_s.toFixed(2) : '-',
+      typeof result.overhead_cpu_s === 'number' ? result.overhead_cpu_s.toFixed(2) : '-',
       String(result.pulled_bytes),
       String(result.baseline_pulled_bytes),
     ]),

@@ -1,9 +1,8 @@
 import { localBaseline, type BaselineResult } from '../baseline';
-import { log, TARGET, type BenchContext } from '../context';
-import { engineSecondsByProject } from '../engine-log';
+import { breakdownFields, log, TARGET, type BenchContext } from '../context';
 import { benchDockerfile } from '../fixtures';
-import { profilePath, rebuiltProjects, taskBreakdown, taskSecondsFromProfile, timedNx, type NxRun } from '../nx-runs';
-import { round, roundAll } from '../report';
+import { profilePath, rebuiltProjects, timedNx, type NxRun } from '../nx-runs';
+import { round } from '../report';
 import { nxArgs, type BenchHierarchy } from './bench-hierarchy';
 
 /** One Dockerfile changed and committed: nx affected against the scripts, which rebuild everything. */
@@ -17,7 +16,7 @@ export async function changeScenario(ctx: BenchContext, h: BenchHierarchy, scena
   const pulled = await ctx.measurePulled(() => {
     run = timedNx(h.workspace, nxArgs('affected', '-t', TARGET, '--base=HEAD~1', '--head=HEAD'), h.localEnv({ NX_PROFILE: profile.env }), scenario);
   });
-  const breakdown = taskBreakdown(taskSecondsFromProfile(profile.absolute, TARGET), engineSecondsByProject(ctx.engineLog.read()));
+  const breakdown = ctx.taskBreakdown(profile.absolute);
   let base!: BaselineResult;
   const basePulled = await ctx.measurePulled(() => {
     base = localBaseline(h.baseline, h.graph, h.workspace.root, h.upstream);
@@ -31,9 +30,7 @@ export async function changeScenario(ctx: BenchContext, h: BenchHierarchy, scena
     baseline_pulled_bytes: basePulled.bytes,
     changed: project,
     baseline_rebuilt: base.rebuilt,
-    task_s: roundAll(breakdown.task_s),
-    engine_s: roundAll(breakdown.engine_s),
-    overhead_s: breakdown.overhead_s === null ? null : round(breakdown.overhead_s),
+    ...breakdownFields(breakdown),
   });
   log(`${scenario}: nx ${run.seconds.toFixed(1)} s, baseline ${base.wall_s.toFixed(1)} s`);
 }

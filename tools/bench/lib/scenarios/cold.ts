@@ -1,9 +1,8 @@
 import { localBaseline, type BaselineResult } from '../baseline';
-import { log, TARGET, type BenchContext } from '../context';
+import { breakdownFields, log, TARGET, type BenchContext } from '../context';
 import { criticalPath } from '../graph';
-import { engineSecondsByProject } from '../engine-log';
-import { profilePath, rebuiltProjects, taskBreakdown, taskSecondsFromProfile, timedNx, type NxRun } from '../nx-runs';
-import { round, roundAll } from '../report';
+import { profilePath, rebuiltProjects, timedNx, type NxRun } from '../nx-runs';
+import { round } from '../report';
 import { nxArgs, type BenchHierarchy } from './bench-hierarchy';
 
 export interface ColdCriticalPath {
@@ -21,9 +20,8 @@ export async function coldScenario(ctx: BenchContext, h: BenchHierarchy): Promis
   const pulled = await ctx.measurePulled(() => {
     run = timedNx(h.workspace, nxArgs('run-many', '-t', TARGET), h.localEnv({ NX_PROFILE: profile.env }), 'cold');
   });
-  const engine = engineSecondsByProject(ctx.engineLog.read());
-  const tasks = taskSecondsFromProfile(profile.absolute, TARGET);
-  const breakdown = taskBreakdown(tasks, engine);
+  const breakdown = ctx.taskBreakdown(profile.absolute);
+  const engine = breakdown.engine_s;
   const enginePath = criticalPath(h.graph, Object.fromEntries(h.graph.order.map((project) => [project, engine[project] ?? 0])));
   const taskPath = criticalPath(h.graph, breakdown.task_s);
   log(`cold: nx ${run.seconds.toFixed(1)} s; critical path ${enginePath.chain.join(' > ')} = ${enginePath.seconds.toFixed(1)} s of engine work (${taskPath.seconds.toFixed(1)} s of Nx task time)`);
@@ -40,9 +38,7 @@ export async function coldScenario(ctx: BenchContext, h: BenchHierarchy): Promis
     baseline_wall_s: round(base.wall_s),
     baseline_pulled_bytes: basePulled.bytes,
     baseline_rebuilt: base.rebuilt,
-    task_s: roundAll(breakdown.task_s),
-    engine_s: roundAll(breakdown.engine_s),
-    overhead_s: breakdown.overhead_s === null ? null : round(breakdown.overhead_s),
+    ...breakdownFields(breakdown),
     critical_path: enginePath.chain,
     critical_path_s: round(enginePath.seconds),
     critical_path_task_s: round(taskPath.seconds),

@@ -2,10 +2,9 @@ import type { PodmanMachine } from '../../../e2e/support/podman-fixtures';
 import { readRecordIn } from '../../../e2e/support/records';
 import { cloneTempWorkspace } from '../../../e2e/support/temp-workspace';
 import { ciBaseline, podmanRunner, type BaselineResult } from '../baseline';
-import { log, removeWorkspace, STREAM, TARGET, type BenchContext } from '../context';
-import { engineSecondsByProject } from '../engine-log';
-import { profilePath, rebuiltProjects, recordSources, taskBreakdown, taskSecondsFromProfile, timedNx, type NxRun } from '../nx-runs';
-import { round, roundAll } from '../report';
+import { breakdownFields, log, removeWorkspace, STREAM, TARGET, type BenchContext } from '../context';
+import { profilePath, rebuiltProjects, recordSources, timedNx, type NxRun } from '../nx-runs';
+import { round } from '../report';
 import { nxArgs, type BenchHierarchy } from './bench-hierarchy';
 
 export interface FreshRunnerPulls {
@@ -42,7 +41,7 @@ export async function freshRunnerScenario(ctx: BenchContext, h: BenchHierarchy):
   const pulled = await ctx.measurePulled(() => {
     fresh = timedNx(clone, nxArgs('run-many', '-t', TARGET), ciEnv(freshMachine, { NX_PROFILE: profile.env }), 'fresh-runner');
   });
-  const breakdown = taskBreakdown(taskSecondsFromProfile(profile.absolute, TARGET), engineSecondsByProject(ctx.engineLog.read()));
+  const breakdown = ctx.taskBreakdown(profile.absolute);
   const imagesInStorage = freshMachine.podman(['images', '--quiet']).split('\n').filter(Boolean).length;
   const freshBaselineMachine = ctx.machine('fresh baseline runner');
   log('fresh-runner: baseline CI way (pull previous as cache, build --cache-from, push) on its own empty storage');
@@ -63,9 +62,7 @@ export async function freshRunnerScenario(ctx: BenchContext, h: BenchHierarchy):
     images_in_engine_storage: imagesInStorage,
     baseline_rebuilt: base.rebuilt,
     baseline_pulled_by_repository: basePulled.byRepository,
-    task_s: roundAll(breakdown.task_s),
-    engine_s: roundAll(breakdown.engine_s),
-    overhead_s: breakdown.overhead_s === null ? null : round(breakdown.overhead_s),
+    ...breakdownFields(breakdown),
   });
   log(`fresh-runner: nx ${fresh.seconds.toFixed(1)} s, baseline ${base.wall_s.toFixed(1)} s`);
   return { baselineRepositoriesPulled: baselineRepositoriesPulled.length, baselineRepositories: baselineRepositories.length };

@@ -54,11 +54,14 @@ export async function realizeBuild(
   const humanReferences = options.push && options.git
     ? humanTags(options.git, options.tagLatest).map((tag) => `${plan.repository}:${tag}`)
     : [];
+  const addHumanTags = async () => {
+    if (humanReferences.length > 0 && deps.registry) await deps.registry.retag(plan.image, humanReferences.map((ref) => ref.split(':').pop()!));
+  };
 
   if (deps.registry) {
     const digest = await deps.registry.manifestDigest(plan.image);
     if (digest) {
-      if (humanReferences.length > 0) await deps.registry.retag(plan.image, humanReferences.map((ref) => ref.split(':').pop()!));
+      await addHumanTags();
       deps.log(`${plan.image} is already in the registry (${digest}): not rebuilt${humanReferences.length ? ', human tags added registry-side' : ''}`);
       return builtRecord(plan, {
         tags: [plan.image, ...humanReferences],
@@ -79,8 +82,8 @@ export async function realizeBuild(
   }
 
   deps.ensureEngineReady(engineAnswered);
-  const tags = [plan.image, ...humanReferences];
-  const nxContainerOptions = toNxContainerOptions(plan, deps.engine, tags, options.push, options.cacheFrom);
+  // The engine pushes the content tag only (podman pushes tag by tag); the human tags are then added registry-side, as for a reused image.
+  const nxContainerOptions = toNxContainerOptions(plan, deps.engine, [plan.image], options.push, options.cacheFrom);
   try {
     const result = await deps.runNxContainer(nxContainerOptions, context);
     if (!result.success) throw new Error('nx-container reported failure');
@@ -98,5 +101,7 @@ export async function realizeBuild(
   if (options.push && !digest) {
     throw new BuildConfigurationError(`${plan.project}: pushed ${plan.image} but the registry does not list it: check the registry's storage`);
   }
+  await addHumanTags();
+  const tags = [plan.image, ...humanReferences];
   return builtRecord(plan, { tags, imageId, digest, source: 'built' });
 }
