@@ -1,11 +1,13 @@
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
+import { logger } from '../../lib/logger';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { ensureGeneratedContext } from '../../lib/gpu-upstream/generated-context';
 import { realizeBuild } from '../../lib/build-plan/realize-build';
 import { assertEngineReady, chooseEngine, dockerBuildxAvailable } from '../../lib/engine/container-engine';
 import { runNxContainerCapturingOutput } from '../../lib/engine/engine-output';
 import { readGitState } from '../../lib/git/git-state';
+import { assertCompiledPluginFresh } from '../../lib/plugin-build/compiled-plugin';
 import { plannedRecord, removeRecord, writeRecord } from '../../lib/records/build-record';
 import { RegistryClient } from '../../lib/registry/registry-client';
 import { booleanSetting, optionalSetting } from '../../lib/settings/build-settings';
@@ -17,6 +19,7 @@ const GENERATION_WORK_DIR = 'tmp/gpu-upstream';
 export default async function buildExecutor(options: BuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const project = context.projectName ?? '?';
   try {
+    assertCompiledPluginFresh(__dirname);
     // A failed or interrupted build must leave no record for a child to build on.
     removeRecord(context.root, project, options.stream);
     const { plan, settings, registry, lock, generatedIdentity, warnings } = prepareBuild(options, context);
@@ -28,7 +31,6 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
       return { success: true };
     }
     const engine = chooseEngine(options.engine ?? optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
-    assertEngineReady(engine);
     const push = options.push ?? booleanSetting(settings, 'IMAGE_PUSH');
     // CI turns human tags off (IMAGE_HUMAN_TAGS=false): there they are moved by promotion, after the tests.
     const humanTags = options.humanTags ?? process.env.IMAGE_HUMAN_TAGS !== 'false';
@@ -43,6 +45,7 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
       {
         engine,
         registry: registry ? new RegistryClient() : null,
+        ensureEngineReady: (engineAnswered) => assertEngineReady(engine, engineAnswered),
         // nx-container runs (in a child process, to keep the engine's output) only when the engine must build.
         runNxContainer: runNxContainerCapturingOutput,
         log: (line) => logger.info(line),

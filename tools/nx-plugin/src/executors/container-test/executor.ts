@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../lib/logger';
 import { BuildConfigurationError } from '../../lib/errors';
 import { toImageGraph } from '../../lib/hierarchy/image-graph';
 import { loadBuildSettings } from '../../lib/settings/build-settings';

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../lib/logger';
 import { BuildConfigurationError } from '../../lib/errors';
 import { toImageGraph } from '../../lib/hierarchy/image-graph';
 import { builtImage } from '../../lib/container-test/built-image';
