@@ -63,7 +63,10 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
     logger.info(`${record.source === 'built' ? 'built' : 'reused'} ${record.image}${record.digest ? ` (${record.digest})` : ''}`);
     return { success: true };
   } catch (error) {
-    logger.error(`${project}:build-${options.stream}: ${error instanceof Error ? error.message : String(error)}`);
+    const task = `${project}:build-${options.stream}`;
+    const message = error instanceof Error ? error.message : String(error);
+    // Engine failures already name the task; others get it here.
+    logger.error(message.startsWith(task) ? message : `${task}: ${message}`);
     if (process.env.NX_VERBOSE_LOGGING === 'true' && error instanceof Error) logger.error(error.stack ?? '');
     return { success: false };
   }
