@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { hashBuildContext, hashDockerfile } from '../content-tag/build-context';
-import { parentChain, resolveParent } from '../hierarchy/resolve-parent';
+import { parentChain, resolveParent, type ParentSource } from '../hierarchy/resolve-parent';
 import { buildTarget, toImageGraph, type Stream } from '../hierarchy/image-graph';
 import { readRecord } from '../records/build-record';
 import { loadBuildSettings, optionalSetting, type BuildSettings } from '../settings/build-settings';
@@ -22,6 +22,7 @@ export interface PreparedBuild {
   plan: ImageBuildPlan;
   settings: BuildSettings;
   registry: string;
+  parentSource: ParentSource;
 }
 
 /** Reads the workspace (settings, graph, parent record, files) and turns it into a build plan. */
@@ -60,5 +61,5 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
     buildArgs: options.buildArgs ?? {},
     planOnly: !!options.plan,
   });
-  return { plan, settings, registry };
+  return { plan, settings, registry, parentSource };
 }

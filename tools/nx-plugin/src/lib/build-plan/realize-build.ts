@@ -26,6 +26,8 @@ export interface RealizeDependencies {
   registry: RegistryOperations | null;
   runNxContainer: NxContainerRun;
   log: (line: string) => void;
+  /** Makes the parent image present in the engine before it builds on it (a cache hit may have restored only its record). */
+  prepareParent?: () => Promise<void>;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function realizeBuild(
     }
   }
 
+  await deps.prepareParent?.();
   const tags = [plan.image, ...humanReferences];
   const nxContainerOptions = toNxContainerOptions(plan, deps.engine, tags, options.push, options.cacheFrom);
   try {

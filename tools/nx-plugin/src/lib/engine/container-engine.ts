@@ -69,3 +69,11 @@ export function localImageId(engine: EngineName, reference: string): string | nu
   const result = run(engine, ['image', 'inspect', '--format', '{{.Id}}', reference]);
   return result.ok && result.stdout ? result.stdout.split('\n')[0] : null;
 }
+
+/** Pulls `reference` (e.g. repository@digest) into the engine's storage and gives it the tag `as`; fails with the engine's last line. */
+export function pullAndTag(engine: EngineName, reference: string, as: string): void {
+  const pulled = run(engine, ['pull', '--quiet', reference]);
+  if (!pulled.ok) throw new BuildConfigurationError(`${engine} cannot pull ${reference} (${lastLine(pulled.stderr)}): log in to its registry (${engine} login) and rerun`);
+  const tagged = run(engine, ['tag', reference, as]);
+  if (!tagged.ok) throw new BuildConfigurationError(`${engine} cannot tag ${reference} as ${as} (${lastLine(tagged.stderr)})`);
+}
