@@ -1,0 +1,57 @@
+// @ts-check
+/**
+ * The `runtime` input of every build-<stream> target (nx.json namedInputs
+ * "buildIdentity"): prints what decides an image's content tag that Nx's own
+ * hashing cannot see, so the Nx cache key changes whenever the tag would.
+ *
+ * - The environment's value of every variable build_settings.env sets or
+ *   references: together with the file (a file input) they decide the
+ *   settings after dotenv-expand, e.g. IMAGE_REGISTRY=${ACR_NAME}.azurecr.io.
+ * - The executable files under images/: Nx hashes contents, not modes, and
+ *   the engine copies the exec bit into the image.
+ * - With IMAGE_PUSH=true, a value of its own: the registry, not Nx, is the
+ *   cache when pushing, so every executor runs and asks the registry (a HEAD
+ *   per image) instead of trusting a record the registry may have lost.
+ *
+ * Plain JavaScript with only node's own modules: Nx runs it once per command,
+ * and loading TypeScript would cost more than everything else here.
+ */
+const { randomUUID } = require('node:crypto');
+const { readFileSync, readdirSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = process.cwd();
+const lines = [];
+
+let settings = '';
+try {
+  settings = readFileSync(join(root, 'build_settings.env'), 'utf8');
+} catch {
+  // The build itself reports a missing settings file.
+}
+const names = new Set();
+for (const match of settings.matchAll(/^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/gm)) names.add(match[1]);
+for (const match of settings.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(match[1]);
+for (const name of [...names].sort()) {
+  const value = process.env[name];
+  lines.push(`env ${name}${value === undefined ? ' unset' : `=${JSON.stringify(value)}`}`);
+}
+
+const walk = (dir) => {
+  let entries;
+  try {
+    entries = readdirSync(join(root, dir), { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) walk(path);
+    else if (entry.isFile() && (statSync(join(root, path)).mode & 0o111) !== 0) lines.push(`exec ${path}`);
+  }
+};
+walk('images');
+
+if (process.env.IMAGE_PUSH === 'true') lines.push(`push run ${randomUUID()}`);
+
+process.stdout.write(`${lines.join('\n')}\n`);
