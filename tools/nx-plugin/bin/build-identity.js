@@ -7,18 +7,21 @@
  * - The environment's value of every variable build_settings.env sets or
  *   references: together with the file (a file input) they decide the
  *   settings after dotenv-expand, e.g. IMAGE_REGISTRY=${ACR_NAME}.azurecr.io.
- * - The executable files under images/: Nx hashes contents, not modes, and
- *   the engine copies the exec bit into the image.
+ * - The executable files of each image's build context (images/<name>,
+ *   after its .dockerignore, as the content tag lists them): Nx hashes
+ *   contents, not modes, and the engine copies the exec bit into the image.
  * - With IMAGE_PUSH=true, a value of its own: the registry, not Nx, is the
  *   cache when pushing, so every executor runs and asks the registry (a HEAD
  *   per image) instead of trusting a record the registry may have lost.
  *
- * Plain JavaScript with only node's own modules: Nx runs it once per command,
- * and loading TypeScript would cost more than everything else here.
+ * Plain JavaScript with no import beyond node's own modules and the
+ * .dockerignore matcher the content tag uses: Nx runs it once per command, and
+ * loading TypeScript would cost more than everything else here.
  */
 const { randomUUID } = require('node:crypto');
 const { readFileSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
+const dockerignore = require('@balena/dockerignore').default;
 
 const root = process.cwd();
 const lines = [];
@@ -37,20 +40,29 @@ for (const name of [...names].sort()) {
   lines.push(`env ${name}${value === undefined ? ' unset' : `=${JSON.stringify(value)}`}`);
 }
 
-const walk = (dir) => {
-  let entries;
-  try {
-    entries = readdirSync(join(root, dir), { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) walk(path);
-    else if (entry.isFile() && (statSync(join(root, path)).mode & 0o111) !== 0) lines.push(`exec ${path}`);
+const executables = (projectDir, ignore, dir = '') => {
+  for (const entry of readdirSync(join(root, projectDir, dir), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const path = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) executables(projectDir, ignore, path);
+    else if (entry.isFile() && !ignore.ignores(path) && (statSync(join(root, projectDir, path)).mode & 0o111) !== 0) lines.push(`exec ${projectDir}/${path}`);
   }
 };
-walk('images');
+let projects = [];
+try {
+  projects = readdirSync(join(root, 'images'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+} catch {
+  // No images/: nothing to build.
+}
+for (const project of projects) {
+  // What the engine never receives (README, tests/ by the generator's .dockerignore) cannot change the image.
+  const ignore = dockerignore({ ignorecase: false });
+  try {
+    ignore.add(readFileSync(join(root, 'images', project, '.dockerignore'), 'utf8').split(/\r?\n/));
+  } catch {
+    // No .dockerignore: the engine receives every file.
+  }
+  executables(`images/${project}`, ignore);
+}
 
 if (process.env.IMAGE_PUSH === 'true') lines.push(`push run ${randomUUID()}`);
 

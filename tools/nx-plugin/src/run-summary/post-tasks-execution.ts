@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PostTasksExecution } from '@nx/devkit';
 import { BUILD_TARGET, countBuilds, formatBuildCounts, type BuildTaskOutcome } from './count-builds';
@@ -23,5 +23,9 @@ export const postTasksExecution: PostTasksExecution = async (_options, context) 
     outcomes.push({ status: result.status, source: recordSource(context.workspaceRoot, project, stream) });
   }
   if (outcomes.length === 0) return;
-  process.stdout.write(`\n${formatBuildCounts(countBuilds(outcomes))}\n`);
+  const line = formatBuildCounts(countBuilds(outcomes));
+  // With the daemon on, Nx runs this hook inside the daemon, whose output goes to its log: the file is where to look then.
+  mkdirSync(join(context.workspaceRoot, 'dist'), { recursive: true });
+  writeFileSync(join(context.workspaceRoot, 'dist', 'run-summary.txt'), `${line}\n`);
+  process.stdout.write(`\n${line}\n`);
 };
