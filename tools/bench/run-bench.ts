@@ -25,6 +25,7 @@ import { cloneTempWorkspace, createTempWorkspace, WORKSPACE_ROOT, type TempWorks
 import { ciBaseline, localBaseline, podmanRunner, type BaselineResult } from './lib/baseline';
 import { benchDockerfile, type WorkPerImage } from './lib/fixtures';
 import { criticalPath, readBenchGraph } from './lib/graph';
+import { prunedEngineScenario } from './lib/pruned-engine';
 import { rebuiltProjects, profilePath, recordSources, taskSecondsFromProfile, timedNx } from './lib/nx-runs';
 import { AccessLogWindow, pulledBytes, type PulledBytes } from './lib/registry-log';
 import { evaluateTargets, median, resultsTable, round, targetsTable, type ScenarioResult } from './lib/report';
@@ -352,6 +353,16 @@ async function runBench(config: BenchConfig, services: E2eServices, cleanup: Cle
     task_s: Object.fromEntries(Object.entries(taskSecondsFromProfile(freshProfile.absolute, TARGET)).map(([name, task]) => [name, round(task.seconds)])),
   });
   log(`fresh-runner: nx ${fresh.seconds.toFixed(1)} s, baseline ${freshBaseline.wall_s.toFixed(1)} s`);
+
+  // ---------------------------------------------------------------- pruned-engine
+  record(
+    await prunedEngineScenario({
+      workspace, graph, target: TARGET, stream: STREAM, leaf, work: config, warmEngine: nxMachine,
+      emptyEngine: () => machine('pruned engine'),
+      registryEnv: (engine) => localEnv({ ...engine.env, IMAGE_REGISTRY: registryPrefix }),
+      namespace, measurePulled, log,
+    }),
+  );
 
   // ---------------------------------------------------------------- report
   const targets = evaluateTargets(results, {

@@ -1,11 +1,12 @@
 /** One line of dist/bench/results.json. Extra fields say how a number was measured. */
 export interface ScenarioResult {
-  scenario: 'cold' | 'noop' | 'leaf-change' | 'minimal-change' | 'fresh-runner';
+  scenario: 'cold' | 'noop' | 'leaf-change' | 'minimal-change' | 'fresh-runner' | 'pruned-engine';
   rebuilt: string[];
   wall_s: number;
   pulled_bytes: number;
-  baseline_wall_s: number;
-  baseline_pulled_bytes: number;
+  /** null where the scripts' way has nothing comparable. */
+  baseline_wall_s: number | null;
+  baseline_pulled_bytes: number | null;
   [extra: string]: unknown;
 }
 
@@ -39,6 +40,7 @@ export function evaluateTargets(results: ScenarioResult[], inputs: TargetInputs)
   const leaf = get('leaf-change');
   const cold = get('cold');
   const fresh = get('fresh-runner');
+  const pruned = results.find((result) => result.scenario === 'pruned-engine');
   const overhead = noop.wall_s - inputs.nxVersionSeconds;
   const coldRatio = inputs.criticalPathSeconds > 0 ? cold.wall_s / inputs.criticalPathSeconds : Infinity;
   return [
@@ -62,7 +64,18 @@ export function evaluateTargets(results: ScenarioResult[], inputs: TargetInputs)
       pass: fresh.rebuilt.length === 0 && fresh.pulled_bytes === 0 && inputs.baselineRepositoriesPulled === inputs.baselineRepositories,
       measured: `${fresh.rebuilt.length} rebuilt, ${fresh.pulled_bytes} B pulled; baseline pulled layers of ${inputs.baselineRepositoriesPulled}/${inputs.baselineRepositories} images (${fresh.baseline_pulled_bytes} B)`,
     },
+    ...(pruned ? [prunedEngineTarget(pruned)] : []),
   ];
+}
+
+function prunedEngineTarget(pruned: ScenarioResult): TargetResult {
+  const pulledRepositories = (pruned.pulled_repositories as string[] | undefined) ?? [];
+  const expected = (pruned.expected_pulled_repositories as string[] | undefined) ?? [];
+  return {
+    target: 'pruned-engine rebuilds exactly the changed leaf and pulls only its parent',
+    pass: pruned.rebuilt.length === 1 && pruned.rebuilt[0] === pruned.changed && JSON.stringify(pulledRepositories) === JSON.stringify(expected),
+    measured: `${pruned.rebuilt.length} rebuilt (${pruned.rebuilt.join(', ') || 'none'}); pulled from ${pulledRepositories.join(', ') || 'nothing'}`,
+  };
 }
 
 export function formatTable(header: string[], rows: string[][]): string {
@@ -78,9 +91,9 @@ export function resultsTable(results: ScenarioResult[]): string {
       result.scenario,
       result.rebuilt.length === 0 ? '0' : `${result.rebuilt.length} (${result.rebuilt.join(', ')})`,
       result.wall_s.toFixed(2),
-      result.baseline_wall_s.toFixed(2),
+      result.baseline_wall_s === null ? '-' : result.baseline_wall_s.toFixed(2),
       String(result.pulled_bytes),
-      String(result.baseline_pulled_bytes),
+      result.baseline_pulled_bytes === null ? '-' : String(result.baseline_pulled_bytes),
     ]),
   );
 }
