@@ -334,5 +334,20 @@ describe('reachable on reuse: a restored record brings its image back', () => {
       clone.remove();
     }
   });
-});
 
+  it('a stale parent record is refused with one line and the command, never "fix the Dockerfile"', () => {
+    freshEngine();
+    const leaf = graph.leaves[0];
+    const parent = parentOf(leaf)!;
+    const record = readRecordIn(workspace.root, parent)!;
+    writeDockerfile(workspace, parent, `${parent}-v3`);
+    // Only the leaf runs: the parent's record in dist/ is the old one, and its image is in no storage.
+    const result = workspace.nx(['run', `${leaf}:${TARGET}`, '--excludeTaskDependencies', '--output-style=static'], machine.env);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain(`${record.image} is missing and cannot be rebuilt from its record`);
+    expect(result.output).toMatch(new RegExp(`not the recorded ${record.contentTag} \\(the record is stale\\): run npx nx run ${parent}:${TARGET} --skip-nx-cache`));
+    expect(result.output).not.toMatch(/fix images\/[^ ]+\/Dockerfile/);
+    expect(result.output).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
+    expect(readRecordIn(workspace.root, leaf)).toBeNull();
+  });
+});

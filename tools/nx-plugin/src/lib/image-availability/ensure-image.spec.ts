@@ -42,7 +42,7 @@ describe('ensureImage', () => {
     const { ops, calls } = operations({ digest: DIGEST });
     expect(await ensureImage(RECORD, ops)).toBe('pulled');
     expect(calls).toEqual([
-      `log ${IMAGE} (base's build record, restored from the Nx cache) is not in podman's storage: pulling it from the registry by digest (${DIGEST})`,
+      `log ${IMAGE} (base's build record) is not in podman's storage: pulling it from the registry by digest (${DIGEST})`,
       `pull localhost:5000/e2e/base-notebook-cpu@${DIGEST} as ${IMAGE}`,
     ]);
   });

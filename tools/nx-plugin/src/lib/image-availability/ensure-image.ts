@@ -37,13 +37,13 @@ export function rebuildCommand(record: Pick<BuildRecord, 'project' | 'stream'>):
  */
 export async function ensureImage(record: BuildRecord, ops: AvailabilityOperations): Promise<Availability> {
   if (ops.inEngine(record.image)) return 'engine';
-  const missing = `${record.image} (${record.project}'s build record, restored from the Nx cache) is not in ${ops.engine}'s storage`;
   const digest = await ops.registryDigest(record.image);
   if (digest) {
-    ops.log(`${missing}: pulling it from the registry by digest (${digest})`);
+    ops.log(`${record.image} (${record.project}'s build record) is not in ${ops.engine}'s storage: pulling it from the registry by digest (${digest})`);
     ops.pullByDigest(`${repositoryOf(record.image)}@${digest}`, record.image);
     return 'pulled';
   }
+  const missing = `${record.image} (${record.project}'s build record, restored from the Nx cache) is not in ${ops.engine}'s storage`;
   if (!record.recipe) {
     throw new BuildConfigurationError(`${missing} nor in a registry, and the record has no recipe to rebuild it from: run ${rebuildCommand(record)}`);
   }
