@@ -1,4 +1,4 @@
-import { chmodSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBenchGraph, type BenchGraph } from '../bench/lib/graph';
 import { recordPath, type BuildRecord } from '../nx-plugin/src/lib/records/build-record';
@@ -158,7 +158,7 @@ beforeAll(() => {
   if (!middle) throw new Error('the image graph has no image with both a parent and children: nothing to change in the middle');
   for (const project of graph.order) {
     writeDockerfile(workspace, project);
-    workspace.write(`${graph.images[project].root}/tests/checks.json`, `${JSON.stringify({ commands: [`grep -qx ${project} /lineage`] })}\n`);
+    workspace.write(`${graph.images[project].root}/tests/checks.json`, `${JSON.stringify({ commands: [`grep -q ${project} /lineage`] })}\n`);
   }
   const middleRoot = graph.images[middle].root;
   workspace.write(`${middleRoot}/tool.sh`, '#!/bin/sh\necho tool\n');
@@ -226,7 +226,7 @@ describe('one identity: the Nx cache key changes exactly when the content tag do
   it('a README or tests/ change is all Nx cache hits', async () => {
     const before = tags(workspace);
     workspace.write(`${graph.images[middle].root}/README.md`, '# rewritten docs\n');
-    workspace.write(`${graph.images[middle].root}/tests/checks.json`, `${JSON.stringify({ commands: [`grep -qx ${middle} /lineage`, 'true'] })}\n`);
+    workspace.write(`${graph.images[middle].root}/tests/checks.json`, `${JSON.stringify({ commands: [`grep -q ${middle} /lineage`, 'true'] })}\n`);
     workspace.commit('docs and tests');
     const run = runBuilds(workspace, {});
     expect(run.ran).toEqual([]);
@@ -317,7 +317,12 @@ describe('reachable on reuse: a restored record brings its image back', () => {
   it('.nx/cache copied into a fresh clone on an empty engine: a test of a restored image rebuilds its chain, then builds go on', async () => {
     const clone = cloneTempWorkspace(workspace, 'kf-sound-reuse-clone-');
     try {
+      // Nx 23 restores only artifacts its database knows: the cache travels with it.
       cpSync(join(workspace.root, '.nx', 'cache'), join(clone.root, '.nx', 'cache'), { recursive: true });
+      mkdirSync(join(clone.root, '.nx', 'workspace-data'), { recursive: true });
+      for (const file of readdirSync(join(workspace.root, '.nx', 'workspace-data')).filter((name) => name.endsWith('.db'))) {
+        cpSync(join(workspace.root, '.nx', 'workspace-data', file), join(clone.root, '.nx', 'workspace-data', file));
+      }
       freshEngine();
       const leaf = graph.leaves.find((candidate) => candidate !== graph.leaves[0])!;
       const test = clone.nx(['run', `${leaf}:test-cpu`, '--output-style=static'], { ...machine.env, IMAGE_RUNTIME: 'docker' });

@@ -1,4 +1,5 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
+import { runNxContainer } from '../../lib/build-plan/nx-container-run';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { realizeBuild } from '../../lib/build-plan/realize-build';
 import { assertEngineReady, chooseEngine, dockerBuildxAvailable } from '../../lib/engine/container-engine';
@@ -32,8 +33,6 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
     assertEngineReady(engine);
     const push = options.push ?? process.env.IMAGE_PUSH === 'true';
     const registryClient = registry ? new RegistryClient() : null;
-    // Loaded only when the engine must build: reusing an image from the registry or the engine needs none of it.
-    const runNxContainer = async (nxOptions: Record<string, unknown>, ctx: ExecutorContext) => (await import('@nx-tools/nx-container')).run(nxOptions as never, ctx);
     const log = (line: string) => logger.info(line);
     const images = recordedImages(context, { engine, registryPrefix: registry, registry: registryClient, runNxContainer, log });
     const record = await realizeBuild(

@@ -1,4 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { runNxContainer } from '../build-plan/nx-container-run';
 import { assertEngineReady, chooseEngine, dockerBuildxAvailable } from '../engine/container-engine';
 import type { Stream } from '../hierarchy/image-graph';
 import { RegistryClient } from '../registry/registry-client';
@@ -19,7 +20,7 @@ export function restoreRecordedImage(context: ExecutorContext, settings: BuildSe
       engine,
       registryPrefix,
       registry: registryPrefix ? new RegistryClient() : null,
-      runNxContainer: async (options, ctx) => (await import('@nx-tools/nx-container')).run(options as never, ctx),
+      runNxContainer,
       log,
     });
     await images.ensure(project, stream);
