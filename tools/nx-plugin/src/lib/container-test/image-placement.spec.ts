@@ -69,7 +69,10 @@ describe('placeImage', () => {
     const docker = fakeCli('docker', { 'image inspect': MISSING });
     const podman = fakeCli('podman', { 'image inspect': () => (restored ? { stdout: 'abc\n' } : MISSING) });
     const log: string[] = [];
-    const placement = await placeImage(IMAGE, docker, podman, podman, (l) => log.push(l), async () => void (restored = true));
+    const placement = await placeImage(IMAGE, docker, podman, podman, (l) => log.push(l), async () => {
+      restored = true;
+      return 'restored' as const;
+    });
     expect(placement).toEqual({ kind: 'transfer', from: 'podman', to: 'docker' });
     expect(podman.calls.at(-1)).toEqual(['push', '--quiet', IMAGE, `docker-daemon:${IMAGE}`]);
     expect(log.join('\n')).not.toMatch(/will pull it/);
@@ -78,7 +81,13 @@ describe('placeImage', () => {
   it('fails when a restore leaves the image in neither engine', async () => {
     const docker = fakeCli('docker', { 'image inspect': MISSING });
     const podman = fakeCli('podman', { 'image inspect': MISSING });
-    const error = await placeImage(IMAGE, docker, podman, podman, () => undefined, async () => undefined).catch((e) => e);
+    const error = await placeImage(IMAGE, docker, podman, podman, () => undefined, async () => 'restored' as const).catch((e) => e);
     expect(configurationErrorOf(() => { throw error; }).message).toMatch(`${IMAGE} was restored, yet neither docker nor podman lists it`);
+  });
+
+  it('leaves an image the registry has to the runtime\'s pull', async () => {
+    const docker = fakeCli('docker', { 'image inspect': MISSING });
+    const podman = fakeCli('podman', { 'image inspect': MISSING });
+    expect(await placeImage(IMAGE, docker, podman, podman, () => undefined, async () => 'in-registry' as const)).toEqual({ kind: 'pull' });
   });
 });

@@ -45,13 +45,12 @@ export async function placeImage(
   other: Cli,
   podman: Cli,
   log: (line: string) => void,
-  /** Brings the image back into the building engine (pull by digest or rebuild) when neither storage has it. */
-  restore?: () => Promise<void>,
+  /** When neither storage has the image: rebuilds it into the building engine, or says the registry has it (the runtime pulls it). */
+  restore?: (image: string) => Promise<'restored' | 'in-registry'>,
 ): Promise<ImagePlacement> {
   let inRuntime = await hasImage(runtime, image);
   let inOther = inRuntime ? false : await hasImage(other, image);
-  if (!inRuntime && !inOther && restore) {
-    await restore();
+  if (!inRuntime && !inOther && restore && (await restore(image)) === 'restored') {
     inRuntime = await hasImage(runtime, image);
     inOther = inRuntime ? false : await hasImage(other, image);
     if (!inRuntime && !inOther) throw new BuildConfigurationError(`${image} was restored, yet neither ${runtime.name} nor ${other.name} lists it: check the engines' storage`);

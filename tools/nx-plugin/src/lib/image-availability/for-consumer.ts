@@ -8,21 +8,18 @@ import { recordedImages } from './recorded-images';
 
 /**
  * How a consumer of a built image (test, serve) brings it back when a cache
- * hit restored only its record: the build settings' engine and registry, as
- * the build itself would use them.
+ * hit restored only its record: an image the registry has is left to the
+ * runtime's own pull (one hop, no copy between engines); otherwise it is
+ * rebuilt from its record in the engine the build settings name.
  */
 export function restoreRecordedImage(context: ExecutorContext, settings: BuildSettings, project: string, stream: Stream, log: (line: string) => void) {
-  return async (): Promise<void> => {
+  return async (image: string): Promise<'restored' | 'in-registry'> => {
+    const registryPrefix = optionalSetting(settings, 'IMAGE_REGISTRY');
+    const registry = registryPrefix ? new RegistryClient() : null;
+    if (registry && image.startsWith(`${registryPrefix}/`) && (await registry.manifestDigest(image))) return 'in-registry';
     const engine = chooseEngine(optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
     assertEngineReady(engine);
-    const registryPrefix = optionalSetting(settings, 'IMAGE_REGISTRY');
-    const images = recordedImages(context, {
-      engine,
-      registryPrefix,
-      registry: registryPrefix ? new RegistryClient() : null,
-      runNxContainer,
-      log,
-    });
-    await images.ensure(project, stream);
+    await recordedImages(context, { engine, registryPrefix, registry, runNxContainer, log }).ensure(project, stream);
+    return 'restored';
   };
 }
