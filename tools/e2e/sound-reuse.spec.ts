@@ -178,7 +178,15 @@ afterAll(() => {
     }
   }
   workspace?.remove();
-  for (const used of machines) rmSync(used.dir, { recursive: true, force: true });
+  for (const used of machines) {
+    try {
+      // Overlay layers a build or a read left mounted keep rmdir busy: unmount them in this machine's own storage first.
+      used.podman(['unmount', '--all']);
+      rmSync(used.dir, { recursive: true, force: true });
+    } catch (error) {
+      console.warn(`left ${used.dir}: ${error instanceof Error ? error.message.split('\n')[0] : error}`);
+    }
+  }
 });
 
 describe('one identity: the Nx cache key changes exactly when the content tag does', () => {
