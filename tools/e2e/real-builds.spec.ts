@@ -37,7 +37,8 @@ function blobGets(): number {
   if (!existsSync(services.accessLog)) return 0;
   return readFileSync(services.accessLog, 'utf8')
     .split('\n')
-    .filter((line) => /"GET \/v2\/[^"]*\/blobs\//.test(line)).length;
+    // Only this suite's repositories: other suites share the registry and its log.
+    .filter((line) => /"GET \/v2\/e2e\/[^"]*\/blobs\//.test(line)).length;
 }
 
 beforeAll(() => {

@@ -37,6 +37,8 @@ export interface RealizeDependencies {
   log: (line: string) => void;
   /** Makes the build context exist (a generated one) when, and only when, the engine must build. */
   prepareContext?: () => void | Promise<void>;
+  /** Makes the parent image present in the engine before it builds on it (a cache hit may have restored only its record). */
+  prepareParent?: () => Promise<void>;
 }
 
 /**
@@ -87,6 +89,7 @@ export async function realizeBuild(
   }
 
   deps.ensureEngineReady(engineAnswered);
+  await deps.prepareParent?.();
   await deps.prepareContext?.();
   // The engine pushes the content tag only (podman pushes tag by tag); the human tags are then added registry-side, as for a reused image.
   const nxContainerOptions = toNxContainerOptions(plan, deps.engine, [plan.image], options.push, options.cacheFrom);

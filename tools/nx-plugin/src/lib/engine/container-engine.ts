@@ -92,3 +92,11 @@ export function inspectLocalImage(engine: EngineName, reference: string): LocalI
 export function localImageId(engine: EngineName, reference: string): string | null {
   return inspectLocalImage(engine, reference).id;
 }
+
+/** Pulls `reference` (e.g. repository@digest) into the engine's storage and gives it the tag `as`; fails with the engine's last line. */
+export function pullAndTag(engine: EngineName, reference: string, as: string): void {
+  const pulled = run(engine, ['pull', '--quiet', reference]);
+  if (!pulled.ok) throw new BuildConfigurationError(`${engine} cannot pull ${reference} (${lastLine(pulled.stderr)}): log in to its registry (${engine} login) and rerun`);
+  const tagged = run(engine, ['tag', reference, as]);
+  if (!tagged.ok) throw new BuildConfigurationError(`${engine} cannot tag ${reference} as ${as} (${lastLine(tagged.stderr)})`);
+}
