@@ -64,6 +64,8 @@ for (const project of projects) {
   executables(`images/${project}`, ignore);
 }
 
-if (process.env.IMAGE_PUSH === 'true') lines.push(`push run ${randomUUID()}`);
+// IMAGE_PUSH may be set in build_settings.env too (the environment wins, as for every setting).
+const push = process.env.IMAGE_PUSH ?? settings.match(/^\s*(?:export\s+)?IMAGE_PUSH\s*=\s*["']?([A-Za-z]*)/m)?.[1];
+if (push === 'true') lines.push(`push run ${randomUUID()}`);
 
 process.stdout.write(`${lines.join('\n')}\n`);
