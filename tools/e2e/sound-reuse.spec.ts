@@ -151,7 +151,7 @@ beforeAll(() => {
   pushNotebookFixtureUpstream(machine, upstream);
   workspace = createTempWorkspace('kf-sound-reuse-');
   // The registry comes from a variable the file references, as IMAGE_REGISTRY=${ACR_NAME}.azurecr.io does; empty: local only.
-  workspace.write('build_settings.env', fixtureBuildSettings(upstream).replace('IMAGE_REGISTRY=\n', 'SR_REGISTRY=\nIMAGE_REGISTRY=${SR_REGISTRY}\n'));
+  workspace.write('build_settings.env', fixtureBuildSettings(upstream).replace('IMAGE_REGISTRY=\n', 'CUSTOM_REGISTRY=\nIMAGE_REGISTRY=${CUSTOM_REGISTRY}\n'));
   graph = readBenchGraph(workspace, TARGET);
   root = graph.order[0];
   middle = graph.order.find((project) => parentOf(project) && graph.order.some((other) => parentOf(other) === project))!;
@@ -277,7 +277,7 @@ describe('reachable on reuse: a restored record brings its image back', () => {
 
   it('a variable build_settings.env references (the registry) changes every record, not a cache hit on the old one', async () => {
     const before = tags(workspace);
-    const env = { SR_REGISTRY: registryPrefix };
+    const env = { CUSTOM_REGISTRY: registryPrefix };
     const run = runBuilds(workspace, env);
     expect(run.counts.nx).toBe(0);
     for (const [project, record] of Object.entries(records(workspace))) {
@@ -288,7 +288,7 @@ describe('reachable on reuse: a restored record brings its image back', () => {
   });
 
   it('engine storage emptied with a warm Nx cache and IMAGE_REGISTRY set: a changed leaf pulls only its parent, by digest', async () => {
-    const env = { SR_REGISTRY: registryPrefix };
+    const env = { CUSTOM_REGISTRY: registryPrefix };
     const pushed = runBuilds(workspace, { ...env, IMAGE_PUSH: 'true' });
     expect(pushed.ran.sort()).toEqual([...graph.order].sort());
     freshEngine();
@@ -306,7 +306,7 @@ describe('reachable on reuse: a restored record brings its image back', () => {
   });
 
   it('registry repositories deleted with a warm Nx cache while pushing: the push puts every image back', async () => {
-    const env = { SR_REGISTRY: registryPrefix, IMAGE_PUSH: 'true' };
+    const env = { CUSTOM_REGISTRY: registryPrefix, IMAGE_PUSH: 'true' };
     runBuilds(workspace, env);
     for (const record of Object.values(records(workspace))) {
       expect(await deleteRepositoryManifests(machine, services, record.image.slice(0, record.image.lastIndexOf(':')))).toBeGreaterThan(0);
