@@ -21,7 +21,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from '../e2e/support/temp-workspace';
-import { BenchContext, BenchSetupError, Cleanup, log, readConfig, requireServices, TARGET } from './lib/context';
+import { BenchContext, BenchSetupError, Cleanup, log, readConfig, requireServices, STREAM, TARGET } from './lib/context';
+import { prunedEngineScenario } from './lib/pruned-engine';
 import { evaluateTargets, resultsTable, round, scaleTable, targetsTable } from './lib/report';
 import { inspectBench } from './lib/inspect-bench';
 import { createBenchHierarchy } from './lib/scenarios/bench-hierarchy';
@@ -62,6 +63,22 @@ async function runBench(ctx: BenchContext): Promise<void> {
   await changeScenario(ctx, hierarchy, 'leaf-change', hierarchy.graph.leaves[0]);
   await changeScenario(ctx, hierarchy, 'minimal-change', minimal);
   const fresh = await freshRunnerScenario(ctx, hierarchy);
+  ctx.record(
+    await prunedEngineScenario({
+      workspace: hierarchy.workspace,
+      graph: hierarchy.graph,
+      target: TARGET,
+      stream: STREAM,
+      leaf: hierarchy.graph.leaves[0],
+      work: ctx.config,
+      warmEngine: hierarchy.nxMachine,
+      emptyEngine: () => ctx.machine('pruned engine'),
+      registryEnv: (engine) => ctx.nxEnv(engine, { NX_DAEMON: 'true', CI: 'false', IMAGE_REGISTRY: ctx.registryPrefix }),
+      namespace: ctx.namespace,
+      measurePulled: (run) => ctx.measurePulled(run),
+      log,
+    }),
+  );
   const scale = scaleScenarios(ctx, hierarchy.upstream, hierarchy.upstreamLock);
 
   const targets = evaluateTargets(ctx.results, {

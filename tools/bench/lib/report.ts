@@ -123,8 +123,10 @@ export function evaluateTargets(results: ScenarioResult[], inputs: TargetInputs)
     }];
   };
   const plan = scale('scale-plan');
+  const pruned = results.find((result) => result.scenario === 'pruned-engine');
   return [
     ...targets,
+    ...(pruned ? [prunedEngineTarget(pruned)] : []),
     ...scaled('scale-noop', 'noop', 2),
     ...scaled('scale-leaf-change', 'one-leaf change', 1.5),
     ...(plan
@@ -174,4 +176,14 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function prunedEngineTarget(pruned: ScenarioResult): TargetResult {
+  const pulledRepositories = (pruned.pulled_repositories as string[] | undefined) ?? [];
+  const expected = (pruned.expected_pulled_repositories as string[] | undefined) ?? [];
+  return {
+    target: 'pruned-engine rebuilds exactly the changed leaf and pulls only its parent',
+    pass: pruned.rebuilt.length === 1 && pruned.rebuilt[0] === pruned.changed && JSON.stringify(pulledRepositories) === JSON.stringify(expected),
+    measured: `${pruned.rebuilt.length} rebuilt (${pruned.rebuilt.join(', ') || 'none'}); pulled from ${pulledRepositories.join(', ') || 'nothing'}`,
+  };
 }
