@@ -1,6 +1,7 @@
 import type { ProjectConfiguration } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { buildTarget, STREAMS, type Stream } from '../hierarchy/image-graph';
+import { parseStreams } from '../hierarchy/stream-list';
 import { checkImageName } from '../registry/image-reference';
 
 export interface NewImageRequest {
@@ -20,15 +21,6 @@ export interface NewImagePlan {
 }
 
 const PROJECT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-
-export function parseStreams(text: string): Stream[] {
-  const streams = [...new Set(text.split(',').map((stream) => stream.trim()).filter(Boolean))];
-  const unknown = streams.filter((stream) => !STREAMS.includes(stream as Stream));
-  if (streams.length === 0 || unknown.length > 0) {
-    throw new BuildConfigurationError(`--streams "${text}": use cpu, gpu or cpu,gpu`);
-  }
-  return STREAMS.filter((stream) => streams.includes(stream));
-}
 
 /**
  * A new image gets, for its streams, the per-stream targets nx.json defines
@@ -56,7 +48,7 @@ export function planNewImage(
   if (!parentConfig) {
     throw new BuildConfigurationError(`--parent ${parent}: no such project; choose one of the image projects (npx nx show projects --withTarget build-cpu)`);
   }
-  const streams = parseStreams(request.streams);
+  const streams = parseStreams(request.streams, '--streams');
   const missing = streams.filter((stream) => !parentConfig.targets?.[buildTarget(stream)]);
   if (missing.length > 0) {
     throw new BuildConfigurationError(
