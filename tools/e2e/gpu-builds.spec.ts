@@ -8,9 +8,8 @@ import {
   type GpuJupyterFixture,
 } from '../nx-plugin/src/lib/gpu-upstream/testing/fixture-repos';
 import type { GenerationRecord } from '../nx-plugin/src/lib/gpu-upstream/generation-record';
-import { e2eEngine } from './support/e2e-engine';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
-import { buildBusyboxImage, createPodmanMachine, fixtureDockerfile, fixtureUpstreamLock, pushForDigest, type PodmanMachine } from './support/podman-fixtures';
+import { buildBusyboxImage, createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, fixtureUpstreamLock, pushForDigest, type PodmanMachine } from './support/podman-fixtures';
 import { CPU_UPSTREAM_KEY, CUDA_UPSTREAM_KEY } from '../nx-plugin/src/lib/upstream-lock/upstream-lock';
 import { readRecordIn, tasksRun } from './support/records';
 import { createTempWorkspace, expectNxSuccess, type TempWorkspace } from './support/temp-workspace';
@@ -86,17 +85,7 @@ beforeAll(() => {
 
   workspace.write(
     'build_settings.env',
-    [
-      `UPSTREAM_CONTAINER_CPU_UNTAGGED=${services.registry}/${CPU_REPOSITORY}`,
-      `UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=${cpuCommit}`,
-      'UPSTREAM_CONTAINER_CPU=${UPSTREAM_CONTAINER_CPU_UNTAGGED}:${UPSTREAM_CONTAINER_CPU_HEAD_COMMIT}',
-      `DOCKER_STACKS_REPO=${stacks.repo.path}`,
-      `GPU_JUPYTER_REPO=${gpu.repo.path}`,
-      `GPU_JUPYTER_HEAD_COMMIT=${gpu.commits[0]}`,
-      'IMAGE_REGISTRY=',
-      `IMAGE_ENGINE=${e2eEngine()}`,
-      '',
-    ].join('\n'),
+    fixtureBuildSettings(cpuPin, { DOCKER_STACKS_REPO: stacks.repo.path, GPU_JUPYTER_REPO: gpu.repo.path, GPU_JUPYTER_HEAD_COMMIT: gpu.commits[0] }),
   );
   for (const image of IMAGES) workspace.write(`images/${image}/Dockerfile`, fixtureDockerfile(image));
   workspace.commit('fixture Dockerfiles and repositories');

@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/container-engine';
 import { registryClientFor } from './support/registry-api';
 import { e2eEngine } from './support/e2e-engine';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
+import { accessLogSize, blobGets, readAccessLog } from './support/registry-access-log';
 import { readRecordIn, tasksRun } from './support/records';
 import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 
@@ -31,13 +32,6 @@ function nx(ws: TempWorkspace, args: string[], env: NodeJS.ProcessEnv = {}) {
 
 function lineage(image: string): string[] {
   return machine.readFile(image, '/lineage').trim().split('\n');
-}
-
-function blobGets(): number {
-  if (!existsSync(services.accessLog)) return 0;
-  return readFileSync(services.accessLog, 'utf8')
-    .split('\n')
-    .filter((line) => /"GET \/v2\/[^"]*\/blobs\//.test(line)).length;
 }
 
 beforeAll(() => {
@@ -126,11 +120,11 @@ describe('the registry as the cache every runner shares', () => {
     clone.write('README.md', 'a docs change\n');
     const sha = clone.commit('docs');
     const freshMachine = createPodmanMachine(services);
-    const blobsBefore = blobGets();
+    const logOffset = accessLogSize(services);
     const result = clone.nx(['run-many', '-t', 'build-cpu', '--output-style=static'], { ...freshMachine.env, ...env() });
     expectNxSuccess(result);
     expect(freshMachine.podman(['images', '--quiet'])).toBe('');
-    expect(blobGets()).toBe(blobsBefore);
+    expect(blobGets(readAccessLog(services, logOffset))).toEqual([]);
     const registry = registryClientFor(machine);
     for (const image of IMAGES) {
       const record = readRecordIn(clone.root, image)!;
