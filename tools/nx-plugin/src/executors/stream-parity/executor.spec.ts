@@ -54,7 +54,7 @@ describe('stream-parity executor', () => {
 
   it('prints the table and succeeds when the commits agree', async () => {
     settings(SHA.slice(0, 12));
-    await expect(streamParityExecutor({ readRegistry: false }, context())).resolves.toEqual({ success: true });
+    await expect(streamParityExecutor({ context: 'dist/images/gpu-upstream/context', readRegistry: false }, context())).resolves.toEqual({ success: true });
     expect(printed()).toMatch(/docker-stacks commit\s+0dd81e2dd718 .*same/);
     expect(printed()).toMatch(/Ubuntu release\s+unknown \(the registry was not asked \(readRegistry is false\)\)\s+24\.04/);
     expect(errors).not.toHaveBeenCalled();
@@ -62,7 +62,7 @@ describe('stream-parity executor', () => {
 
   it('fails with one line naming both commits when they differ', async () => {
     settings('3f40fd030303');
-    await expect(streamParityExecutor({ readRegistry: false }, context())).resolves.toEqual({ success: false });
+    await expect(streamParityExecutor({ context: 'dist/images/gpu-upstream/context', readRegistry: false }, context())).resolves.toEqual({ success: false });
     expect(errors).toHaveBeenCalledTimes(1);
     expect(errors.mock.calls[0][0]).toMatch(new RegExp(`^gpu-upstream:parity: the cpu and gpu streams are built from different docker-stacks commits: cpu 3f40fd030303 .* gpu ${SHA} `));
   });
@@ -70,7 +70,7 @@ describe('stream-parity executor', () => {
   it('fails with one line, no stack, when the generation is missing', async () => {
     settings(SHA.slice(0, 12));
     rmSync(join(root, 'dist/images/gpu-upstream/generation.json'));
-    await expect(streamParityExecutor({ readRegistry: false }, context())).resolves.toEqual({ success: false });
+    await expect(streamParityExecutor({ context: 'dist/images/gpu-upstream/context', readRegistry: false }, context())).resolves.toEqual({ success: false });
     expect(errors).toHaveBeenCalledTimes(1);
     expect(errors.mock.calls[0][0]).toMatch(/^gpu-upstream:parity: dist\/images\/gpu-upstream\/generation\.json not found/);
   });
