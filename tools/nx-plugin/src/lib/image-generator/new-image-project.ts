@@ -22,6 +22,11 @@ export interface NewImagePlan {
 
 const PROJECT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
+/** The README's first line when --description is not given: what it builds on and where its additions are listed. */
+export function defaultDescription(plan: Pick<NewImagePlan, 'root' | 'parent' | 'streams'>): string {
+  return `The ${plan.parent} image (${plan.streams.join(' and ')}) plus what ${plan.root}/Dockerfile installs; tests/checks.json lists what it promises.`;
+}
+
 /**
  * A new image gets, for its streams, the per-stream targets nx.json defines
  * (build-cpu, test-cpu, …) and the stream-less ones its parent has from
