@@ -8,7 +8,9 @@ import {
   type GpuJupyterFixture,
 } from '../nx-plugin/src/lib/gpu-upstream/testing/fixture-repos';
 import type { GenerationRecord } from '../nx-plugin/src/lib/gpu-upstream/generation-record';
+import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
+import { imagesOf, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
 import { buildBusyboxImage, createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, fixtureUpstreamLock, pushForDigest, type PodmanMachine } from './support/podman-fixtures';
 import { CPU_UPSTREAM_KEY, CUDA_UPSTREAM_KEY } from '../nx-plugin/src/lib/upstream-lock/upstream-lock';
 import { readRecordIn, tasksRun } from './support/records';
@@ -20,9 +22,6 @@ import { createTempWorkspace, expectNxSuccess, type TempWorkspace } from './supp
  * NVIDIA's CUDA image, then base, minimal and machine-learning on top; and
  * the stream parity check on the result. Needs tools/scripts/e2e-services.sh start.
  */
-const GPU_CHAIN = ['gpu-upstream', 'base', 'minimal', 'machine-learning'];
-const CPU_ONLY = ['geomatics', 'r-studio'];
-const IMAGES = ['base', 'minimal', 'machine-learning', 'geomatics', 'r-studio'];
 const CPU_REPOSITORY = 'fixtures/datascience-notebook';
 /** What the generated Dockerfile adds to /lineage: the docker-stacks fixture's images, in gpu-jupyter's order. */
 const DOCKER_STACKS_LINEAGE = ['docker-stacks-foundation', 'base-notebook', 'minimal-notebook', 'scipy-notebook', 'datascience-notebook'];
@@ -37,6 +36,11 @@ let gpu: GpuJupyterFixture;
 let cpuCommit: string;
 /** FIXTURE_CUDA_IMAGE@<digest of the local stand-in>, as upstream-lock.json locks it. */
 let lockedCuda: string;
+let graph: ImageGraph;
+/** From the Nx graph: every image of the gpu stream (gpu-upstream included), the images only in cpu, and every notebook image. */
+let GPU_CHAIN: string[];
+let CPU_ONLY: string[];
+let IMAGES: string[];
 
 /**
  * A root image made here (no base image can be pulled): scratch, Debian's
@@ -60,7 +64,11 @@ function nx(args: string[], env: NodeJS.ProcessEnv = {}) {
 const lineage = (image: string) => machine.readFile(image, '/lineage').trim().split('\n');
 const generation = (): GenerationRecord => JSON.parse(readFileSync(join(workspace.root, 'dist/images/gpu-upstream/generation.json'), 'utf8'));
 
-beforeAll(() => {
+beforeAll(async () => {
+  graph = await workspaceImageGraph();
+  GPU_CHAIN = imagesOf(graph, 'gpu');
+  IMAGES = notebookImagesOf(graph, 'cpu');
+  CPU_ONLY = IMAGES.filter((image) => !GPU_CHAIN.includes(image));
   services = readE2eServices();
   machine = createPodmanMachine(services);
   workspace = createTempWorkspace('kf-gpu-builds-');
@@ -87,7 +95,7 @@ beforeAll(() => {
     'build_settings.env',
     fixtureBuildSettings(cpuPin, { DOCKER_STACKS_REPO: stacks.repo.path, GPU_JUPYTER_REPO: gpu.repo.path, GPU_JUPYTER_HEAD_COMMIT: gpu.commits[0] }),
   );
-  for (const image of IMAGES) workspace.write(`images/${image}/Dockerfile`, fixtureDockerfile(image));
+  for (const image of IMAGES) workspace.write(`${graph[image].root}/Dockerfile`, fixtureDockerfile(image));
   workspace.commit('fixture Dockerfiles and repositories');
 }, 120_000);
 
@@ -115,7 +123,7 @@ describe('nx run-many -t build-gpu with a real engine', () => {
   it('builds gpu-upstream -> base -> minimal -> machine-learning, each on the right parent, and nothing else', () => {
     const result = nx(['run-many', '-t', 'build-gpu']);
     expectNxSuccess(result);
-    expect(tasksRun(result.output, 'build-gpu')).toEqual([...GPU_CHAIN].sort());
+    expect(tasksRun(result.output, 'build-gpu')).toEqual(GPU_CHAIN);
 
     const records = Object.fromEntries(GPU_CHAIN.map((project) => [project, readRecordIn(workspace.root, project, 'gpu')!]));
     for (const project of GPU_CHAIN) {

@@ -14,14 +14,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createProjectGraphAsync } from '@nx/devkit';
-import { toImageGraph, type ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
-import { parentChain, resolveParent } from '../nx-plugin/src/lib/hierarchy/resolve-parent';
+import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
+import { parentChain } from '../nx-plugin/src/lib/hierarchy/resolve-parent';
 import type { BuildRecord } from '../nx-plugin/src/lib/records/build-record';
 import { loadBuildSettings } from '../nx-plugin/src/lib/settings/build-settings';
 import type { ImageJob } from '../ci/lib/image-levels';
 import { registryClientFor } from './support/registry-api';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
+import { imageParent, middleImage, workspaceImageGraph } from './support/image-hierarchy';
 import { e2eEngine } from './support/e2e-engine';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { accessLogSize, blobGets, readAccessLog } from './support/registry-access-log';
@@ -130,16 +130,11 @@ beforeAll(async () => {
   services = readE2eServices();
   machine = createPodmanMachine(services);
   const upstreamDigest = pushFixtureUpstream(machine, `${services.registry}/${UPSTREAM}`);
-  process.env.NX_DAEMON = 'false';
-  images = toImageGraph(await createProjectGraphAsync({ exitOnError: false }));
+  images = await workspaceImageGraph();
   const settings = loadBuildSettings(WORKSPACE_ROOT);
   const allCpu = buildTasks(images, ['cpu']).map((task) => task.split(':')[0]);
-  const parentOf = (project: string) => {
-    const parent = resolveParent(images, project, 'cpu', settings);
-    return parent.kind === 'project' ? parent.project : null;
-  };
-  middle = allCpu.find((project) => parentOf(project) && allCpu.some((other) => parentOf(other) === project))!;
-  child = allCpu.find((project) => parentOf(project) === middle)!;
+  middle = middleImage(images, 'cpu');
+  child = allCpu.find((project) => imageParent(images, project, 'cpu') === middle)!;
   cpuImages = [...parentChain(images, middle, 'cpu', settings), child].sort();
 
   prefix = `${services.registry}/wf-${Date.now().toString(36)}`;
