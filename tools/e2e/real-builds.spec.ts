@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/container-engine';
 import { registryClientFor } from './support/registry-api';
 import { e2eEngine } from './support/e2e-engine';
+import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
+import { descendantsOf, imageParent, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { accessLogSize, blobGets, readAccessLog } from './support/registry-access-log';
 import { readRecordIn, tasksRun } from './support/records';
@@ -15,8 +17,6 @@ import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, WORKSPAC
  * docker engine needs buildx, which these machines cannot install), on a
  * git copy of the workspace whose Dockerfiles are small fixtures.
  */
-const IMAGES = ['base', 'minimal', 'machine-learning', 'geomatics', 'r-studio'];
-const LEAVES = ['geomatics', 'machine-learning', 'r-studio'];
 const UPSTREAM_REPO = 'fixtures/datascience-notebook';
 const UPSTREAM_TAG = 'fixture-commit';
 
@@ -25,6 +25,10 @@ jest.setTimeout(600_000);
 let services: E2eServices;
 let machine: PodmanMachine;
 let workspace: TempWorkspace;
+let graph: ImageGraph;
+/** From the Nx graph: the notebook images of the cpu stream, and the ones built directly on minimal. */
+let IMAGES: string[];
+let LEAVES: string[];
 
 function nx(ws: TempWorkspace, args: string[], env: NodeJS.ProcessEnv = {}) {
   return ws.nx([...args, '--output-style=static', '--parallel=3'], { ...machine.env, ...env });
@@ -34,7 +38,10 @@ function lineage(image: string): string[] {
   return machine.readFile(image, '/lineage').trim().split('\n');
 }
 
-beforeAll(() => {
+beforeAll(async () => {
+  graph = await workspaceImageGraph();
+  IMAGES = notebookImagesOf(graph, 'cpu');
+  LEAVES = IMAGES.filter((image) => imageParent(graph, image, 'cpu') === 'minimal');
   if (e2eEngine() === 'podman' && !dockerBuildxAvailable()) {
     console.info('real builds use podman only: docker buildx is not installed, so nx-container\'s docker engine cannot build here (the docker engine is covered only by its "daemon down" fault test)');
   }
@@ -45,7 +52,7 @@ beforeAll(() => {
   workspace = createTempWorkspace('kf-real-builds-');
   workspace.write('build_settings.env', fixtureBuildSettings(upstream));
   workspace.write('upstream-lock.json', fixtureCpuLock(upstream, upstreamDigest));
-  for (const image of IMAGES) workspace.write(`images/${image}/Dockerfile`, fixtureDockerfile(image));
+  for (const image of IMAGES) workspace.write(`${graph[image].root}/Dockerfile`, fixtureDockerfile(image));
   workspace.commit('fixture Dockerfiles');
 });
 
@@ -87,7 +94,7 @@ describe('real builds through nx', () => {
     workspace.commit('change minimal');
     const result = nx(workspace, ['affected', '-t', 'build-cpu', '--base=HEAD~1', '--head=HEAD']);
     expectNxSuccess(result);
-    expect(tasksRun(result.output, 'build-cpu')).toEqual(['geomatics', 'machine-learning', 'minimal', 'r-studio']);
+    expect(tasksRun(result.output, 'build-cpu')).toEqual(['minimal', ...descendantsOf(graph, 'minimal', 'cpu')].sort());
     expect(readRecordIn(workspace.root, 'base')!.imageId).toBe(baseBefore.imageId);
     const minimal = readRecordIn(workspace.root, 'minimal')!;
     expect(minimal.imageId).not.toBe(minimalBefore.imageId);
