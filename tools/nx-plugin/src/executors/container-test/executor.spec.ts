@@ -1,5 +1,6 @@
-import { logger, type ExecutorContext } from '@nx/devkit';
+import { logger } from '@nx/devkit';
 import type { Cli, CliResult } from '../../lib/container-test/runtime-cli';
+import { imageExecutorContext } from '../../lib/testing/executor-context';
 import { placeImage } from '../../lib/container-test/image-placement';
 import { runContainerTest } from '../../lib/container-test/run-container-test';
 import containerTestExecutor from './executor';
@@ -30,15 +31,7 @@ jest.mock('../../lib/container-test/run-container-test', () => ({ runContainerTe
 /** The options as Nx passes them: schema.json's defaults applied. */
 const DEFAULTS: ContainerTestExecutorOptions = { stream: 'cpu', runtime: 'docker', host: '127.0.0.1', uid: 1000, startTimeout: 120, checkTimeout: 300 };
 
-const context = (graph = true): ExecutorContext =>
-  ({
-    root: '/workspace',
-    cwd: '/workspace',
-    isVerbose: false,
-    projectName: 'demo',
-    targetName: 'test-cpu',
-    projectGraph: graph ? { nodes: {}, dependencies: {} } : undefined,
-  }) as unknown as ExecutorContext;
+const context = (graph = true) => imageExecutorContext('demo', 'test-cpu', { projectGraph: graph });
 
 describe('container-test executor', () => {
   let errors: jest.SpyInstance;

@@ -1,5 +1,6 @@
-import { logger, type ExecutorContext } from '@nx/devkit';
+import { logger } from '@nx/devkit';
 import type { Cli, CliResult } from '../../lib/container-test/runtime-cli';
+import { imageExecutorContext } from '../../lib/testing/executor-context';
 import { placeImage } from '../../lib/container-test/image-placement';
 import serveExecutor from './executor';
 import type { ServeExecutorOptions } from './schema';
@@ -31,15 +32,7 @@ jest.mock('../../lib/container-test/image-placement', () => ({
 const DEFAULTS: ServeExecutorOptions = { stream: 'cpu', runtime: 'docker', port: 8888, host: '127.0.0.1', startTimeout: 120 };
 const ok: CliResult = { code: 0, stdout: '', stderr: '', timedOut: false };
 
-const context = (): ExecutorContext =>
-  ({
-    root: '/workspace',
-    cwd: '/workspace',
-    isVerbose: false,
-    projectName: 'demo',
-    targetName: 'serve-cpu',
-    projectGraph: { nodes: {}, dependencies: {} },
-  }) as unknown as ExecutorContext;
+const context = () => imageExecutorContext('demo', 'serve-cpu');
 
 describe('serve executor', () => {
   let errors: jest.SpyInstance;
