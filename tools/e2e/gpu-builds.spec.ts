@@ -8,7 +8,6 @@ import {
   type GpuJupyterFixture,
 } from '../nx-plugin/src/lib/gpu-upstream/testing/fixture-repos';
 import type { GenerationRecord } from '../nx-plugin/src/lib/gpu-upstream/generation-record';
-import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { imagesOf, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
 import { buildBusyboxImage, createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, fixtureUpstreamLock, pushForDigest, type PodmanMachine } from './support/podman-fixtures';
@@ -36,11 +35,8 @@ let gpu: GpuJupyterFixture;
 let cpuCommit: string;
 /** FIXTURE_CUDA_IMAGE@<digest of the local stand-in>, as upstream-lock.json locks it. */
 let lockedCuda: string;
-let graph: ImageGraph;
-/** From the Nx graph: every image of the gpu stream (gpu-upstream included), the images only in cpu, and every notebook image. */
-let GPU_CHAIN: string[];
-let CPU_ONLY: string[];
-let IMAGES: string[];
+/** From the Nx graph: every image of the gpu stream (gpu-upstream included), the notebook images, and those only in cpu. */
+let images: { gpu: string[]; notebooks: string[]; cpuOnly: string[] };
 
 /**
  * A root image made here (no base image can be pulled): scratch, Debian's
@@ -65,10 +61,9 @@ const lineage = (image: string) => machine.readFile(image, '/lineage').trim().sp
 const generation = (): GenerationRecord => JSON.parse(readFileSync(join(workspace.root, 'dist/images/gpu-upstream/generation.json'), 'utf8'));
 
 beforeAll(async () => {
-  graph = await workspaceImageGraph();
-  GPU_CHAIN = imagesOf(graph, 'gpu');
-  IMAGES = notebookImagesOf(graph, 'cpu');
-  CPU_ONLY = IMAGES.filter((image) => !GPU_CHAIN.includes(image));
+  const graph = await workspaceImageGraph();
+  const notebooks = notebookImagesOf(graph, 'cpu');
+  images = { gpu: imagesOf(graph, 'gpu'), notebooks, cpuOnly: notebooks.filter((image) => !graph[image].targets.includes('build-gpu')) };
   services = readE2eServices();
   machine = createPodmanMachine(services);
   workspace = createTempWorkspace('kf-gpu-builds-');
@@ -95,7 +90,7 @@ beforeAll(async () => {
     'build_settings.env',
     fixtureBuildSettings(cpuPin, { DOCKER_STACKS_REPO: stacks.repo.path, GPU_JUPYTER_REPO: gpu.repo.path, GPU_JUPYTER_HEAD_COMMIT: gpu.commits[0] }),
   );
-  for (const image of IMAGES) workspace.write(`${graph[image].root}/Dockerfile`, fixtureDockerfile(image));
+  for (const image of images.notebooks) workspace.write(`${graph[image].root}/Dockerfile`, fixtureDockerfile(image));
   workspace.commit('fixture Dockerfiles and repositories');
 }, 120_000);
 
@@ -123,10 +118,10 @@ describe('nx run-many -t build-gpu with a real engine', () => {
   it('builds gpu-upstream -> base -> minimal -> machine-learning, each on the right parent, and nothing else', () => {
     const result = nx(['run-many', '-t', 'build-gpu']);
     expectNxSuccess(result);
-    expect(tasksRun(result.output, 'build-gpu')).toEqual(GPU_CHAIN);
+    expect(tasksRun(result.output, 'build-gpu')).toEqual(images.gpu);
 
-    const records = Object.fromEntries(GPU_CHAIN.map((project) => [project, readRecordIn(workspace.root, project, 'gpu')!]));
-    for (const project of GPU_CHAIN) {
+    const records = Object.fromEntries(images.gpu.map((project) => [project, readRecordIn(workspace.root, project, 'gpu')!]));
+    for (const project of images.gpu) {
       expect(records[project]).toMatchObject({ project, stream: 'gpu', planned: false, source: 'built', digest: null });
       expect(records[project].imageId).toMatch(/^[0-9a-f]{64}$/);
     }
@@ -140,7 +135,7 @@ describe('nx run-many -t build-gpu with a real engine', () => {
     expect(records.base.parent).toBe(records['gpu-upstream'].image);
     expect(records.minimal.parent).toBe(records.base.image);
     expect(records['machine-learning'].parent).toBe(records.minimal.image);
-    for (const project of CPU_ONLY) expect(readRecordIn(workspace.root, project, 'gpu')).toBeNull();
+    for (const project of images.cpuOnly) expect(readRecordIn(workspace.root, project, 'gpu')).toBeNull();
 
     // The generated root is from the pinned commits of both fixtures.
     const label = (key: string) => machine.podman(['inspect', '--format', `{{index .Config.Labels "${key}"}}`, records['gpu-upstream'].image]);

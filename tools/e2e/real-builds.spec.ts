@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/container-engine';
 import { registryClientFor } from './support/registry-api';
 import { e2eEngine } from './support/e2e-engine';
-import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { descendantsOf, imageParent, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
@@ -25,10 +24,8 @@ jest.setTimeout(600_000);
 let services: E2eServices;
 let machine: PodmanMachine;
 let workspace: TempWorkspace;
-let graph: ImageGraph;
-/** From the Nx graph: the notebook images of the cpu stream, and the ones built directly on minimal. */
-let IMAGES: string[];
-let LEAVES: string[];
+/** From the Nx graph: the notebook images of the cpu stream, the ones built directly on minimal, and all below it. */
+let images: { all: string[]; onMinimal: string[]; belowMinimal: string[] };
 
 function nx(ws: TempWorkspace, args: string[], env: NodeJS.ProcessEnv = {}) {
   return ws.nx([...args, '--output-style=static', '--parallel=3'], { ...machine.env, ...env });
@@ -39,9 +36,9 @@ function lineage(image: string): string[] {
 }
 
 beforeAll(async () => {
-  graph = await workspaceImageGraph();
-  IMAGES = notebookImagesOf(graph, 'cpu');
-  LEAVES = IMAGES.filter((image) => imageParent(graph, image, 'cpu') === 'minimal');
+  const graph = await workspaceImageGraph();
+  const all = notebookImagesOf(graph, 'cpu');
+  images = { all, onMinimal: all.filter((image) => imageParent(graph, image, 'cpu') === 'minimal'), belowMinimal: descendantsOf(graph, 'minimal', 'cpu') };
   if (e2eEngine() === 'podman' && !dockerBuildxAvailable()) {
     console.info('real builds use podman only: docker buildx is not installed, so nx-container\'s docker engine cannot build here (the docker engine is covered only by its "daemon down" fault test)');
   }
@@ -52,7 +49,7 @@ beforeAll(async () => {
   workspace = createTempWorkspace('kf-real-builds-');
   workspace.write('build_settings.env', fixtureBuildSettings(upstream));
   workspace.write('upstream-lock.json', fixtureCpuLock(upstream, upstreamDigest));
-  for (const image of IMAGES) workspace.write(`${graph[image].root}/Dockerfile`, fixtureDockerfile(image));
+  for (const image of images.all) workspace.write(`${graph[image].root}/Dockerfile`, fixtureDockerfile(image));
   workspace.commit('fixture Dockerfiles');
 });
 
@@ -64,27 +61,27 @@ describe('real builds through nx', () => {
   it('1. a cold run-many builds all five cpu images, each on its parent', () => {
     const result = nx(workspace, ['run-many', '-t', 'build-cpu']);
     expectNxSuccess(result);
-    expect(tasksRun(result.output, 'build-cpu')).toEqual([...IMAGES].sort());
-    for (const image of IMAGES) {
+    expect(tasksRun(result.output, 'build-cpu')).toEqual([...images.all].sort());
+    for (const image of images.all) {
       const record = readRecordIn(workspace.root, image)!;
       expect(record).toMatchObject({ project: image, stream: 'cpu', planned: false, source: 'built', digest: null });
       expect(record.imageId).toMatch(/^[0-9a-f]{64}$/);
     }
     expect(lineage(readRecordIn(workspace.root, 'base')!.image)).toEqual(['upstream', 'base']);
     expect(lineage(readRecordIn(workspace.root, 'minimal')!.image)).toEqual(['upstream', 'base', 'minimal']);
-    for (const leaf of LEAVES) {
+    for (const leaf of images.onMinimal) {
       expect(lineage(readRecordIn(workspace.root, leaf)!.image)).toEqual(['upstream', 'base', 'minimal', leaf]);
       expect(readRecordIn(workspace.root, leaf)!.parent).toBe(readRecordIn(workspace.root, 'minimal')!.image);
     }
   });
 
   it('2. running it again is all cache hits and runs no engine', () => {
-    const before = Object.fromEntries(IMAGES.map((image) => [image, readRecordIn(workspace.root, image)!.imageId]));
+    const before = Object.fromEntries(images.all.map((image) => [image, readRecordIn(workspace.root, image)!.imageId]));
     const result = nx(workspace, ['run-many', '-t', 'build-cpu']);
     expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual([]);
     expect(result.output).toMatch(/read the output from the cache instead of running the command for 5 out of 5 tasks/);
-    for (const image of IMAGES) expect(readRecordIn(workspace.root, image)!.imageId).toBe(before[image]);
+    for (const image of images.all) expect(readRecordIn(workspace.root, image)!.imageId).toBe(before[image]);
   });
 
   it('3. a committed change to minimal rebuilds minimal and the leaves only', () => {
@@ -94,12 +91,12 @@ describe('real builds through nx', () => {
     workspace.commit('change minimal');
     const result = nx(workspace, ['affected', '-t', 'build-cpu', '--base=HEAD~1', '--head=HEAD']);
     expectNxSuccess(result);
-    expect(tasksRun(result.output, 'build-cpu')).toEqual(['minimal', ...descendantsOf(graph, 'minimal', 'cpu')].sort());
+    expect(tasksRun(result.output, 'build-cpu')).toEqual(['minimal', ...images.belowMinimal].sort());
     expect(readRecordIn(workspace.root, 'base')!.imageId).toBe(baseBefore.imageId);
     const minimal = readRecordIn(workspace.root, 'minimal')!;
     expect(minimal.imageId).not.toBe(minimalBefore.imageId);
     expect(minimal.contentTag).not.toBe(minimalBefore.contentTag);
-    for (const leaf of LEAVES) {
+    for (const leaf of images.onMinimal) {
       expect(lineage(readRecordIn(workspace.root, leaf)!.image)).toEqual(['upstream', 'base', 'minimal-v2', leaf]);
     }
   });
@@ -113,7 +110,7 @@ describe('the registry as the cache every runner shares', () => {
     expectNxSuccess(result);
     const sha = git(workspace.root, 'rev-parse', 'HEAD');
     const registry = registryClientFor(machine);
-    for (const image of IMAGES) {
+    for (const image of images.all) {
       const record = readRecordIn(workspace.root, image)!;
       expect(record.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       const repository = record.image.slice(0, record.image.lastIndexOf(':'));
@@ -133,7 +130,7 @@ describe('the registry as the cache every runner shares', () => {
     expect(freshMachine.podman(['images', '--quiet'])).toBe('');
     expect(blobGets(readAccessLog(services, logOffset))).toEqual([]);
     const registry = registryClientFor(machine);
-    for (const image of IMAGES) {
+    for (const image of images.all) {
       const record = readRecordIn(clone.root, image)!;
       const original = readRecordIn(workspace.root, image)!;
       expect(record).toMatchObject({ source: 'registry', image: original.image, digest: original.digest, planned: false });

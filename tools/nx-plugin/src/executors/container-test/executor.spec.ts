@@ -1,6 +1,5 @@
-import { logger } from '@nx/devkit';
 import type { Cli, CliResult } from '../../lib/container-test/runtime-cli';
-import { imageExecutorContext } from '../../lib/testing/executor-context';
+import { captureLoggedErrors, imageExecutorContext } from '../../lib/testing/executor-context';
 import { placeImage } from '../../lib/container-test/image-placement';
 import { runContainerTest } from '../../lib/container-test/run-container-test';
 import containerTestExecutor from './executor';
@@ -34,12 +33,10 @@ const DEFAULTS: ContainerTestExecutorOptions = { stream: 'cpu', runtime: 'docker
 const context = (graph = true) => imageExecutorContext('demo', 'test-cpu', { projectGraph: graph });
 
 describe('container-test executor', () => {
-  let errors: jest.SpyInstance;
-  const logged = () => errors.mock.calls.map((call) => String(call[0])).join('\n');
+  let logged: () => string;
 
   beforeEach(() => {
-    jest.spyOn(logger, 'info').mockImplementation(() => undefined);
-    errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    logged = captureLoggedErrors();
     probe.mockReset().mockResolvedValue({ code: 0, stdout: '27.0.0\n', stderr: '', timedOut: false });
     jest.mocked(runContainerTest).mockClear();
     jest.mocked(placeImage).mockClear();
@@ -61,7 +58,7 @@ describe('container-test executor', () => {
       startTimeoutMs: 120_000,
       checkTimeoutMs: 300_000,
     });
-    expect(errors).not.toHaveBeenCalled();
+    expect(logged()).toBe('');
   });
 
   it('fails on the test outcome', async () => {

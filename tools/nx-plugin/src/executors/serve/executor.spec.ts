@@ -1,6 +1,5 @@
-import { logger } from '@nx/devkit';
 import type { Cli, CliResult } from '../../lib/container-test/runtime-cli';
-import { imageExecutorContext } from '../../lib/testing/executor-context';
+import { captureLoggedErrors, imageExecutorContext } from '../../lib/testing/executor-context';
 import { placeImage } from '../../lib/container-test/image-placement';
 import serveExecutor from './executor';
 import type { ServeExecutorOptions } from './schema';
@@ -35,12 +34,10 @@ const ok: CliResult = { code: 0, stdout: '', stderr: '', timedOut: false };
 const context = () => imageExecutorContext('demo', 'serve-cpu');
 
 describe('serve executor', () => {
-  let errors: jest.SpyInstance;
-  const logged = () => errors.mock.calls.map((call) => String(call[0])).join('\n');
+  let logged: () => string;
 
   beforeEach(() => {
-    jest.spyOn(logger, 'info').mockImplementation(() => undefined);
-    errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    logged = captureLoggedErrors();
     calls.length = 0;
     answers = () => ok;
     jest.mocked(placeImage).mockClear();
