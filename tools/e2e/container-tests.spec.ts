@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
+import { freePort } from './support/free-port';
 import { descendantsOf, middleImage, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
 import { docker, dockerContainers, notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';
@@ -67,17 +68,6 @@ function expectCheckFailure(result: { status: number | null; output: string }, p
   expect(result.output).toMatch(new RegExp(`${project}:test-cpu: ${failed} of \\d+ checks failed on ${imageOf(project).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   expect(result.output).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
   expectNoContainerLeft(project);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 beforeAll(async () => {

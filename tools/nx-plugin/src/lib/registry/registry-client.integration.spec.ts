@@ -5,12 +5,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Credentials } from './credentials';
 import { RegistryAuthError, RegistryUnreachableError } from './errors';
 import { readE2eServices, type E2eServices } from '../../../../e2e/support/e2e-services';
+import { freePort } from '../../../../e2e/support/free-port';
 import { accessLogSize, blobGets, waitForAccessLog } from '../../../../e2e/support/registry-access-log';
 import { RegistryClient } from './registry-client';
 
@@ -139,10 +139,7 @@ describe('RegistryClient against the e2e registry', () => {
   });
 
   it('registry on a closed port → RegistryUnreachableError', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await freePort();
     const error = await client.manifestDigest(`localhost:${port}/${repository}:content-1`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryUnreachableError);
     expect((error as Error).message).toBe(`registry localhost:${port} is not reachable (connection refused): start it or fix IMAGE_REGISTRY`);
