@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
-import { createPodmanMachine, type PodmanMachine } from './support/podman-fixtures';
+import { createPodmanMachine, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';
 import { createTempWorkspace, type NxResult, type TempWorkspace } from './support/temp-workspace';
 
 /**
@@ -180,6 +180,8 @@ describe('a real build on a plan', () => {
 });
 
 /** The engine cannot pull the parent: real podman (own storage and login), the real registry. */
+const UNPULLABLE_DIGEST = `sha256:${'ab'.repeat(32)}`;
+
 describe('engine failures pulling the parent', () => {
   let services: E2eServices;
   const machines: PodmanMachine[] = [];
@@ -200,19 +202,27 @@ describe('engine failures pulling the parent', () => {
     const machine = createPodmanMachine(services, password);
     machines.push(machine);
     rmSync(recordPath('base'), { force: true });
-    const result = workspace.nx(['run', 'base:build-cpu', '--skip-nx-cache', '--output-style=static'], {
-      ...machine.env,
-      IMAGE_ENGINE: 'podman',
-      UPSTREAM_CONTAINER_CPU: pin,
-    });
-    expect(existsSync(recordPath('base'))).toBe(false);
-    return result;
+    // A real build needs the pin locked; the engine fails before the digest matters.
+    const lock = join(workspace.root, 'upstream-lock.json');
+    const committedLock = readFileSync(lock, 'utf8');
+    writeFileSync(lock, fixtureCpuLock(pin, UNPULLABLE_DIGEST));
+    try {
+      const result = workspace.nx(['run', 'base:build-cpu', '--skip-nx-cache', '--output-style=static'], {
+        ...machine.env,
+        IMAGE_ENGINE: 'podman',
+        UPSTREAM_CONTAINER_CPU: pin,
+      });
+      expect(existsSync(recordPath('base'))).toBe(false);
+      return result;
+    } finally {
+      writeFileSync(lock, committedLock);
+    }
   };
 
   it('names the parent and the registry that is not reachable', () => {
     expectOneLineFailure(
       build('localhost:1/bad-input/parent:1'),
-      /base:build-cpu: podman cannot pull the parent localhost:1\/bad-input\/parent:1: registry localhost:1 is not reachable \(.*connection refused\): start it or fix its address/,
+      /base:build-cpu: podman cannot pull the parent localhost:1\/bad-input\/parent:1@sha256:[0-9a-f]{64}: registry localhost:1 is not reachable \(.*connection refused\): start it or fix its address/,
     );
   });
 
@@ -221,11 +231,11 @@ describe('engine failures pulling the parent', () => {
     const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     expectOneLineFailure(
       build(parent, 'not-the-password'),
-      new RegExp(`base:build-cpu: podman cannot pull the parent ${escaped(parent)}: registry ${escaped(services.registry)} refused access \\(.*\\): run \`podman login ${escaped(services.registry)}\``),
+      new RegExp(`base:build-cpu: podman cannot pull the parent ${escaped(parent)}@sha256:[0-9a-f]{64}: registry ${escaped(services.registry)} refused access \\(.*\\): run \`podman login ${escaped(services.registry)}\``),
     );
     expectOneLineFailure(
       build(parent),
-      new RegExp(`base:build-cpu: podman cannot pull the parent ${escaped(parent)}: registry ${escaped(services.registry)} has no such image \\(.*manifest unknown\\): build and push the parent first`),
+      new RegExp(`base:build-cpu: podman cannot pull the parent ${escaped(parent)}@sha256:[0-9a-f]{64}: registry ${escaped(services.registry)} has no such image \\(.*manifest unknown\\): build and push the parent first`),
     );
   });
 });

@@ -1,7 +1,10 @@
 import { benchGraphFrom, criticalPath, topologicalOrder, type NxGraphFile } from './graph';
 import { benchDockerfile } from './fixtures';
 import { pulledBytes } from './registry-log';
+import { engineSecondsByProject, parseEngineLog, taskCpuByProject } from './engine-log';
+import { taskBreakdown } from './nx-runs';
 import { evaluateTargets, formatTable, median, type ScenarioResult } from './report';
+import { syntheticImages } from './synthetic-hierarchy';
 
 /** The shape `nx graph --file` gives for this workspace, trimmed. */
 const graphFile: NxGraphFile = {
@@ -84,25 +87,49 @@ describe('report', () => {
     ...fields,
   });
 
-  it('judges the four targets', () => {
+  const inputs = {
+    nxVersionSeconds: 0.25,
+    noopCiSeconds: 1.5,
+    criticalPathSeconds: 10,
+    criticalPath: ['base'],
+    baselineRepositoriesPulled: 5,
+    baselineRepositories: 5,
+    scale: [
+      { scenario: 'scale-noop' as const, images: 60, wall_s: 1.8, reference_images: 5, reference_wall_s: 1, ratio: 1.8 },
+      { scenario: 'scale-leaf-change' as const, images: 60, wall_s: 6, reference_images: 5, reference_wall_s: 5, ratio: 1.2 },
+      { scenario: 'scale-plan' as const, images: 60, wall_s: 12, reference_images: 5, reference_wall_s: 3, ratio: 4 },
+    ],
+  };
+
+  it('judges every target: overhead, noop, engine critical path, no slower than the scripts, fresh runner, scale', () => {
     const results = [
-      result('cold', { wall_s: 11 }),
+      result('cold', { wall_s: 11, baseline_wall_s: 12, overhead_s: 0.4 }),
       result('noop', { wall_s: 0.7 }),
-      result('leaf-change', { rebuilt: ['geomatics'] }),
+      result('leaf-change', { rebuilt: ['geomatics'], overhead_s: 0.5 }),
       result('minimal-change'),
-      result('fresh-runner', { baseline_pulled_bytes: 100 }),
+      result('fresh-runner', { baseline_pulled_bytes: 100, overhead_s: 0.3 }),
     ];
-    const inputs = { nxVersionSeconds: 0.25, criticalPathSeconds: 10, criticalPath: ['base'], baselineRepositoriesPulled: 5, baselineRepositories: 5 };
-    expect(evaluateTargets(results, inputs).map((target) => target.pass)).toEqual([true, true, true, true]);
+    const targets = evaluateTargets(results, inputs);
+    expect(targets.filter((target) => !target.pass)).toEqual([]);
+    expect(targets).toHaveLength(13);
     const worse = [
-      result('cold', { wall_s: 13 }),
+      result('cold', { wall_s: 13, overhead_s: 0.6 }),
       result('noop', { wall_s: 0.8 }),
-      result('leaf-change', { rebuilt: ['geomatics', 'minimal'] }),
-      result('minimal-change'),
-      result('fresh-runner', { pulled_bytes: 1 }),
+      result('leaf-change', { rebuilt: ['geomatics', 'minimal'], wall_s: 2 }),
+      result('minimal-change', { wall_s: 2 }),
+      result('fresh-runner', { pulled_bytes: 1, wall_s: 2 }),
     ];
-    expect(evaluateTargets(worse, inputs).map((target) => target.pass)).toEqual([false, false, false, false]);
-    expect(evaluateTargets(results, { ...inputs, baselineRepositoriesPulled: 4 })[3].pass).toBe(false);
+    const worseScale = inputs.scale.map((item) => ({ ...item, wall_s: item.wall_s * 2, ratio: item.ratio * 2 }));
+    const judged = evaluateTargets(worse, { ...inputs, noopCiSeconds: 1.8, scale: worseScale });
+    expect(judged.filter((target) => target.pass)).toEqual([]);
+    expect(evaluateTargets(results, { ...inputs, baselineRepositoriesPulled: 4 }).find((target) => target.target.startsWith('fresh-runner:'))!.pass).toBe(false);
+  });
+
+  it('leaves out the scale targets when the scale scenarios did not run, and misses overhead when no task ran', () => {
+    const results = [result('cold'), result('noop'), result('leaf-change', { rebuilt: ['a'] }), result('minimal-change'), result('fresh-runner')];
+    const targets = evaluateTargets(results, { ...inputs, scale: [] });
+    expect(targets).toHaveLength(10);
+    expect(targets[0]).toMatchObject({ pass: false, measured: 'no task ran' });
   });
 
   it('formats an aligned table and takes medians', () => {
@@ -119,5 +146,60 @@ describe('bench Dockerfile', () => {
       'ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nRUN echo minimal >> /lineage && mkdir -p /opt && dd if=/dev/urandom of=/opt/minimal.bin bs=1M count=20 2>/dev/null && sleep 2\n',
     );
     expect(benchDockerfile('minimal', { layerMb: 20, runSeconds: 2 }, 2)).toContain('RUN echo minimal-v2 >> /lineage');
+  });
+});
+
+describe('engine time and overhead', () => {
+  const logText = [
+    'base version 100.00 100.05',
+    'base build 100.10 103.10',
+    'base image 103.20 103.25',
+    'minimal build 104.00 106.00',
+    'minimal push 106.00 106.50',
+    '- image 107.00 107.10',
+    'base task-cpu 108.00 108.75',
+    '',
+  ].join('\n');
+
+  it("sums each task's build, push and pull time; probes and inspects are not engine work", () => {
+    const seconds = engineSecondsByProject(parseEngineLog(logText));
+    expect(Object.keys(seconds).sort()).toEqual(['base', 'minimal']);
+    expect(seconds.base).toBeCloseTo(3);
+    expect(seconds.minimal).toBeCloseTo(2.5);
+    expect(taskCpuByProject(parseEngineLog(logText))).toEqual({ base: expect.closeTo(0.75) });
+  });
+
+  it('takes the median of wall minus engine over the tasks Nx ran, leaving cache hits out', () => {
+    const breakdown = taskBreakdown(
+      {
+        base: { seconds: 4, status: 'success' },
+        minimal: { seconds: 3.5, status: 'success' },
+        geomatics: { seconds: 1.5, status: 'success' },
+        'r-studio': { seconds: 0.01, status: 'local-cache' },
+      },
+      { base: 3, minimal: 2.5 },
+      { base: 0.8, minimal: 0.6, geomatics: 0.7 },
+    );
+    expect(breakdown.overhead_cpu_s).toBeCloseTo(0.7);
+    expect(Object.keys(breakdown.task_s).sort()).toEqual(['base', 'geomatics', 'minimal']);
+    expect(breakdown.engine_s.geomatics).toBe(0);
+    expect(breakdown.overhead_s).toBeCloseTo(1);
+    expect(taskBreakdown({}, {}).overhead_s).toBeNull();
+  });
+});
+
+describe('synthetic hierarchy', () => {
+  it('grows the graph breadth first below its leaves to the size asked, three siblings each, depth at most 6', () => {
+    const graph = benchGraphFrom(cpuProjects, graphFile, 'build-cpu');
+    const added = syntheticImages(graph, 60);
+    expect(added).toHaveLength(55);
+    expect(new Set(added.map((image) => image.name)).size).toBe(55);
+    const depth: Record<string, number> = { base: 1, minimal: 2, geomatics: 3, 'machine-learning': 3, 'r-studio': 3 };
+    for (const image of added) depth[image.name] = depth[image.parent] + 1;
+    expect(Math.max(...Object.values(depth))).toBe(6);
+    const children = (parent: string) => added.filter((image) => image.parent === parent).length;
+    expect(children('geomatics')).toBe(3);
+    expect(Object.values(depth).filter((d) => d === 4)).toHaveLength(9);
+    expect(() => syntheticImages(graph, 500)).toThrow(/holds \d+ images, not 500/);
   });
 });

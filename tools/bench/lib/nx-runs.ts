@@ -63,3 +63,37 @@ export function profilePath(workspace: TempWorkspace, name: string): { env: stri
   const relative = join('dist', 'bench-profile', `${name}.json`);
   return { env: relative, absolute: join(workspace.root, relative) };
 }
+
+/** A scenario's tasks split into the engine's work and the rest. */
+export interface TaskBreakdown {
+  /** Wall time of each task Nx ran (cache hits left out). */
+  task_s: Record<string, number>;
+  /** The engine's work (podman build/push/pull) inside each of those tasks. */
+  engine_s: Record<string, number>;
+  /** Median over those tasks of wall minus engine: what Nx and the plugin cost per task. */
+  overhead_s: number | null;
+  /** Median CPU seconds of those tasks' own processes: the same overhead, not inflated by other load on the machine. */
+  overhead_cpu_s: number | null;
+}
+
+function medianOrNull(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+const RAN = new Set(['success', 'failure']);
+
+export function taskBreakdown(
+  tasks: Record<string, { seconds: number; status: string }>,
+  engineSeconds: Record<string, number>,
+  taskCpu: Record<string, number> = {},
+): TaskBreakdown {
+  const ran = Object.entries(tasks).filter(([, task]) => RAN.has(task.status));
+  const task_s = Object.fromEntries(ran.map(([project, task]) => [project, task.seconds]));
+  const engine_s = Object.fromEntries(ran.map(([project]) => [project, engineSeconds[project] ?? 0]));
+  const overhead_s = medianOrNull(ran.map(([project, task]) => task.seconds - (engineSeconds[project] ?? 0)));
+  const overhead_cpu_s = medianOrNull(ran.filter(([project]) => project in taskCpu).map(([project]) => taskCpu[project]));
+  return { task_s, engine_s, overhead_s, overhead_cpu_s };
+}

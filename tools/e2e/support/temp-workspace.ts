@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { git as runGit } from '../../nx-plugin/src/lib/git/run-git';
+import { sourcesNewerThanCompile } from '../../nx-plugin/src/lib/plugin-build/compiled-plugin';
 
 export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..');
 
@@ -10,6 +11,25 @@ export const git = (cwd: string, ...args: string[]) => runGit(cwd, args);
 
 /** How tests run Nx: no daemon, no cloud, no TUI, plain output. */
 export const NX_TEST_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0' };
+
+const PLUGIN_ROOT = join('tools', 'nx-plugin');
+let pluginChecked = false;
+
+/**
+ * Nx runs the workspace plugin compiled (tools/nx-plugin/dist, gitignored):
+ * compile it here when its sources changed (once per test process), and give
+ * each temp workspace a copy, dated after its sources (a clone dates them
+ * now) so the build executor's freshness check passes.
+ */
+function copyCompiledPlugin(root: string): void {
+  const pluginRoot = join(WORKSPACE_ROOT, PLUGIN_ROOT);
+  if (!pluginChecked && sourcesNewerThanCompile(pluginRoot).length > 0) {
+    const build = spawnSync(process.execPath, [join(pluginRoot, 'build-plugin.js')], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`compiling the workspace plugin failed:\n${build.stdout}\n${build.stderr}`);
+  }
+  pluginChecked = true;
+  cpSync(join(pluginRoot, 'dist'), join(root, PLUGIN_ROOT, 'dist'), { recursive: true });
+}
 
 export interface NxResult extends Omit<SpawnSyncReturns<string>, 'output'> {
   /** stdout and stderr together */
@@ -60,6 +80,7 @@ export function createTempWorkspace(prefix = 'kf-images-'): TempWorkspace {
     }
   }
   symlinkSync(join(WORKSPACE_ROOT, 'node_modules'), join(root, 'node_modules'));
+  copyCompiledPlugin(root);
   git(root, 'init', '-q', '-b', 'main');
   const workspace = workspaceAt(root);
   workspace.commit('workspace as under test');
@@ -71,6 +92,7 @@ export function cloneTempWorkspace(source: TempWorkspace, prefix = 'kf-clone-'):
   const root = mkdtempSync(join(tmpdir(), prefix));
   git(tmpdir(), 'clone', '-q', source.root, root);
   symlinkSync(join(WORKSPACE_ROOT, 'node_modules'), join(root, 'node_modules'));
+  copyCompiledPlugin(root);
   return workspaceAt(root);
 }
 

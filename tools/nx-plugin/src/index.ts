@@ -1,6 +1,4 @@
-export { default as buildExecutor } from './executors/build/executor';
-export * from './lib/hierarchy/image-graph';
-export * from './lib/hierarchy/resolve-parent';
-export * from './lib/settings/build-settings';
-export * from './lib/records/build-record';
+// The workspace's Nx plugin, loaded by every Nx command (nx.json "plugins"):
+// keep it to the graph and run hooks, so loading it stays cheap.
 export { createDependencies } from './graph/check-hierarchy';
+export { postTasksExecution } from './run-summary/post-tasks-execution';

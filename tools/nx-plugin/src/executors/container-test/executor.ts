@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../lib/logger';
 import { BuildConfigurationError } from '../../lib/errors';
 import { toImageGraph } from '../../lib/hierarchy/image-graph';
 import { loadBuildSettings } from '../../lib/settings/build-settings';
 import { builtImage } from '../../lib/container-test/built-image';
+import { restoreRecordedImage } from '../../lib/image-availability/for-consumer';
 import { readChecksFile } from '../../lib/container-test/checks-file';
 import { chooseRuntime, containerName, defaultTestPrefix, normalizeNbPrefix } from '../../lib/container-test/container-args';
 import { otherRuntime, placeImage } from '../../lib/container-test/image-placement';
@@ -38,7 +40,8 @@ export default async function containerTestExecutor(
     const other = realCli(otherRuntime(runtimeName));
     await assertRuntimeReady(runtime);
     logger.info(`testing ${image} with ${runtimeName}; checks of ${sources.map((source) => source.project).join(' → ')} (${checks.length} declared)`);
-    await placeImage(image, runtime, other, runtimeName === 'podman' ? runtime : other, (line) => logger.info(line));
+    const log = (line: string) => logger.info(line);
+    await placeImage(image, runtime, other, runtimeName === 'podman' ? runtime : other, log, restoreRecordedImage(context, settings, project, stream, log));
     const outcome = await runContainerTest(
       {
         project,

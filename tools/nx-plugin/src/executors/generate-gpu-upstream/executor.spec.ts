@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../lib/logger';
 import { readGenerationRecord, sha256OfFile } from '../../lib/gpu-upstream/generation-record';
 import { createDockerStacksFixture, createGpuJupyterFixture, FIXTURE_CUDA_IMAGE, type DockerStacksFixture, type GpuJupyterFixture } from '../../lib/gpu-upstream/testing/fixture-repos';
 import { generatorCodeSha256 } from '../../lib/gpu-upstream/upstream-identity';

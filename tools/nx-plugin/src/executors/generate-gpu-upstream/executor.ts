@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../lib/logger';
 import { generateAndRecord } from '../../lib/gpu-upstream/generated-context';
 import { generationRecordPath, removeGenerationRecord } from '../../lib/gpu-upstream/generation-record';
 import { readUpstreamLock } from '../../lib/upstream-lock/lock-file';

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../lib/logger';
 import { readBuildContextFiles } from '../../lib/lint/build-context-files';
 import { formatFinding, formatSummary, formatWaived } from '../../lib/lint/format';
 import { isKnownRule, lintDockerfile } from '../../lib/lint/lint-dockerfile';

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../lib/logger';
 import { BuildConfigurationError } from '../../lib/errors';
 import { toImageGraph } from '../../lib/hierarchy/image-graph';
+import { loadBuildSettings } from '../../lib/settings/build-settings';
 import { builtImage } from '../../lib/container-test/built-image';
+import { restoreRecordedImage } from '../../lib/image-availability/for-consumer';
 import { chooseRuntime, containerName } from '../../lib/container-test/container-args';
 import { describeAnswer, waitForHttp } from '../../lib/container-test/http-wait';
 import { otherRuntime, placeImage } from '../../lib/container-test/image-placement';
@@ -52,7 +55,8 @@ export default async function serveExecutor(options: ServeExecutorOptions, conte
     const runtime = realCli(runtimeName);
     const other = realCli(otherRuntime(runtimeName));
     await assertRuntimeReady(runtime);
-    await placeImage(image, runtime, other, runtimeName === 'podman' ? runtime : other, (line) => logger.info(line));
+    const log = (line: string) => logger.info(line);
+    await placeImage(image, runtime, other, runtimeName === 'podman' ? runtime : other, log, restoreRecordedImage(context, loadBuildSettings(context.root), project, stream, log));
 
     const name = containerName('serve', project, stream, String(process.pid));
     // From here on, Ctrl-C (or SIGTERM, or this process dying) stops and removes the container.

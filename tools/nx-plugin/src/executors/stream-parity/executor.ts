@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../lib/logger';
 import { RegistryClient } from '../../lib/registry/registry-client';
 import { loadBuildSettings } from '../../lib/settings/build-settings';
 import { collectStreamRoots } from '../../lib/stream-parity/collect';

@@ -110,5 +110,7 @@ export function toNxContainerOptions(
     'cache-from': cacheFrom,
     push,
     load: engine === 'docker',
+    // Without it nx-container runs `podman version` twice and `podman info` before every build, only to print them.
+    quiet: true,
   };
 }

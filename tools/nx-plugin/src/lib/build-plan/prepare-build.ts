@@ -35,6 +35,7 @@ export interface PreparedBuild {
   generatedIdentity: GpuUpstreamIdentity | null;
   /** Said in plan mode instead of failing, e.g. an upstream without a locked digest. */
   warnings: string[];
+  parentSource: ParentSource;
 }
 
 /**
@@ -108,5 +109,5 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
     planOnly: !!options.plan,
     ...(generatedIdentity && { generatedFrom: { base: generatedIdentity.cudaBase, identity: identityKey(generatedIdentity) } }),
   });
-  return { plan, settings, registry, lock, generatedIdentity, warnings };
+  return { plan, settings, registry, lock, generatedIdentity, warnings, parentSource };
 }

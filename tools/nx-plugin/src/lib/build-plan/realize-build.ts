@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { describeEngineFailure } from '../engine/classify-engine-failure';
-import { localImageId, type EngineName } from '../engine/container-engine';
+import { inspectLocalImage, localImageId, type EngineName } from '../engine/container-engine';
 import { humanTags, type GitState } from '../images/image-names';
 import { builtRecord, type BuildRecord } from '../records/build-record';
 import { toNxContainerOptions, type ImageBuildPlan } from './image-build-plan';
@@ -28,10 +28,17 @@ export interface RealizeDependencies {
   engine: EngineName;
   /** null when no registry is configured. */
   registry: RegistryOperations | null;
+  /**
+   * Throws the fix when the engine cannot build; asked only when a build is
+   * needed (reuse needs no probe), told whether the engine already answered.
+   */
+  ensureEngineReady: (engineAnswered: boolean) => void;
   runNxContainer: NxContainerRun;
   log: (line: string) => void;
   /** Makes the build context exist (a generated one) when, and only when, the engine must build. */
   prepareContext?: () => void | Promise<void>;
+  /** Makes the parent image present in the engine before it builds on it (a cache hit may have restored only its record). */
+  prepareParent?: () => Promise<void>;
 }
 
 /**
@@ -54,11 +61,14 @@ export async function realizeBuild(
   const humanReferences = options.push && options.git
     ? humanTags(options.git, options.tagLatest).map((tag) => `${plan.repository}:${tag}`)
     : [];
+  const addHumanTags = async () => {
+    if (humanReferences.length > 0 && deps.registry) await deps.registry.retag(plan.image, humanReferences.map((ref) => ref.split(':').pop()!));
+  };
 
   if (deps.registry) {
     const digest = await deps.registry.manifestDigest(plan.image);
     if (digest) {
-      if (humanReferences.length > 0) await deps.registry.retag(plan.image, humanReferences.map((ref) => ref.split(':').pop()!));
+      await addHumanTags();
       deps.log(`${plan.image} is already in the registry (${digest}): not rebuilt${humanReferences.length ? ', human tags added registry-side' : ''}`);
       return builtRecord(plan, {
         tags: [plan.image, ...humanReferences],
@@ -68,17 +78,21 @@ export async function realizeBuild(
       });
     }
   }
+  let engineAnswered = false;
   if (!options.push) {
-    const imageId = localImageId(deps.engine, plan.image);
-    if (imageId) {
+    const local = inspectLocalImage(deps.engine, plan.image);
+    if (local.id) {
       deps.log(`${plan.image} is already in ${deps.engine}'s storage: not rebuilt`);
-      return builtRecord(plan, { tags: [plan.image], imageId, digest: null, source: 'local' });
+      return builtRecord(plan, { tags: [plan.image], imageId: local.id, digest: null, source: 'local' });
     }
+    engineAnswered = local.engineAnswered;
   }
 
+  deps.ensureEngineReady(engineAnswered);
+  await deps.prepareParent?.();
   await deps.prepareContext?.();
-  const tags = [plan.image, ...humanReferences];
-  const nxContainerOptions = toNxContainerOptions(plan, deps.engine, tags, options.push, options.cacheFrom);
+  // The engine pushes the content tag only (podman pushes tag by tag); the human tags are then added registry-side, as for a reused image.
+  const nxContainerOptions = toNxContainerOptions(plan, deps.engine, [plan.image], options.push, options.cacheFrom);
   try {
     const result = await deps.runNxContainer(nxContainerOptions, context);
     if (!result.success) throw new Error('nx-container reported failure');
@@ -95,5 +109,7 @@ export async function realizeBuild(
   if (options.push && !digest) {
     throw new BuildConfigurationError(`${plan.project}: pushed ${plan.image} but the registry does not list it: check the registry's storage`);
   }
+  await addHumanTags();
+  const tags = [plan.image, ...humanReferences];
   return builtRecord(plan, { tags, imageId, digest, source: 'built' });
 }

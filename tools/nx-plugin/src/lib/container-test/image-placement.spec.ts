@@ -63,4 +63,31 @@ describe('placeImage', () => {
       `cannot copy ${IMAGE} from podman to docker (Error: cannot connect to the Docker daemon): copy it yourself (podman push --quiet ${IMAGE} docker-daemon:${IMAGE}) or set IMAGE_RUNTIME=podman`,
     );
   });
+
+  it('restores an image neither engine has into podman, then copies it to docker', async () => {
+    let restored = false;
+    const docker = fakeCli('docker', { 'image inspect': MISSING });
+    const podman = fakeCli('podman', { 'image inspect': () => (restored ? { stdout: 'abc\n' } : MISSING) });
+    const log: string[] = [];
+    const placement = await placeImage(IMAGE, docker, podman, podman, (l) => log.push(l), async () => {
+      restored = true;
+      return 'restored' as const;
+    });
+    expect(placement).toEqual({ kind: 'transfer', from: 'podman', to: 'docker' });
+    expect(podman.calls.at(-1)).toEqual(['push', '--quiet', IMAGE, `docker-daemon:${IMAGE}`]);
+    expect(log.join('\n')).not.toMatch(/will pull it/);
+  });
+
+  it('fails when a restore leaves the image in neither engine', async () => {
+    const docker = fakeCli('docker', { 'image inspect': MISSING });
+    const podman = fakeCli('podman', { 'image inspect': MISSING });
+    const error = await placeImage(IMAGE, docker, podman, podman, () => undefined, async () => 'restored' as const).catch((e) => e);
+    expect(configurationErrorOf(() => { throw error; }).message).toMatch(`${IMAGE} was restored, yet neither docker nor podman lists it`);
+  });
+
+  it('leaves an image the registry has to the runtime\'s pull', async () => {
+    const docker = fakeCli('docker', { 'image inspect': MISSING });
+    const podman = fakeCli('podman', { 'image inspect': MISSING });
+    expect(await placeImage(IMAGE, docker, podman, podman, () => undefined, async () => 'in-registry' as const)).toEqual({ kind: 'pull' });
+  });
 });

@@ -45,9 +45,16 @@ export async function placeImage(
   other: Cli,
   podman: Cli,
   log: (line: string) => void,
+  /** When neither storage has the image: rebuilds it into the building engine, or says the registry has it (the runtime pulls it). */
+  restore?: (image: string) => Promise<'restored' | 'in-registry'>,
 ): Promise<ImagePlacement> {
-  const inRuntime = await hasImage(runtime, image);
-  const inOther = inRuntime ? false : await hasImage(other, image);
+  let inRuntime = await hasImage(runtime, image);
+  let inOther = inRuntime ? false : await hasImage(other, image);
+  if (!inRuntime && !inOther && restore && (await restore(image)) === 'restored') {
+    inRuntime = await hasImage(runtime, image);
+    inOther = inRuntime ? false : await hasImage(other, image);
+    if (!inRuntime && !inOther) throw new BuildConfigurationError(`${image} was restored, yet neither ${runtime.name} nor ${other.name} lists it: check the engines' storage`);
+  }
   const placement = planPlacement(runtime.name, inRuntime, inOther);
   if (placement.kind === 'pull') {
     log(`${image} is in neither ${runtime.name}'s nor ${other.name}'s storage: ${runtime.name} will pull it`);

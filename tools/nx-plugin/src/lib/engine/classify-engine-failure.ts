@@ -108,6 +108,19 @@ function registryOf(reference: string): string {
   }
 }
 
+/** podman names a `name:tag@digest` parent by `name@digest` alone: the same image all the same. */
+function isParent(reference: string, parent: string | null): boolean {
+  if (!parent) return false;
+  if (reference === parent) return true;
+  try {
+    const pulled = parseImageReference(reference);
+    const expected = parseImageReference(parent);
+    return pulled.registry === expected.registry && pulled.repository === expected.repository && (pulled.digest ?? pulled.tag) === (expected.digest ?? expected.tag);
+  } catch {
+    return false;
+  }
+}
+
 const short = (text: string) => (text.length > 160 ? `${text.slice(0, 157)}...` : text);
 
 /** One line per kind of failure, naming what failed and the fix. */
@@ -117,7 +130,7 @@ export function engineFailureMessage(failure: EngineFailure, context: FailureCon
     case 'pull': {
       const reference = failure.reference ?? context.parent ?? '(the FROM image)';
       const registry = registryOf(reference);
-      const what = reference === context.parent ? `the parent ${reference}` : reference;
+      const what = isParent(reference, context.parent) ? `the parent ${context.parent}` : reference;
       const fix = {
         unreachable: `registry ${registry} is not reachable (${short(failure.detail)}): start it or fix its address (IMAGE_REGISTRY, UPSTREAM_CONTAINER_*), and check the network`,
         unauthorized: `registry ${registry} refused access (${short(failure.detail)}): run \`${engine} login ${registry}\` with an account that may pull ${reference}`,

@@ -43,9 +43,15 @@ export function dockerBuildxAvailable(): boolean {
   return buildxProbe;
 }
 
-/** Fails with the fix when the engine cannot build: not installed, daemon down, or buildx missing. */
-export function assertEngineReady(engine: EngineName): void {
+/**
+ * Fails with the fix when the engine cannot build: not installed, daemon down,
+ * or buildx missing. `engineAnswered`: the engine already answered a question
+ * about its storage in this task, so it is installed and reachable; asking
+ * again would only cost another engine process per build.
+ */
+export function assertEngineReady(engine: EngineName, engineAnswered = false): void {
   if (engine === 'podman') {
+    if (engineAnswered) return;
     const version = run('podman', ['version', '--format', '{{.Client.Version}}']);
     if (!version.ok) {
       throw new BuildConfigurationError(
@@ -54,8 +60,8 @@ export function assertEngineReady(engine: EngineName): void {
     }
     return;
   }
-  const info = run('docker', ['info', '--format', '{{.ServerVersion}}']);
-  if (!info.ok) {
+  const info = engineAnswered ? null : run('docker', ['info', '--format', '{{.ServerVersion}}']);
+  if (info && !info.ok) {
     throw new BuildConfigurationError(
       `the docker daemon is not reachable (${lastLine(info.stderr)}): start dockerd (or Docker Desktop), or set IMAGE_ENGINE=podman`,
     );
@@ -67,8 +73,30 @@ export function assertEngineReady(engine: EngineName): void {
   }
 }
 
-/** The id of an image in the engine's own storage, or null when it is not there. */
-export function localImageId(engine: EngineName, reference: string): string | null {
+const IMAGE_NOT_FOUND = /image not known|no such (image|object)/i;
+
+export interface LocalImage {
+  /** The image's id in the engine's own storage, or null when it is not there. */
+  id: string | null;
+  /** The engine ran and answered, found or not found: it is installed and its storage or daemon is reachable. */
+  engineAnswered: boolean;
+}
+
+export function inspectLocalImage(engine: EngineName, reference: string): LocalImage {
   const result = run(engine, ['image', 'inspect', '--format', '{{.Id}}', reference]);
-  return result.ok && result.stdout ? result.stdout.split('\n')[0] : null;
+  if (result.ok) return { id: result.stdout ? result.stdout.split('\n')[0] : null, engineAnswered: true };
+  return { id: null, engineAnswered: IMAGE_NOT_FOUND.test(result.stderr) };
+}
+
+/** The id of an image in the engine's own storage, or null when it is not there (or the engine cannot say). */
+export function localImageId(engine: EngineName, reference: string): string | null {
+  return inspectLocalImage(engine, reference).id;
+}
+
+/** Pulls `reference` (e.g. repository@digest) into the engine's storage and gives it the tag `as`; fails with the engine's last line. */
+export function pullAndTag(engine: EngineName, reference: string, as: string): void {
+  const pulled = run(engine, ['pull', '--quiet', reference]);
+  if (!pulled.ok) throw new BuildConfigurationError(`${engine} cannot pull ${reference} (${lastLine(pulled.stderr)}): log in to its registry (${engine} login) and rerun`);
+  const tagged = run(engine, ['tag', reference, as]);
+  if (!tagged.ok) throw new BuildConfigurationError(`${engine} cannot tag ${reference} as ${as} (${lastLine(tagged.stderr)})`);
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BuildConfigurationError } from '../errors';
-import { plannedRecord, readRecord, recordPath, removeRecord, writeRecord, type BuildRecord } from './build-record';
+import { plannedRecord, readRecord, recipeOf, recordPath, removeRecord, writeRecord, type BuildRecord } from './build-record';
 import { configurationErrorOf } from '../testing/configuration-error';
 
 const RECORD: BuildRecord = {
@@ -128,5 +128,15 @@ describe('build records', () => {
     });
     writeRecord(root, planned);
     expect(readRecord(root, 'minimal', 'cpu')).toEqual(planned);
+  });
+});
+
+describe('recipeOf', () => {
+  it('keeps workspace-relative paths and the build args without BASE_CONTAINER', () => {
+    const recipe = recipeOf(
+      { dockerfile: '/ws/images/minimal/Dockerfile', context: '/ws/images/minimal', buildArgs: { BASE_CONTAINER: 'base:content-1', PYTHON: '3.11' } },
+      '/ws',
+    );
+    expect(recipe).toEqual({ dockerfile: 'images/minimal/Dockerfile', context: 'images/minimal', buildArgs: { PYTHON: '3.11' } });
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { BuildConfigurationError } from '../errors';
 import type { Stream } from '../hierarchy/image-graph';
 
@@ -21,6 +21,29 @@ export interface BuildRecord {
   planned: boolean;
   /** How the image came to be: built by the engine, found in the engine's storage, or found in the registry. */
   source: 'planned' | 'built' | 'local' | 'registry';
+  /**
+   * How to build the image again when a cache hit restored this record but
+   * the image is gone (absent from records written before it existed).
+   */
+  recipe?: BuildRecipe;
+}
+
+/** What the engine was given, paths relative to the workspace root so the record is the same on every machine. */
+export interface BuildRecipe {
+  dockerfile: string;
+  context: string;
+  /** The target's build args; BASE_CONTAINER is not among them (it is `parent`). */
+  buildArgs: Record<string, string>;
+}
+
+/** The recipe of a plan whose Dockerfile and context are absolute paths inside `workspaceRoot`. */
+export function recipeOf(
+  plan: { dockerfile: string; context: string; buildArgs: Record<string, string> },
+  workspaceRoot: string,
+): BuildRecipe {
+  const { BASE_CONTAINER: _parent, ...buildArgs } = plan.buildArgs;
+  const inWorkspace = (path: string) => relative(workspaceRoot, path).split(sep).join('/') || '.';
+  return { dockerfile: inWorkspace(plan.dockerfile), context: inWorkspace(plan.context), buildArgs };
 }
 
 export function recordPath(workspaceRoot: string, project: string, stream: Stream): string {

@@ -1,0 +1,109 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One engine command run inside an Nx task. */
+export interface EngineCommand {
+  /** NX_TASK_TARGET_PROJECT of the task that ran it ('-' outside any task). */
+  project: string;
+  /** podman's subcommand: build, push, image, version… */
+  command: string;
+  seconds: number;
+}
+
+/** Pseudo command of a task process's CPU seconds: logged as start, start + CPU seconds. */
+const TASK_CPU = 'task-cpu';
+
+/** The commands that do the engine's own work, as the baseline counts it: the rest is overhead. */
+const ENGINE_WORK = new Set(['build', 'push', 'pull']);
+
+/**
+ * Loaded with --require into every Node process of the Nx runs (NODE_OPTIONS):
+ * times each podman child process and appends one line per command. A PATH
+ * shim cannot do it: nx-container spawns through tinyexec, which puts Node's
+ * own directory (/usr/bin, where podman lives) before PATH.
+ */
+const PRELOAD = `'use strict';
+const childProcess = require('node:child_process');
+const { appendFileSync } = require('node:fs');
+const { basename } = require('node:path');
+const logFile = process.env.BENCH_ENGINE_LOG;
+const spawn = childProcess.spawn;
+childProcess.spawn = function (command, args, ...rest) {
+  const child = spawn.call(this, command, args, ...rest);
+  if (logFile && typeof command === 'string' && basename(command) === 'podman') {
+    const start = Date.now() / 1000;
+    const subcommand = Array.isArray(args) && args.length ? String(args[0]) : '-';
+    child.on('exit', () => {
+      appendFileSync(logFile, (process.env.NX_TASK_TARGET_PROJECT || '-') + ' ' + subcommand + ' ' + start.toFixed(3) + ' ' + (Date.now() / 1000).toFixed(3) + '\\n');
+    });
+  }
+  return child;
+};
+// The task process's own CPU time (Nx, the executor, modules loaded), which CPU contention does not inflate.
+if (logFile && /run-executor\\.js$/.test(process.argv[1] || '')) {
+  process.on('exit', () => {
+    const usage = process.cpuUsage();
+    const now = Date.now() / 1000;
+    appendFileSync(logFile, (process.env.NX_TASK_TARGET_PROJECT || '-') + ' ${TASK_CPU} ' + now.toFixed(3) + ' ' + (now + (usage.user + usage.system) / 1e6).toFixed(3) + '\\n');
+  });
+}
+// ES modules (tinyexec, which nx-container runs podman through) see builtins' exports as they were: refresh them.
+require('node:module').syncBuiltinESMExports();
+`;
+
+/**
+ * Times every podman command the Nx tasks run, so a task's wall time can be
+ * split into the engine's work and everything around it.
+ */
+export class EngineLog {
+  private readonly file: string;
+  private readonly preload: string;
+  private offset = 0;
+
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.file = join(dir, 'podman-commands.log');
+    this.preload = join(dir, 'time-podman.cjs');
+    writeFileSync(this.preload, PRELOAD);
+  }
+
+  env(): NodeJS.ProcessEnv {
+    const inherited = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
+    return { NODE_OPTIONS: `${inherited}--require ${this.preload}`, BENCH_ENGINE_LOG: this.file };
+  }
+
+  /** Forget what was logged so far: the next `read` returns only later commands. */
+  mark(): void {
+    this.offset = existsSync(this.file) ? readFileSync(this.file).length : 0;
+  }
+
+  read(): EngineCommand[] {
+    if (!existsSync(this.file)) return [];
+    return parseEngineLog(readFileSync(this.file).subarray(this.offset).toString('utf8'));
+  }
+}
+
+export function parseEngineLog(text: string): EngineCommand[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [project, command, start, end] = line.split(' ');
+      return { project, command, seconds: Number(end) - Number(start) };
+    });
+}
+
+/** Seconds of engine work (build, push, pull) per project. */
+export function engineSecondsByProject(commands: EngineCommand[]): Record<string, number> {
+  const seconds: Record<string, number> = {};
+  for (const command of commands) {
+    if (!ENGINE_WORK.has(command.command)) continue;
+    seconds[command.project] = (seconds[command.project] ?? 0) + command.seconds;
+  }
+  return seconds;
+}
+
+/** CPU seconds each task process spent itself (not its podman children). */
+export function taskCpuByProject(commands: EngineCommand[]): Record<string, number> {
+  return Object.fromEntries(commands.filter((command) => command.command === TASK_CPU).map((command) => [command.project, command.seconds]));
+}

@@ -1,0 +1,25 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { runNxContainerCapturingOutput as runNxContainer } from '../engine/engine-output';
+import { assertEngineReady, chooseEngine, dockerBuildxAvailable } from '../engine/container-engine';
+import type { Stream } from '../hierarchy/image-graph';
+import { RegistryClient } from '../registry/registry-client';
+import { optionalSetting, type BuildSettings } from '../settings/build-settings';
+import { recordedImages } from './recorded-images';
+
+/**
+ * How a consumer of a built image (test, serve) brings it back when a cache
+ * hit restored only its record: an image the registry has is left to the
+ * runtime's own pull (one hop, no copy between engines); otherwise it is
+ * rebuilt from its record in the engine the build settings name.
+ */
+export function restoreRecordedImage(context: ExecutorContext, settings: BuildSettings, project: string, stream: Stream, log: (line: string) => void) {
+  return async (image: string): Promise<'restored' | 'in-registry'> => {
+    const registryPrefix = optionalSetting(settings, 'IMAGE_REGISTRY');
+    const registry = registryPrefix ? new RegistryClient() : null;
+    if (registry && image.startsWith(`${registryPrefix}/`) && (await registry.manifestDigest(image))) return 'in-registry';
+    const engine = chooseEngine(optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
+    assertEngineReady(engine);
+    await recordedImages(context, { engine, registryPrefix, registry, runNxContainer, log }).ensure(project, stream);
+    return 'restored';
+  };
+}

@@ -1,0 +1,67 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { prepareBuild } from '../build-plan/prepare-build';
+import { realizeBuild, type NxContainerRun, type RegistryOperations } from '../build-plan/realize-build';
+import { assertEngineReady, localImageId, pullAndTag, type EngineName } from '../engine/container-engine';
+import { BuildConfigurationError } from '../errors';
+import type { Stream } from '../hierarchy/image-graph';
+import { readRecord, type BuildRecord } from '../records/build-record';
+import { ensureImage, rebuildCommand, repositoryOf, type Availability } from './ensure-image';
+
+export interface RecordedImagesDependencies {
+  engine: EngineName;
+  /** IMAGE_REGISTRY ('' when none): only images under it are looked up there. */
+  registryPrefix: string;
+  registry: RegistryOperations | null;
+  runNxContainer: NxContainerRun;
+  log: (line: string) => void;
+}
+
+/**
+ * The workspace's recorded images, made present on demand: the record of
+ * `project` is read from dist/, and its image is found, pulled or rebuilt
+ * (parents first, by the same rule) in the engine that builds.
+ */
+export function recordedImages(context: ExecutorContext, deps: RecordedImagesDependencies) {
+  const inRegistry = (image: string) => !!deps.registry && !!deps.registryPrefix && image.startsWith(`${deps.registryPrefix}/`);
+
+  const rebuild = async (record: BuildRecord): Promise<void> => {
+    const recipe = record.recipe!;
+    const projectContext: ExecutorContext = { ...context, projectName: record.project, targetName: `build-${record.stream}` };
+    const { plan, parentSource } = prepareBuild(
+      { stream: record.stream, dockerfile: recipe.dockerfile, context: recipe.context, buildArgs: recipe.buildArgs },
+      projectContext,
+    );
+    if (plan.contentTag !== record.contentTag) {
+      throw new BuildConfigurationError(
+        `${record.image} is missing and cannot be rebuilt from its record: ${recipe.dockerfile} and its context now give ${plan.contentTag}, not the recorded ${record.contentTag} (the record is stale): run ${rebuildCommand(record)}`,
+      );
+    }
+    await realizeBuild(
+      // Under the recorded reference: a child's record names it.
+      { ...plan, image: record.image, repository: repositoryOf(record.image) },
+      { push: false, tagLatest: false, cacheFrom: [], git: null },
+      {
+        engine: deps.engine,
+        // ensureImage asked the registry already.
+        registry: null,
+        ensureEngineReady: (engineAnswered) => assertEngineReady(deps.engine, engineAnswered),
+        runNxContainer: deps.runNxContainer,
+        log: deps.log,
+        prepareParent: parentSource.kind === 'project' ? async () => void (await ensure(parentSource.project, record.stream)) : undefined,
+      },
+      projectContext,
+    );
+  };
+
+  const ensure = (project: string, stream: Stream): Promise<Availability> =>
+    ensureImage(readRecord(context.root, project, stream), {
+      engine: deps.engine,
+      inEngine: (image) => localImageId(deps.engine, image) !== null,
+      registryDigest: async (image) => (inRegistry(image) ? deps.registry!.manifestDigest(image) : null),
+      pullByDigest: (reference, image) => pullAndTag(deps.engine, reference, image),
+      rebuild,
+      log: deps.log,
+    });
+
+  return { ensure };
+}
