@@ -21,6 +21,8 @@ jest.mock('../../lib/container-test/inherited-checks', () => ({
   checkSources: () => [{ project: 'demo', checks: [] }],
   inheritChecks: () => [],
 }));
+// Restoring an image from its record is image-placement's business, which is stubbed too.
+jest.mock('../../lib/image-availability/for-consumer', () => ({ restoreRecordedImage: () => undefined }));
 jest.mock('../../lib/container-test/image-placement', () => ({
   ...jest.requireActual('../../lib/container-test/image-placement'),
   placeImage: jest.fn(async () => undefined),

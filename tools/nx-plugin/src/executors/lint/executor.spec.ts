@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../lib/logger';
 import lintExecutor from './executor';
 
 const CLEAN = 'ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nUSER root\nCOPY start.sh /usr/local/bin/\nUSER ${NB_UID}\n';

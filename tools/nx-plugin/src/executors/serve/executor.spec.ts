@@ -22,6 +22,9 @@ jest.mock('../../lib/container-test/runtime-cli', () => ({
 jest.mock('../../lib/container-test/built-image', () => ({
   builtImage: () => ({ image: 'localhost:5000/demo-notebook-cpu:content-1', node: { root: 'images/demo' } }),
 }));
+// Restoring an image from its record is image-placement's business, which is stubbed too.
+jest.mock('../../lib/image-availability/for-consumer', () => ({ restoreRecordedImage: () => undefined }));
+jest.mock('../../lib/settings/build-settings', () => ({ loadBuildSettings: () => ({ values: {} }) }));
 jest.mock('../../lib/container-test/image-placement', () => ({
   ...jest.requireActual('../../lib/container-test/image-placement'),
   placeImage: jest.fn(async () => undefined),

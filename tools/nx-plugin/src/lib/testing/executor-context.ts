@@ -1,4 +1,5 @@
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../logger';
 
 /** The context Nx gives an image executor running `<project>:<target>`; `projectGraph: false` leaves the graph out. */
 export function imageExecutorContext(project: string, target: string, { projectGraph = true } = {}): ExecutorContext {
