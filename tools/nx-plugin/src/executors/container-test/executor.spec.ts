@@ -1,5 +1,5 @@
 import type { Cli, CliResult } from '../../lib/container-test/runtime-cli';
-import { captureLoggedErrors, imageExecutorContext } from '../../lib/testing/executor-context';
+import { captureLogger, imageExecutorContext } from '../../lib/testing/executor-context';
 import { placeImage } from '../../lib/container-test/image-placement';
 import { runContainerTest } from '../../lib/container-test/run-container-test';
 import containerTestExecutor from './executor';
@@ -35,10 +35,11 @@ const DEFAULTS: ContainerTestExecutorOptions = { stream: 'cpu', runtime: 'docker
 const context = (graph = true) => imageExecutorContext('demo', 'test-cpu', { projectGraph: graph });
 
 describe('container-test executor', () => {
-  let logged: () => string;
+  let log: ReturnType<typeof captureLogger>;
+  const logged = () => log.errors().join('\n');
 
   beforeEach(() => {
-    logged = captureLoggedErrors();
+    log = captureLogger();
     probe.mockReset().mockResolvedValue({ code: 0, stdout: '27.0.0\n', stderr: '', timedOut: false });
     jest.mocked(runContainerTest).mockClear();
     jest.mocked(placeImage).mockClear();

@@ -1,5 +1,5 @@
 import type { Cli, CliResult } from '../../lib/container-test/runtime-cli';
-import { captureLoggedErrors, imageExecutorContext } from '../../lib/testing/executor-context';
+import { captureLogger, imageExecutorContext } from '../../lib/testing/executor-context';
 import { placeImage } from '../../lib/container-test/image-placement';
 import serveExecutor from './executor';
 import type { ServeExecutorOptions } from './schema';
@@ -37,10 +37,11 @@ const ok: CliResult = { code: 0, stdout: '', stderr: '', timedOut: false };
 const context = () => imageExecutorContext('demo', 'serve-cpu');
 
 describe('serve executor', () => {
-  let logged: () => string;
+  let log: ReturnType<typeof captureLogger>;
+  const logged = () => log.errors().join('\n');
 
   beforeEach(() => {
-    logged = captureLoggedErrors();
+    log = captureLogger();
     calls.length = 0;
     answers = () => ok;
     jest.mocked(placeImage).mockClear();

@@ -13,9 +13,11 @@ export function imageExecutorContext(project: string, target: string, { projectG
   } as unknown as ExecutorContext;
 }
 
-/** Silences the Nx logger for one spec case; returns what the executor has logged as errors so far, one line each. */
-export function captureLoggedErrors(): () => string {
-  jest.spyOn(logger, 'info').mockImplementation(() => undefined);
-  const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
-  return () => errors.mock.calls.map((call) => String(call[0])).join('\n');
+/** Silences the executor logger for one spec case; returns what it has logged so far, one entry per line. */
+export function captureLogger(): { info: () => string[]; errors: () => string[] } {
+  const lines = (spy: jest.SpyInstance) => () => spy.mock.calls.map((call) => String(call[0]));
+  return {
+    info: lines(jest.spyOn(logger, 'info').mockImplementation(() => undefined)),
+    errors: lines(jest.spyOn(logger, 'error').mockImplementation(() => undefined)),
+  };
 }
