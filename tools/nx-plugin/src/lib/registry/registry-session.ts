@@ -18,8 +18,10 @@ export interface RegistrySessionOptions {
   fetch?: typeof fetch;
 }
 
+/** What a request needs its credentials (or bearer token scope) to allow in the repository. */
 export type Actions = 'pull' | 'pull,push' | 'delete';
 
+/** One registry API request, with what it needs to authenticate. */
 export interface RequestSpec {
   registry: string;
   repository: string;
@@ -31,6 +33,7 @@ export interface RequestSpec {
   body?: Buffer;
 }
 
+/** Frees the body of a response that is not read, so the connection can be reused. */
 export async function discard(response: Response): Promise<void> {
   try {
     await response.body?.cancel();
