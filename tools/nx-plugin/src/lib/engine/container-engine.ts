@@ -97,6 +97,8 @@ export function localImageId(engine: EngineName, reference: string): string | nu
 export function pullAndTag(engine: EngineName, reference: string, as: string): void {
   const pulled = run(engine, ['pull', '--quiet', reference]);
   if (!pulled.ok) throw new BuildConfigurationError(`${engine} cannot pull ${reference} (${lastLine(pulled.stderr)}): log in to its registry (${engine} login) and rerun`);
+  // A record re-pinned to repo@digest names the pulled image already; a digest cannot be a tag.
+  if (as.includes('@')) return;
   const tagged = run(engine, ['tag', reference, as]);
   if (!tagged.ok) throw new BuildConfigurationError(`${engine} cannot tag ${reference} as ${as} (${lastLine(tagged.stderr)})`);
 }

@@ -69,5 +69,7 @@ describe('repositoryOf', () => {
   it('drops the tag, not a registry port', () => {
     expect(repositoryOf(IMAGE)).toBe('localhost:5000/e2e/base-notebook-cpu');
     expect(repositoryOf('localhost:5000/base')).toBe('localhost:5000/base');
+    expect(repositoryOf(`localhost:5000/e2e/base-notebook-cpu@${DIGEST}`)).toBe('localhost:5000/e2e/base-notebook-cpu');
+    expect(repositoryOf(`localhost:5000/e2e/base-notebook-cpu:content-1@${DIGEST}`)).toBe('localhost:5000/e2e/base-notebook-cpu');
   });
 });

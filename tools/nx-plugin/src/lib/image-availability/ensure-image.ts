@@ -18,10 +18,12 @@ export interface AvailabilityOperations {
   log(line: string): void;
 }
 
+/** `repo:tag`, `repo@digest` or `repo:tag@digest` → `repo`, as written (CI re-pins records to `repo@digest`). */
 export function repositoryOf(image: string): string {
-  const slash = image.lastIndexOf('/');
-  const colon = image.lastIndexOf(':');
-  return colon > slash ? image.slice(0, colon) : image;
+  const name = image.split('@')[0];
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  return colon > slash ? name.slice(0, colon) : name;
 }
 
 /** The command that makes a recorded image again, for the one line shown when nothing else can. */
