@@ -18,19 +18,12 @@
  */
 import { parseArgs } from 'node:util';
 import { workspaceRoot } from '@nx/devkit';
-import { buildTarget, STREAMS, type Stream } from '../nx-plugin/src/lib/hierarchy/image-graph';
+import { buildTarget, STREAMS } from '../nx-plugin/src/lib/hierarchy/image-graph';
+import { parseStreams } from '../nx-plugin/src/lib/hierarchy/stream-list';
 import { CiError, runCli } from './lib/ci-error';
 import { writeStepOutputs, writeStepSummary } from './lib/github-output';
 import { computeImageLevels, flattenLevels, type ImageJob } from './lib/image-levels';
 import { affectedProjects, taskGraph } from './lib/nx-cli';
-
-function parseStreams(value: string | undefined, option: string, fallback: readonly Stream[]): Stream[] {
-  if (value === undefined) return [...fallback];
-  const streams = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = streams.filter((s) => !STREAMS.includes(s as Stream));
-  if (unknown.length > 0) throw new CiError(`${option}: unknown stream(s) ${unknown.join(', ')}: use ${STREAMS.join(', ')}`);
-  return streams as Stream[];
-}
 
 function summary(levels: ImageJob[][], unselected: ImageJob[], all: boolean): string {
   const lines = [`### Image plan (${all ? 'every image' : 'affected images'})`, ''];
@@ -53,8 +46,8 @@ runCli('plan', () => {
   if (!Number.isInteger(maxLevels) || maxLevels < 1) {
     throw new CiError('--max-levels must be the number of level jobs the workflow has (a positive integer)');
   }
-  const streams = parseStreams(values.streams, '--streams', STREAMS);
-  const testStreams = parseStreams(values['test-streams'], '--test-streams', []);
+  const streams = values.streams === undefined ? [...STREAMS] : parseStreams(values.streams, '--streams', { allowEmpty: true });
+  const testStreams = values['test-streams'] === undefined ? [] : parseStreams(values['test-streams'], '--test-streams', { allowEmpty: true });
 
   const graph = taskGraph(workspaceRoot, streams.map(buildTarget));
   const selected = values.all ? undefined : affectedProjects(workspaceRoot);

@@ -1,10 +1,15 @@
+import { readFileSync } from 'node:fs';
+import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
+import { descendantsOf, imageParent, imagesOf, middleImage, workspaceImageGraph } from './support/image-hierarchy';
 import { createTempWorkspace, expectNxSuccess, type TempWorkspace } from './support/temp-workspace';
 
 /** `nx affected` on real commits of a real git repository holding this workspace. */
 describe('nx affected on real git history', () => {
   let workspace: TempWorkspace;
+  let graph: ImageGraph;
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    graph = await workspaceImageGraph();
     workspace = createTempWorkspace('kf-affected-');
   }, 120_000);
   afterAll(() => workspace?.remove());
@@ -15,18 +20,23 @@ describe('nx affected on real git history', () => {
     return (JSON.parse(result.stdout) as string[]).sort();
   }
 
-  it('a change to minimal/Dockerfile affects minimal and the images below it, not base', () => {
-    workspace.write('images/minimal/Dockerfile', `${require('node:fs').readFileSync(`${workspace.root}/images/minimal/Dockerfile`, 'utf8')}\n# a change\n`);
-    workspace.commit('change minimal');
-    expect(affected('build-cpu')).toEqual(['geomatics', 'machine-learning', 'minimal', 'r-studio']);
-    expect(affected('build-gpu')).toEqual(['machine-learning', 'minimal']);
+  it('a change to an image\'s Dockerfile affects it and the images below it, not its parent', () => {
+    const middle = middleImage(graph, 'cpu');
+    const dockerfile = `${graph[middle].root}/Dockerfile`;
+    workspace.write(dockerfile, `${readFileSync(`${workspace.root}/${dockerfile}`, 'utf8')}\n# a change\n`);
+    workspace.commit(`change ${middle}`);
+    for (const stream of ['cpu', 'gpu'] as const) {
+      const expected = graph[middle].targets.includes(`build-${stream}`) ? [middle, ...descendantsOf(graph, middle, stream)].sort() : [];
+      expect(affected(`build-${stream}`)).toEqual(expected);
+    }
+    expect(affected('build-cpu')).not.toContain(imageParent(graph, middle, 'cpu'));
   }, 120_000);
 
   it('a change to build_settings.env affects every image', () => {
-    workspace.write('build_settings.env', `${require('node:fs').readFileSync(`${workspace.root}/build_settings.env`, 'utf8')}\n# a change\n`);
+    workspace.write('build_settings.env', `${readFileSync(`${workspace.root}/build_settings.env`, 'utf8')}\n# a change\n`);
     workspace.commit('change settings');
-    expect(affected('build-cpu')).toEqual(['base', 'geomatics', 'machine-learning', 'minimal', 'r-studio']);
-    expect(affected('build-gpu')).toEqual(['base', 'gpu-upstream', 'machine-learning', 'minimal']);
+    expect(affected('build-cpu')).toEqual(imagesOf(graph, 'cpu'));
+    expect(affected('build-gpu')).toEqual(imagesOf(graph, 'gpu'));
   }, 120_000);
 
   it('a change to the top-level README affects no image', () => {

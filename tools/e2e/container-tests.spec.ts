@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
+import { freePort } from './support/free-port';
+import { descendantsOf, middleImage, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
 import { docker, dockerContainers, notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
@@ -15,17 +18,15 @@ import { createTempWorkspace, expectNxSuccess, WORKSPACE_ROOT, type TempWorkspac
  * are small fixtures. The fixtures serve HTTP under NB_PREFIX with busybox
  * httpd and have no python, so their checks.json use commands only.
  */
-const IMAGES = ['base', 'minimal', 'machine-learning', 'geomatics', 'r-studio'];
 const UPSTREAM = 'fixtures/notebook-upstream:fixture-commit';
 const ROLE = 'io.kubeflow-images.role';
 
-const CHECKS: Record<string, string[]> = {
-  base: ['test -x /usr/local/bin/start-notebook.sh'],
-  minimal: ['grep -qx minimal /lineage'],
-  'machine-learning': ['grep -qx machine-learning /lineage'],
-  geomatics: ['grep -qx geomatics /lineage'],
-  'r-studio': ['grep -qx r-studio /lineage', 'echo "$HOME" | grep -q jovyan'],
-};
+/** Each image's fixture checks: its own line in /lineage, plus what the cases below rely on. */
+const checksOf = (image: string): string[] =>
+  ({
+    base: ['test -x /usr/local/bin/start-notebook.sh'],
+    'r-studio': ['grep -qx r-studio /lineage', 'echo "$HOME" | grep -q jovyan'],
+  })[image] ?? [`grep -qx ${image} /lineage`];
 
 jest.setTimeout(300_000);
 
@@ -33,9 +34,12 @@ let services: E2eServices;
 let machine: PodmanMachine;
 let workspace: TempWorkspace;
 const imagesSeen = new Set<string>();
+let graph: ImageGraph;
+/** The notebook images of the cpu stream, from the Nx graph. */
+let IMAGES: string[];
 
 function writeChecks(image: string, commands: string[]): void {
-  workspace.write(`images/${image}/tests/checks.json`, `${JSON.stringify({ commands }, null, 2)}\n`);
+  workspace.write(`${graph[image].root}/tests/checks.json`, `${JSON.stringify({ commands }, null, 2)}\n`);
 }
 
 function nx(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -66,18 +70,9 @@ function expectCheckFailure(result: { status: number | null; output: string }, p
   expectNoContainerLeft(project);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-beforeAll(() => {
+beforeAll(async () => {
+  graph = await workspaceImageGraph();
+  IMAGES = notebookImagesOf(graph, 'cpu');
   services = readE2eServices();
   machine = createPodmanMachine(services);
   const upstreamDigest = pushNotebookFixtureUpstream(machine, `${services.registry}/${UPSTREAM}`);
@@ -85,8 +80,8 @@ beforeAll(() => {
   workspace.write('build_settings.env', fixtureBuildSettings(`${services.registry}/${UPSTREAM}`));
   workspace.write('upstream-lock.json', fixtureCpuLock(`${services.registry}/${UPSTREAM}`, upstreamDigest));
   for (const image of IMAGES) {
-    workspace.write(`images/${image}/Dockerfile`, notebookFixtureDockerfile(image, image === 'base' ? { rootRun: 'touch /opt/base-tool' } : {}));
-    writeChecks(image, CHECKS[image]);
+    workspace.write(`${graph[image].root}/Dockerfile`, notebookFixtureDockerfile(image, image === 'base' ? { rootRun: 'touch /opt/base-tool' } : {}));
+    writeChecks(image, checksOf(image));
   }
   workspace.commit('fixture images and checks');
 });
@@ -112,8 +107,8 @@ describe('test-<stream> targets', () => {
     };
     expect(projects('test-cpu')).toEqual([...IMAGES].sort());
     expect(projects('serve-cpu')).toEqual([...IMAGES].sort());
-    expect(projects('test-gpu')).toEqual(['base', 'machine-learning', 'minimal']);
-    expect(projects('serve-gpu')).toEqual(['base', 'machine-learning', 'minimal']);
+    expect(projects('test-gpu')).toEqual(notebookImagesOf(graph, 'gpu'));
+    expect(projects('serve-gpu')).toEqual(notebookImagesOf(graph, 'gpu'));
   });
 });
 
@@ -143,15 +138,17 @@ describe('container tests of real images through nx', () => {
   });
 
   it('3. a rebuilt image is tested again, and only it and its descendants', () => {
-    workspace.write('images/minimal/Dockerfile', notebookFixtureDockerfile('minimal', { rootRun: 'echo v2 > /minimal-version' }));
+    const middle = middleImage(graph, 'cpu');
+    workspace.write(`${graph[middle].root}/Dockerfile`, notebookFixtureDockerfile(middle, { rootRun: 'echo v2 > /middle-version' }));
     const result = nx(['run-many', '-t', 'test-cpu']);
     expectNxSuccess(result);
-    expect(tasksRun(result.output, 'build-cpu')).toEqual(['geomatics', 'machine-learning', 'minimal', 'r-studio']);
-    expect(tasksRun(result.output, 'test-cpu')).toEqual(['geomatics', 'machine-learning', 'minimal', 'r-studio']);
+    const rebuilt = [middle, ...descendantsOf(graph, middle, 'cpu')].sort();
+    expect(tasksRun(result.output, 'build-cpu')).toEqual(rebuilt);
+    expect(tasksRun(result.output, 'test-cpu')).toEqual(rebuilt);
   });
 
   it('4. a new check of an ancestor re-tests every descendant without rebuilding, and they inherit it', () => {
-    writeChecks('base', [...CHECKS.base, 'test -e /opt/base-tool']);
+    writeChecks('base', [...checksOf('base'), 'test -e /opt/base-tool']);
     const result = nx(['run-many', '-t', 'test-cpu']);
     expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual([]);
@@ -162,13 +159,13 @@ describe('container tests of real images through nx', () => {
   it("5. test-cpu runs the checks.json section of its stream and not another stream's", () => {
     workspace.write(
       'images/base/tests/checks.json',
-      `${JSON.stringify({ commands: CHECKS.base, streams: { cpu: { commands: ['test -e /opt/base-tool'] }, gpu: { commands: ['kf-gpu-only-check'] } } }, null, 2)}\n`,
+      `${JSON.stringify({ commands: checksOf('base'), streams: { cpu: { commands: ['test -e /opt/base-tool'] }, gpu: { commands: ['kf-gpu-only-check'] } } }, null, 2)}\n`,
     );
     const result = nx(['run', 'base:test-cpu']);
     expectNxSuccess(result);
     expect(result.output).toMatch(/✓ command "test -e \/opt\/base-tool" \[images\/base\/tests\/checks.json\]/);
     expect(result.output).not.toContain('kf-gpu-only-check');
-    writeChecks('base', [...CHECKS.base, 'test -e /opt/base-tool']);
+    writeChecks('base', [...checksOf('base'), 'test -e /opt/base-tool']);
   });
 });
 
@@ -238,7 +235,7 @@ describe('each check fails once, with one clear line, a non-zero exit and no con
   });
 
   it("an image's own command check fails", () => {
-    writeChecks('r-studio', [...CHECKS['r-studio'], 'kf-missing-tool --version']);
+    writeChecks('r-studio', [...checksOf('r-studio'), 'kf-missing-tool --version']);
     workspace.write('images/r-studio/Dockerfile', notebookFixtureDockerfile('r-studio'));
     expectCheckFailure(
       nx(['run', 'r-studio:test-cpu']),

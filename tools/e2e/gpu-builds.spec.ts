@@ -8,9 +8,9 @@ import {
   type GpuJupyterFixture,
 } from '../nx-plugin/src/lib/gpu-upstream/testing/fixture-repos';
 import type { GenerationRecord } from '../nx-plugin/src/lib/gpu-upstream/generation-record';
-import { e2eEngine } from './support/e2e-engine';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
-import { buildBusyboxImage, createPodmanMachine, fixtureDockerfile, fixtureUpstreamLock, pushForDigest, type PodmanMachine } from './support/podman-fixtures';
+import { imagesOf, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
+import { buildBusyboxImage, createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, fixtureUpstreamLock, pushForDigest, type PodmanMachine } from './support/podman-fixtures';
 import { CPU_UPSTREAM_KEY, CUDA_UPSTREAM_KEY } from '../nx-plugin/src/lib/upstream-lock/upstream-lock';
 import { readRecordIn, tasksRun } from './support/records';
 import { createTempWorkspace, expectNxSuccess, type TempWorkspace } from './support/temp-workspace';
@@ -21,9 +21,6 @@ import { createTempWorkspace, expectNxSuccess, type TempWorkspace } from './supp
  * NVIDIA's CUDA image, then base, minimal and machine-learning on top; and
  * the stream parity check on the result. Needs tools/scripts/e2e-services.sh start.
  */
-const GPU_CHAIN = ['gpu-upstream', 'base', 'minimal', 'machine-learning'];
-const CPU_ONLY = ['geomatics', 'r-studio'];
-const IMAGES = ['base', 'minimal', 'machine-learning', 'geomatics', 'r-studio'];
 const CPU_REPOSITORY = 'fixtures/datascience-notebook';
 /** What the generated Dockerfile adds to /lineage: the docker-stacks fixture's images, in gpu-jupyter's order. */
 const DOCKER_STACKS_LINEAGE = ['docker-stacks-foundation', 'base-notebook', 'minimal-notebook', 'scipy-notebook', 'datascience-notebook'];
@@ -38,6 +35,8 @@ let gpu: GpuJupyterFixture;
 let cpuCommit: string;
 /** FIXTURE_CUDA_IMAGE@<digest of the local stand-in>, as upstream-lock.json locks it. */
 let lockedCuda: string;
+/** From the Nx graph: every image of the gpu stream (gpu-upstream included), the notebook images, and those only in cpu. */
+let images: { gpu: string[]; notebooks: string[]; cpuOnly: string[] };
 
 /**
  * A root image made here (no base image can be pulled): scratch, Debian's
@@ -61,7 +60,10 @@ function nx(args: string[], env: NodeJS.ProcessEnv = {}) {
 const lineage = (image: string) => machine.readFile(image, '/lineage').trim().split('\n');
 const generation = (): GenerationRecord => JSON.parse(readFileSync(join(workspace.root, 'dist/images/gpu-upstream/generation.json'), 'utf8'));
 
-beforeAll(() => {
+beforeAll(async () => {
+  const graph = await workspaceImageGraph();
+  const notebooks = notebookImagesOf(graph, 'cpu');
+  images = { gpu: imagesOf(graph, 'gpu'), notebooks, cpuOnly: notebooks.filter((image) => !graph[image].targets.includes('build-gpu')) };
   services = readE2eServices();
   machine = createPodmanMachine(services);
   workspace = createTempWorkspace('kf-gpu-builds-');
@@ -86,19 +88,9 @@ beforeAll(() => {
 
   workspace.write(
     'build_settings.env',
-    [
-      `UPSTREAM_CONTAINER_CPU_UNTAGGED=${services.registry}/${CPU_REPOSITORY}`,
-      `UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=${cpuCommit}`,
-      'UPSTREAM_CONTAINER_CPU=${UPSTREAM_CONTAINER_CPU_UNTAGGED}:${UPSTREAM_CONTAINER_CPU_HEAD_COMMIT}',
-      `DOCKER_STACKS_REPO=${stacks.repo.path}`,
-      `GPU_JUPYTER_REPO=${gpu.repo.path}`,
-      `GPU_JUPYTER_HEAD_COMMIT=${gpu.commits[0]}`,
-      'IMAGE_REGISTRY=',
-      `IMAGE_ENGINE=${e2eEngine()}`,
-      '',
-    ].join('\n'),
+    fixtureBuildSettings(cpuPin, { DOCKER_STACKS_REPO: stacks.repo.path, GPU_JUPYTER_REPO: gpu.repo.path, GPU_JUPYTER_HEAD_COMMIT: gpu.commits[0] }),
   );
-  for (const image of IMAGES) workspace.write(`images/${image}/Dockerfile`, fixtureDockerfile(image));
+  for (const image of images.notebooks) workspace.write(`${graph[image].root}/Dockerfile`, fixtureDockerfile(image));
   workspace.commit('fixture Dockerfiles and repositories');
 }, 120_000);
 
@@ -126,10 +118,10 @@ describe('nx run-many -t build-gpu with a real engine', () => {
   it('builds gpu-upstream -> base -> minimal -> machine-learning, each on the right parent, and nothing else', () => {
     const result = nx(['run-many', '-t', 'build-gpu']);
     expectNxSuccess(result);
-    expect(tasksRun(result.output, 'build-gpu')).toEqual([...GPU_CHAIN].sort());
+    expect(tasksRun(result.output, 'build-gpu')).toEqual(images.gpu);
 
-    const records = Object.fromEntries(GPU_CHAIN.map((project) => [project, readRecordIn(workspace.root, project, 'gpu')!]));
-    for (const project of GPU_CHAIN) {
+    const records = Object.fromEntries(images.gpu.map((project) => [project, readRecordIn(workspace.root, project, 'gpu')!]));
+    for (const project of images.gpu) {
       expect(records[project]).toMatchObject({ project, stream: 'gpu', planned: false, source: 'built', digest: null });
       expect(records[project].imageId).toMatch(/^[0-9a-f]{64}$/);
     }
@@ -143,7 +135,7 @@ describe('nx run-many -t build-gpu with a real engine', () => {
     expect(records.base.parent).toBe(records['gpu-upstream'].image);
     expect(records.minimal.parent).toBe(records.base.image);
     expect(records['machine-learning'].parent).toBe(records.minimal.image);
-    for (const project of CPU_ONLY) expect(readRecordIn(workspace.root, project, 'gpu')).toBeNull();
+    for (const project of images.cpuOnly) expect(readRecordIn(workspace.root, project, 'gpu')).toBeNull();
 
     // The generated root is from the pinned commits of both fixtures.
     const label = (key: string) => machine.podman(['inspect', '--format', `{{index .Config.Labels "${key}"}}`, records['gpu-upstream'].image]);

@@ -1,11 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/container-engine';
 import { registryClientFor } from './support/registry-api';
 import { e2eEngine } from './support/e2e-engine';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
+import { descendantsOf, imageParent, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
+import { accessLogSize, blobGets, readAccessLog } from './support/registry-access-log';
 import { readRecordIn, tasksRun } from './support/records';
 import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 
@@ -14,8 +16,6 @@ import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, WORKSPAC
  * docker engine needs buildx, which these machines cannot install), on a
  * git copy of the workspace whose Dockerfiles are small fixtures.
  */
-const IMAGES = ['base', 'minimal', 'machine-learning', 'geomatics', 'r-studio'];
-const LEAVES = ['geomatics', 'machine-learning', 'r-studio'];
 const UPSTREAM_REPO = 'fixtures/datascience-notebook';
 const UPSTREAM_TAG = 'fixture-commit';
 
@@ -24,6 +24,8 @@ jest.setTimeout(600_000);
 let services: E2eServices;
 let machine: PodmanMachine;
 let workspace: TempWorkspace;
+/** From the Nx graph: the notebook images of the cpu stream, the ones built directly on minimal, and all below it. */
+let images: { all: string[]; onMinimal: string[]; belowMinimal: string[] };
 
 function nx(ws: TempWorkspace, args: string[], env: NodeJS.ProcessEnv = {}) {
   return ws.nx([...args, '--output-style=static', '--parallel=3'], { ...machine.env, ...env });
@@ -33,15 +35,15 @@ function lineage(image: string): string[] {
   return machine.readFile(image, '/lineage').trim().split('\n');
 }
 
-function blobGets(): number {
-  if (!existsSync(services.accessLog)) return 0;
-  return readFileSync(services.accessLog, 'utf8')
-    .split('\n')
-    // Only this suite's repositories: other suites share the registry and its log.
-    .filter((line) => /"GET \/v2\/e2e\/[^"]*\/blobs\//.test(line)).length;
+/** Blob downloads from this suite's repositories (under e2e/) since `offset`: other suites share the registry and its log. */
+function ourBlobGets(offset: number) {
+  return blobGets(readAccessLog(services, offset)).filter((get) => get.repository.startsWith('e2e/'));
 }
 
-beforeAll(() => {
+beforeAll(async () => {
+  const graph = await workspaceImageGraph();
+  const all = notebookImagesOf(graph, 'cpu');
+  images = { all, onMinimal: all.filter((image) => imageParent(graph, image, 'cpu') === 'minimal'), belowMinimal: descendantsOf(graph, 'minimal', 'cpu') };
   if (e2eEngine() === 'podman' && !dockerBuildxAvailable()) {
     console.info('real builds use podman only: docker buildx is not installed, so nx-container\'s docker engine cannot build here (the docker engine is covered only by its "daemon down" fault test)');
   }
@@ -52,7 +54,7 @@ beforeAll(() => {
   workspace = createTempWorkspace('kf-real-builds-');
   workspace.write('build_settings.env', fixtureBuildSettings(upstream));
   workspace.write('upstream-lock.json', fixtureCpuLock(upstream, upstreamDigest));
-  for (const image of IMAGES) workspace.write(`images/${image}/Dockerfile`, fixtureDockerfile(image));
+  for (const image of images.all) workspace.write(`${graph[image].root}/Dockerfile`, fixtureDockerfile(image));
   workspace.commit('fixture Dockerfiles');
 });
 
@@ -64,27 +66,27 @@ describe('real builds through nx', () => {
   it('1. a cold run-many builds all five cpu images, each on its parent', () => {
     const result = nx(workspace, ['run-many', '-t', 'build-cpu']);
     expectNxSuccess(result);
-    expect(tasksRun(result.output, 'build-cpu')).toEqual([...IMAGES].sort());
-    for (const image of IMAGES) {
+    expect(tasksRun(result.output, 'build-cpu')).toEqual([...images.all].sort());
+    for (const image of images.all) {
       const record = readRecordIn(workspace.root, image)!;
       expect(record).toMatchObject({ project: image, stream: 'cpu', planned: false, source: 'built', digest: null });
       expect(record.imageId).toMatch(/^[0-9a-f]{64}$/);
     }
     expect(lineage(readRecordIn(workspace.root, 'base')!.image)).toEqual(['upstream', 'base']);
     expect(lineage(readRecordIn(workspace.root, 'minimal')!.image)).toEqual(['upstream', 'base', 'minimal']);
-    for (const leaf of LEAVES) {
+    for (const leaf of images.onMinimal) {
       expect(lineage(readRecordIn(workspace.root, leaf)!.image)).toEqual(['upstream', 'base', 'minimal', leaf]);
       expect(readRecordIn(workspace.root, leaf)!.parent).toBe(readRecordIn(workspace.root, 'minimal')!.image);
     }
   });
 
   it('2. running it again is all cache hits and runs no engine', () => {
-    const before = Object.fromEntries(IMAGES.map((image) => [image, readRecordIn(workspace.root, image)!.imageId]));
+    const before = Object.fromEntries(images.all.map((image) => [image, readRecordIn(workspace.root, image)!.imageId]));
     const result = nx(workspace, ['run-many', '-t', 'build-cpu']);
     expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual([]);
     expect(result.output).toMatch(/read the output from the cache instead of running the command for 5 out of 5 tasks/);
-    for (const image of IMAGES) expect(readRecordIn(workspace.root, image)!.imageId).toBe(before[image]);
+    for (const image of images.all) expect(readRecordIn(workspace.root, image)!.imageId).toBe(before[image]);
   });
 
   it('3. a committed change to minimal rebuilds minimal and the leaves only', () => {
@@ -94,12 +96,12 @@ describe('real builds through nx', () => {
     workspace.commit('change minimal');
     const result = nx(workspace, ['affected', '-t', 'build-cpu', '--base=HEAD~1', '--head=HEAD']);
     expectNxSuccess(result);
-    expect(tasksRun(result.output, 'build-cpu')).toEqual(['geomatics', 'machine-learning', 'minimal', 'r-studio']);
+    expect(tasksRun(result.output, 'build-cpu')).toEqual(['minimal', ...images.belowMinimal].sort());
     expect(readRecordIn(workspace.root, 'base')!.imageId).toBe(baseBefore.imageId);
     const minimal = readRecordIn(workspace.root, 'minimal')!;
     expect(minimal.imageId).not.toBe(minimalBefore.imageId);
     expect(minimal.contentTag).not.toBe(minimalBefore.contentTag);
-    for (const leaf of LEAVES) {
+    for (const leaf of images.onMinimal) {
       expect(lineage(readRecordIn(workspace.root, leaf)!.image)).toEqual(['upstream', 'base', 'minimal-v2', leaf]);
     }
   });
@@ -113,7 +115,7 @@ describe('the registry as the cache every runner shares', () => {
     expectNxSuccess(result);
     const sha = git(workspace.root, 'rev-parse', 'HEAD');
     const registry = registryClientFor(machine);
-    for (const image of IMAGES) {
+    for (const image of images.all) {
       const record = readRecordIn(workspace.root, image)!;
       expect(record.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       const repository = record.image.slice(0, record.image.lastIndexOf(':'));
@@ -127,13 +129,13 @@ describe('the registry as the cache every runner shares', () => {
     clone.write('README.md', 'a docs change\n');
     const sha = clone.commit('docs');
     const freshMachine = createPodmanMachine(services);
-    const blobsBefore = blobGets();
+    const logOffset = accessLogSize(services);
     const result = clone.nx(['run-many', '-t', 'build-cpu', '--output-style=static'], { ...freshMachine.env, ...env() });
     expectNxSuccess(result);
     expect(freshMachine.podman(['images', '--quiet'])).toBe('');
-    expect(blobGets()).toBe(blobsBefore);
+    expect(ourBlobGets(logOffset)).toEqual([]);
     const registry = registryClientFor(machine);
-    for (const image of IMAGES) {
+    for (const image of images.all) {
       const record = readRecordIn(clone.root, image)!;
       const original = readRecordIn(workspace.root, image)!;
       expect(record).toMatchObject({ source: 'registry', image: original.image, digest: original.digest, planned: false });

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createProjectGraphAsync } from '@nx/devkit';
 import { hasStream, isImageProject, toImageGraph, UPSTREAM_TAG, type ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
 import { parseUpstreamLock, CPU_UPSTREAM_KEY } from '../nx-plugin/src/lib/upstream-lock/upstream-lock';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
+import { freePort } from './support/free-port';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
 import { createTempWorkspace, expectNxSuccess, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
@@ -49,17 +49,6 @@ function pins(keys: string[] = []) {
     env: { ...process.env, ...machine.env },
   });
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
-}
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 beforeAll(async () => {
@@ -136,7 +125,7 @@ describe('an upstream tag re-pushed with new content', () => {
 
 describe('a lock that cannot be refreshed or is not there', () => {
   it('with the registry down, names the upstream and the cause, exits non-zero and leaves the lock byte-identical', async () => {
-    const down = `127.0.0.1:${await closedPort()}/ulock/datascience-notebook:fixture`;
+    const down = `127.0.0.1:${await freePort()}/ulock/datascience-notebook:fixture`;
     workspace.write('build_settings.env', fixtureBuildSettings(down));
     workspace.write('upstream-lock.json', fixtureCpuLock(down, secondDigest));
     const before = lockText();

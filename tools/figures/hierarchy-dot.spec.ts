@@ -1,7 +1,7 @@
 import type { ImageGraph, ImageNode, Stream } from '../nx-plugin/src/lib/hierarchy/image-graph';
 import type { BuildSettings } from '../nx-plugin/src/lib/settings/build-settings';
 import { BuildConfigurationError } from '../nx-plugin/src/lib/errors';
-import { detailedDot, displayRepository, hierarchyModel, shortCommit, splitReference, summaryDot } from './hierarchy-dot';
+import { detailedDot, displayRepository, hierarchyModel, shortCommit, displayReference, summaryDot } from './hierarchy-dot';
 
 const settings: BuildSettings = {
   file: 'build_settings.env',
@@ -172,9 +172,10 @@ describe('determinism', () => {
 
 describe('label helpers', () => {
   it('splits references, shortens repositories and commits', () => {
-    expect(splitReference('quay.io/jupyter/x:abc')).toEqual({ repository: 'quay.io/jupyter/x', tag: 'abc' });
-    expect(splitReference('localhost:5000/x')).toEqual({ repository: 'localhost:5000/x', tag: '' });
-    expect(splitReference('x@sha256:0f')).toEqual({ repository: 'x', tag: '@sha256:0f' });
+    expect(displayReference('quay.io/jupyter/x:abc')).toEqual({ repository: 'quay.io/jupyter/x', tag: 'abc' });
+    expect(displayReference('localhost:5000/x')).toEqual({ repository: 'localhost:5000/x', tag: '' });
+    expect(displayReference(`x@sha256:${'0f'.repeat(32)}`)).toEqual({ repository: 'x', tag: `@sha256:${'0f'.repeat(32)}` });
+    expect(displayReference(`busybox:1@sha256:${'0f'.repeat(32)}`)).toEqual({ repository: 'busybox', tag: `1@sha256:${'0f'.repeat(32)}` });
     expect(displayRepository('https://github.com/iot-salzburg/gpu-jupyter.git')).toBe('github.com/iot-salzburg/gpu-jupyter');
     expect(displayRepository('git@github.com:a/b.git')).toBe('github.com/a/b');
     expect(displayRepository('/srv/gpu-jupyter')).toBe('/srv/gpu-jupyter');

@@ -10,6 +10,7 @@ import { hasStream, isImageProject, STREAMS, UPSTREAM_TAG, type ImageGraph, type
 import { parentChain, resolveParent } from '../nx-plugin/src/lib/hierarchy/resolve-parent';
 import type { BuildSettings } from '../nx-plugin/src/lib/settings/build-settings';
 import { imageRepository } from '../nx-plugin/src/lib/images/image-names';
+import { parseImageReference, writtenName } from '../nx-plugin/src/lib/registry/image-reference';
 
 /** One image project as the figures show it. */
 export interface FigureImage {
@@ -118,7 +119,7 @@ export function summaryDot(graph: ImageGraph, settings: BuildSettings): string {
   const pins = pinnedParents(model);
   const upstreamIds = [...pins.map((pin) => pinId(pin.settingKey)), ...model.images.filter((i) => i.upstream).map((i) => imageId(i.name))];
   for (const pin of pins) {
-    const untagged = settings.values[`${pin.settingKey}_UNTAGGED`] || splitReference(pin.reference).repository;
+    const untagged = settings.values[`${pin.settingKey}_UNTAGGED`] || displayReference(pin.reference).repository;
     lines.push(
       `  ${q(pinId(pin.settingKey))} [label=${html(untagged, `build_settings.env · ${pin.streams.join(' + ')} root`)}, fillcolor=${q(FILL.upstream)}];`,
     );
@@ -178,7 +179,7 @@ export function detailedDot(graph: ImageGraph, settings: BuildSettings): string 
     lines.push(`  subgraph cluster_${stream} {`);
     lines.push(`    graph [label=${q(`${stream} stream`)}, labelloc=t, fontsize=14, style="rounded,dashed", color="#999999", margin=14];`);
     for (const pin of pinnedParents(model).filter((p) => p.streams.includes(stream))) {
-      const { repository, tag } = splitReference(pin.reference);
+      const { repository, tag } = displayReference(pin.reference);
       lines.push(
         `    ${q(streamId(stream, pinId(pin.settingKey)))} [fillcolor=${q(FILL.upstream)}, label=${html(repository, tag ? `${tag.startsWith('@') ? '' : 'tag '}${tag}` : '', `${pin.settingKey} in build_settings.env`)}];`,
       );
@@ -248,13 +249,10 @@ export function streamId(stream: Stream, id: string): string {
   return `${stream}/${id}`;
 }
 
-/** "quay.io/x/y:tag" → { repository: "quay.io/x/y", tag: "tag" }; a digest keeps its "@". */
-export function splitReference(reference: string): { repository: string; tag: string } {
-  const at = reference.indexOf('@');
-  if (at >= 0) return { repository: reference.slice(0, at), tag: reference.slice(at) };
-  const colon = reference.lastIndexOf(':');
-  if (colon > reference.lastIndexOf('/')) return { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) };
-  return { repository: reference, tag: '' };
+/** "quay.io/x/y:tag" → { repository: "quay.io/x/y", tag: "tag" }; a digest keeps its "@"; names stay as written. */
+export function displayReference(reference: string): { repository: string; tag: string } {
+  const { tag, digest } = parseImageReference(reference);
+  return { repository: writtenName(reference), tag: `${tag ?? ''}${digest ? `@${digest}` : ''}` };
 }
 
 /** "https://github.com/a/b.git" → "github.com/a/b"; a local path stays as it is. */

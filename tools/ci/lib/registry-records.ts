@@ -4,19 +4,20 @@
  * registry, pinned by digest).
  */
 import type { BuildRecord } from '../../nx-plugin/src/lib/records/build-record';
+import { parseImageReference, writtenName } from '../../nx-plugin/src/lib/registry/image-reference';
 import { CiError } from './ci-error';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /** The repository of a record's content-tag reference (`host:5000/a/b:content-x` → `host:5000/a/b`). */
 export function repositoryOfRecord(record: Pick<BuildRecord, 'image' | 'contentTag' | 'project' | 'stream'>): string {
-  const suffix = `:${record.contentTag}`;
-  if (!record.contentTag || !record.image.endsWith(suffix)) {
+  const ref = parseImageReference(record.image);
+  if (!record.contentTag || ref.tag !== record.contentTag || ref.digest !== undefined) {
     throw new CiError(
       `the record of ${record.project} (${record.stream}) names ${record.image}, which is not tagged with its content tag ${record.contentTag}: delete dist/images/${record.project} and plan again`,
     );
   }
-  return record.image.slice(0, -suffix.length);
+  return writtenName(record.image);
 }
 
 /**

@@ -126,20 +126,27 @@ export function fixtureUpstreamLock(upstreams: Record<string, { reference: strin
 /** The lock of a workspace whose cpu root is the fixture upstream `reference`, pushed with `digest`. */
 export const fixtureCpuLock = (reference: string, digest: string): string => fixtureUpstreamLock({ [CPU_UPSTREAM_KEY]: { reference, digest } });
 
-/** build_settings.env of a fixture workspace: the cpu root is `upstream` (repository:tag), the e2e engine builds (E2E_ENGINE), no gpu sources. */
-export function fixtureBuildSettings(upstream: string): string {
+/**
+ * build_settings.env of a fixture workspace: the cpu root is `upstream` (repository:tag), the e2e engine
+ * builds (E2E_ENGINE), no gpu sources; `overrides` replaces the value of the keys it names (gpu sources, IMAGE_REGISTRY).
+ */
+export function fixtureBuildSettings(upstream: string, overrides: Record<string, string> = {}): string {
   const separator = upstream.lastIndexOf(':');
-  return [
-    `UPSTREAM_CONTAINER_CPU_UNTAGGED=${upstream.slice(0, separator)}`,
-    `UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=${upstream.slice(separator + 1)}`,
-    'UPSTREAM_CONTAINER_CPU=${UPSTREAM_CONTAINER_CPU_UNTAGGED}:${UPSTREAM_CONTAINER_CPU_HEAD_COMMIT}',
-    'DOCKER_STACKS_REPO=/nonexistent/docker-stacks',
-    'GPU_JUPYTER_REPO=/nonexistent/gpu-jupyter',
-    'GPU_JUPYTER_HEAD_COMMIT=0000000000000000000000000000000000000000',
-    'IMAGE_REGISTRY=',
-    `IMAGE_ENGINE=${e2eEngine()}`,
-    '',
-  ].join('\n');
+  const values: Record<string, string> = {
+    UPSTREAM_CONTAINER_CPU_UNTAGGED: upstream.slice(0, separator),
+    UPSTREAM_CONTAINER_CPU_HEAD_COMMIT: upstream.slice(separator + 1),
+    UPSTREAM_CONTAINER_CPU: '${UPSTREAM_CONTAINER_CPU_UNTAGGED}:${UPSTREAM_CONTAINER_CPU_HEAD_COMMIT}',
+    DOCKER_STACKS_REPO: '/nonexistent/docker-stacks',
+    GPU_JUPYTER_REPO: '/nonexistent/gpu-jupyter',
+    GPU_JUPYTER_HEAD_COMMIT: '0000000000000000000000000000000000000000',
+    IMAGE_REGISTRY: '',
+    IMAGE_ENGINE: e2eEngine(),
+  };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in values)) throw new Error(`fixtureBuildSettings: ${key} is not a fixture setting`);
+    values[key] = value;
+  }
+  return [...Object.entries(values).map(([key, value]) => `${key}=${value}`), ''].join('\n');
 }
 
 /** A fixture Dockerfile keeping the contract: ARG BASE_CONTAINER, FROM it, append own name to /lineage. */

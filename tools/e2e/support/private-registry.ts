@@ -8,11 +8,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseRepository } from '../../nx-plugin/src/lib/registry/image-reference';
+import { freePort } from './free-port';
 
 export interface PrivateRegistry {
   /** host:port, as image references name it */
@@ -22,14 +22,6 @@ export interface PrivateRegistry {
   /** A podman-style auth.json holding the login (for REGISTRY_AUTH_FILE). */
   authFile: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function waitForRegistry(url: string, child: ChildProcess, log: string): Promise<void> {

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { BuildRecord } from '../../nx-plugin/src/lib/records/build-record';
+import type { Stream } from '../../nx-plugin/src/lib/hierarchy/image-graph';
+import { recordPath, type BuildRecord } from '../../nx-plugin/src/lib/records/build-record';
 
 export function readRecordIn(root: string, project: string, stream = 'cpu'): BuildRecord | null {
-  const path = join(root, 'dist', 'images', project, `${stream}.json`);
+  const path = recordPath(root, project, stream as Stream);
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
 }
 

@@ -15,10 +15,9 @@ import { runContainerTest } from '../../lib/container-test/run-container-test';
 import { assertRuntimeReady, guardContainer, realCli } from '../../lib/container-test/runtime-cli';
 import type { ContainerTestExecutorOptions } from './schema';
 
-function seconds(value: number | undefined, fallback: number, option: string): number {
-  const result = value ?? fallback;
-  if (!(result > 0)) throw new BuildConfigurationError(`${option} must be a positive number of seconds, not ${value}`);
-  return result * 1000;
+function milliseconds(seconds: number, option: string): number {
+  if (!(seconds > 0)) throw new BuildConfigurationError(`${option} must be a positive number of seconds, not ${seconds}`);
+  return seconds * 1000;
 }
 
 export default async function containerTestExecutor(
@@ -52,10 +51,10 @@ export default async function containerTestExecutor(
         image,
         containerName: containerName('test', project, stream, `${process.pid}-${randomBytes(3).toString('hex')}`),
         nbPrefix: normalizeNbPrefix(options.nbPrefix ?? defaultTestPrefix(project, stream)),
-        host: options.host ?? '127.0.0.1',
-        uid: options.uid ?? 1000,
-        startTimeoutMs: seconds(options.startTimeout, 120, 'startTimeout'),
-        checkTimeoutMs: seconds(options.checkTimeout, 300, 'checkTimeout'),
+        host: options.host,
+        uid: options.uid,
+        startTimeoutMs: milliseconds(options.startTimeout, 'startTimeout'),
+        checkTimeoutMs: milliseconds(options.checkTimeout, 'checkTimeout'),
         gpus: options.gpus,
         checks,
       },

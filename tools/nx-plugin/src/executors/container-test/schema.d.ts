@@ -2,9 +2,10 @@ export interface ContainerTestExecutorOptions {
   stream: 'cpu' | 'gpu';
   runtime?: 'docker' | 'podman';
   nbPrefix?: string;
-  host?: string;
-  uid?: number;
-  startTimeout?: number;
-  checkTimeout?: number;
+  // Nx fills these from schema.json's defaults before the executor runs.
+  host: string;
+  uid: number;
+  startTimeout: number;
+  checkTimeout: number;
   gpus?: string;
 }

@@ -49,7 +49,7 @@ describe('generate-gpu-upstream executor', () => {
   it('writes the context to the default output path, FROM the locked cuda digest', async () => {
     writeSettings(gpu.commits[1]);
     writeUpstreamLock(root, { version: 1, upstreams: { [CUDA_UPSTREAM_KEY]: { reference: FIXTURE_CUDA_IMAGE, digest: CUDA_DIGEST, checkedAt: '2026-01-01T00:00:00.000Z' } } });
-    await expect(generateGpuUpstreamExecutor({}, context())).resolves.toEqual({ success: true });
+    await expect(generateGpuUpstreamExecutor({ outputPath: 'dist/images/gpu-upstream/context' }, context())).resolves.toEqual({ success: true });
     expect(readFileSync(join(root, 'dist/images/gpu-upstream/context/Dockerfile'), 'utf8')).toContain('fixture.gpu-jupyter="two"');
     expect(readFileSync(join(root, 'dist/images/gpu-upstream/context/Dockerfile'), 'utf8')).toContain(`\nFROM ${FIXTURE_CUDA_IMAGE}@${CUDA_DIGEST}\n`);
     expect(existsSync(join(root, 'tmp/gpu-upstream/repos'))).toBe(true);
@@ -70,7 +70,7 @@ describe('generate-gpu-upstream executor', () => {
     writeSettings('f'.repeat(40));
     const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     try {
-      await expect(generateGpuUpstreamExecutor({}, context())).resolves.toEqual({ success: false });
+      await expect(generateGpuUpstreamExecutor({ outputPath: 'dist/images/gpu-upstream/context' }, context())).resolves.toEqual({ success: false });
       expect(errors).toHaveBeenCalledTimes(1);
       expect(errors.mock.calls[0][0]).toMatch(/^gpu-upstream:generate: GPU_JUPYTER_HEAD_COMMIT=f{40} \(build_settings\.env\) is not a commit of gpu-jupyter at .*repos\/gpu-jupyter/);
       expect(existsSync(join(root, 'dist/images/gpu-upstream/context'))).toBe(false);

@@ -12,7 +12,7 @@ export default async function generateGpuUpstreamExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   const target = `${context.projectName ?? '?'}:${context.targetName ?? 'generate'}`;
-  const outputDir = join(context.root, options.outputPath ?? 'dist/images/gpu-upstream/context');
+  const outputDir = join(context.root, options.outputPath);
   // Beside the context, not in it (that would change the image's content tag); stream parity reads it.
   const recordPath = generationRecordPath(outputDir);
   try {

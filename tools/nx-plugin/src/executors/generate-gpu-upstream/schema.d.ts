@@ -1,4 +1,5 @@
 export interface GenerateGpuUpstreamExecutorOptions {
-  outputPath?: string;
+  // Nx fills this from schema.json's default before the executor runs.
+  outputPath: string;
   workDir?: string;
 }

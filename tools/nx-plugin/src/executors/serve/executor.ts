@@ -77,7 +77,7 @@ export default async function serveExecutor(options: ServeExecutorOptions, conte
       const url = serveUrl(settings);
       logger.info(`serving ${image} in container ${name}`);
       logger.info(`open ${url}   (Ctrl-C stops and removes the container)`);
-      const timeoutMs = (options.startTimeout ?? 120) * 1000;
+      const timeoutMs = options.startTimeout * 1000;
       void waitForHttp(url, { timeoutMs, containerState: () => state(runtime, name) }).then((waited) => {
         if (waited.ok) logger.info(`ready: ${url} answers (HTTP ${waited.status})`);
         else if (waited.reason === 'timeout') logger.warn(`${url} does not answer after ${timeoutMs / 1000}s (${describeAnswer(waited.last)}): see the container log`);

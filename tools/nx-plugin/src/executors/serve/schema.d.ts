@@ -1,9 +1,10 @@
 export interface ServeExecutorOptions {
   stream: 'cpu' | 'gpu';
-  port?: number;
-  host?: string;
+  // Nx fills these from schema.json's defaults before the executor runs.
+  port: number;
+  host: string;
   nbPrefix?: string;
   runtime?: 'docker' | 'podman';
-  startTimeout?: number;
+  startTimeout: number;
   gpus?: string;
 }

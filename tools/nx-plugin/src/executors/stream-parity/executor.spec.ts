@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { logger } from '../../lib/logger';
+import { captureLogger } from '../../lib/testing/executor-context';
 import { writeGenerationRecord } from '../../lib/gpu-upstream/generation-record';
 import { HEADER } from '../../lib/gpu-upstream/testing/fixture-repos';
 import streamParityExecutor from './executor';
@@ -12,12 +12,10 @@ const SHA = '0dd81e2dd7186f2a9b0e1c3d4e5f60718293a4b5';
 
 describe('stream-parity executor', () => {
   let root: string;
-  let info: jest.SpyInstance;
-  let errors: jest.SpyInstance;
+  let log: ReturnType<typeof captureLogger>;
 
   beforeEach(() => {
-    info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
-    errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    log = captureLogger();
     root = mkdtempSync(join(tmpdir(), 'kf-parity-executor-'));
     const dockerfile = `${HEADER('one')}USER root\n`;
     mkdirSync(join(root, 'dist/images/gpu-upstream/context'), { recursive: true });
@@ -51,28 +49,28 @@ describe('stream-parity executor', () => {
     );
   }
   const context = () => ({ root, projectName: 'gpu-upstream', targetName: 'parity', cwd: root, isVerbose: false }) as unknown as ExecutorContext;
-  const printed = () => info.mock.calls.map((call) => String(call[0])).join('\n');
+  const printed = () => log.info().join('\n');
 
   it('prints the table and succeeds when the commits agree', async () => {
     settings(SHA.slice(0, 12));
-    await expect(streamParityExecutor({ readRegistry: false }, context())).resolves.toEqual({ success: true });
+    await expect(streamParityExecutor({ context: 'dist/images/gpu-upstream/context', readRegistry: false }, context())).resolves.toEqual({ success: true });
     expect(printed()).toMatch(/docker-stacks commit\s+0dd81e2dd718 .*same/);
     expect(printed()).toMatch(/Ubuntu release\s+unknown \(the registry was not asked \(readRegistry is false\)\)\s+24\.04/);
-    expect(errors).not.toHaveBeenCalled();
+    expect(log.errors()).toEqual([]);
   });
 
   it('fails with one line naming both commits when they differ', async () => {
     settings('3f40fd030303');
-    await expect(streamParityExecutor({ readRegistry: false }, context())).resolves.toEqual({ success: false });
-    expect(errors).toHaveBeenCalledTimes(1);
-    expect(errors.mock.calls[0][0]).toMatch(new RegExp(`^gpu-upstream:parity: the cpu and gpu streams are built from different docker-stacks commits: cpu 3f40fd030303 .* gpu ${SHA} `));
+    await expect(streamParityExecutor({ context: 'dist/images/gpu-upstream/context', readRegistry: false }, context())).resolves.toEqual({ success: false });
+    expect(log.errors()).toHaveLength(1);
+    expect(log.errors()[0]).toMatch(new RegExp(`^gpu-upstream:parity: the cpu and gpu streams are built from different docker-stacks commits: cpu 3f40fd030303 .* gpu ${SHA} `));
   });
 
   it('fails with one line, no stack, when the generation is missing', async () => {
     settings(SHA.slice(0, 12));
     rmSync(join(root, 'dist/images/gpu-upstream/generation.json'));
-    await expect(streamParityExecutor({ readRegistry: false }, context())).resolves.toEqual({ success: false });
-    expect(errors).toHaveBeenCalledTimes(1);
-    expect(errors.mock.calls[0][0]).toMatch(/^gpu-upstream:parity: dist\/images\/gpu-upstream\/generation\.json not found/);
+    await expect(streamParityExecutor({ context: 'dist/images/gpu-upstream/context', readRegistry: false }, context())).resolves.toEqual({ success: false });
+    expect(log.errors()).toHaveLength(1);
+    expect(log.errors()[0]).toMatch(/^gpu-upstream:parity: dist\/images\/gpu-upstream\/generation\.json not found/);
   });
 });

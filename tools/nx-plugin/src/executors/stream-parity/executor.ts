@@ -19,7 +19,7 @@ export default async function streamParityExecutor(options: StreamParityExecutor
     const roots = await collectStreamRoots({
       workspaceRoot: context.root,
       settings,
-      contextDir: join(context.root, options.context ?? 'dist/images/gpu-upstream/context'),
+      contextDir: join(context.root, options.context),
       env: process.env,
       readImageConfig: options.readRegistry === false ? null : (reference) => registry.imageConfig(reference, platform),
     });

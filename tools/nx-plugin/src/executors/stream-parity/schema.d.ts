@@ -1,5 +1,6 @@
 export interface StreamParityExecutorOptions {
-  context?: string;
+  // Nx fills this from schema.json's default before the executor runs.
+  context: string;
   readRegistry?: boolean;
   registryTimeoutMs?: number;
 }

@@ -1,6 +1,6 @@
-import { addProjectConfiguration, generateFiles, getProjects, readNxJson, type Tree } from '@nx/devkit';
+import { addProjectConfiguration, formatFiles, generateFiles, getProjects, readNxJson, type Tree } from '@nx/devkit';
 import { join } from 'node:path';
-import { planNewImage } from '../../lib/image-generator/new-image-project';
+import { defaultDescription, planNewImage } from '../../lib/image-generator/new-image-project';
 import type { ImageGeneratorOptions } from './schema';
 
 export default async function imageGenerator(tree: Tree, options: ImageGeneratorOptions): Promise<void> {
@@ -10,7 +10,8 @@ export default async function imageGenerator(tree: Tree, options: ImageGenerator
   addProjectConfiguration(tree, plan.name, { ...plan.configuration, $schema: '../../node_modules/nx/schemas/project-schema.json' } as never);
   generateFiles(tree, join(__dirname, 'files'), plan.root, {
     ...plan,
-    description: options.description ?? 'TODO: what this image adds and for whom.',
+    description: options.description?.trim() || defaultDescription(plan),
     tmpl: '',
   });
+  await formatFiles(tree);
 }

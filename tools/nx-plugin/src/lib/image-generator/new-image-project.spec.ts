@@ -1,6 +1,7 @@
 import type { ProjectConfiguration } from '@nx/devkit';
 import { configurationErrorOf } from '../testing/configuration-error';
-import { parseStreams, planNewImage, targetsFor } from './new-image-project';
+import { parseStreams } from '../hierarchy/stream-list';
+import { planNewImage, targetsFor } from './new-image-project';
 
 const project = (name: string, targets: string[]): ProjectConfiguration => ({
   name,
@@ -52,9 +53,9 @@ describe('planNewImage', () => {
 
 describe('parseStreams / targetsFor', () => {
   it('accepts cpu, gpu and both, in stream order', () => {
-    expect(parseStreams('gpu, cpu')).toEqual(['cpu', 'gpu']);
-    expect(configurationErrorOf(() => parseStreams('tpu')).message).toMatch(/use cpu, gpu or cpu,gpu/);
-    expect(configurationErrorOf(() => parseStreams('')).message).toMatch(/use cpu, gpu/);
+    expect(parseStreams('gpu, cpu', '--streams')).toEqual(['cpu', 'gpu']);
+    expect(configurationErrorOf(() => parseStreams('tpu', '--streams')).message).toMatch(/use cpu, gpu or cpu,gpu/);
+    expect(configurationErrorOf(() => parseStreams('', '--streams')).message).toMatch(/use cpu, gpu/);
   });
 
   it('takes stream-less targets only when the parent has them', () => {

@@ -1,6 +1,7 @@
 import type { ProjectConfiguration } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { buildTarget, STREAMS, type Stream } from '../hierarchy/image-graph';
+import { parseStreams } from '../hierarchy/stream-list';
 import { checkImageName } from '../registry/image-reference';
 
 export interface NewImageRequest {
@@ -21,13 +22,9 @@ export interface NewImagePlan {
 
 const PROJECT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
-export function parseStreams(text: string): Stream[] {
-  const streams = [...new Set(text.split(',').map((stream) => stream.trim()).filter(Boolean))];
-  const unknown = streams.filter((stream) => !STREAMS.includes(stream as Stream));
-  if (streams.length === 0 || unknown.length > 0) {
-    throw new BuildConfigurationError(`--streams "${text}": use cpu, gpu or cpu,gpu`);
-  }
-  return STREAMS.filter((stream) => streams.includes(stream));
+/** The README's first line when --description is not given: what it builds on and where its additions are listed. */
+export function defaultDescription(plan: Pick<NewImagePlan, 'root' | 'parent' | 'streams'>): string {
+  return `The ${plan.parent} image (${plan.streams.join(' and ')}) plus what ${plan.root}/Dockerfile installs; tests/checks.json lists what it promises.`;
 }
 
 /**
@@ -56,7 +53,7 @@ export function planNewImage(
   if (!parentConfig) {
     throw new BuildConfigurationError(`--parent ${parent}: no such project; choose one of the image projects (npx nx show projects --withTarget build-cpu)`);
   }
-  const streams = parseStreams(request.streams);
+  const streams = parseStreams(request.streams, '--streams');
   const missing = streams.filter((stream) => !parentConfig.targets?.[buildTarget(stream)]);
   if (missing.length > 0) {
     throw new BuildConfigurationError(

@@ -7,6 +7,7 @@ import {
   isLoopbackRegistry,
   manifestReference,
   parseImageReference,
+  writtenName,
   parseRepository,
   registryBaseUrl,
 } from './image-reference';
@@ -27,6 +28,14 @@ describe('parseImageReference', () => {
     ['[::1]:5000/img:t', { registry: '[::1]:5000', repository: 'img', tag: 't' }],
   ])('%s', (text, expected) => {
     expect(parseImageReference(text)).toEqual(expected);
+  });
+
+  it('writtenName: the name as written, without tag or digest and without Docker Hub normalisation', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(writtenName(`localhost:5000/team/img:t@${digest}`)).toBe('localhost:5000/team/img');
+    expect(writtenName('busybox:1.36')).toBe('busybox');
+    expect(writtenName(' quay.io/jupyter/x ')).toBe('quay.io/jupyter/x');
+    expect(() => writtenName('Bad Name:x')).toThrow(InvalidImageReferenceError);
   });
 
   it('keeps a digest and a tag together', () => {

@@ -76,6 +76,19 @@ export function parseImageReference(text: string): ImageReference {
   return { ...splitRegistry(rest, text), ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) };
 }
 
+/**
+ * The name part of a reference exactly as written, without its tag and digest
+ * (`host:5000/a/b:t@sha256:…` → `host:5000/a/b`, `busybox:1` → `busybox`):
+ * for messages and figures that show names the way people wrote them, where
+ * parseImageReference would add Docker Hub's "docker.io/library/".
+ */
+export function writtenName(text: string): string {
+  const ref = parseImageReference(text);
+  const suffix = `${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
+  const trimmed = text.trim();
+  return trimmed.slice(0, trimmed.length - suffix.length);
+}
+
 /** `[registry/]repository` without tag or digest, as listTags takes it. */
 export function parseRepository(text: string): { registry: string; repository: string } {
   const ref = parseImageReference(text);

@@ -4,48 +4,20 @@
  * Needs the services: it FAILS, not skips, when they are not running.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Credentials } from './credentials';
 import { RegistryAuthError, RegistryUnreachableError } from './errors';
+import { readE2eServices, type E2eServices } from '../../../../e2e/support/e2e-services';
+import { freePort } from '../../../../e2e/support/free-port';
+import { accessLogSize, blobGets, waitForAccessLog } from '../../../../e2e/support/registry-access-log';
 import { RegistryClient } from './registry-client';
 
 jest.setTimeout(180_000);
 
-const STATE_DIR = process.env.E2E_STATE_DIR ?? '/tmp/kf-e2e';
-const SERVICES_ENV = join(STATE_DIR, 'services.env');
 // The script also declares the registry insecure in registries.conf.d; the flag keeps this test independent of that.
 const TLS_OFF = ['--tls-verify=false'];
-
-/**
- * The bench's reading of the access log (Apache combined format, written by
- * distribution's access logger): bytes of each GET /v2/<name>/blobs/<digest>.
- * Groups: 1 name, 2 digest, 3 status, 4 bytes.
- */
-const BLOB_GET_LINE = /"GET \/v2\/(.+?)\/blobs\/(sha256:[0-9a-f]{64}) HTTP\/[0-9.]+" (\d{3}) (\d+)/;
-
-interface Services {
-  registry: string;
-  user: string;
-  password: string;
-  log: string;
-}
-
-function readServices(): Services {
-  if (!existsSync(SERVICES_ENV)) {
-    throw new Error(`${SERVICES_ENV} not found: the registry is not running; run \`tools/scripts/e2e-services.sh start\` (after \`tools/scripts/e2e-services.sh install\` on a new machine)`);
-  }
-  const values: Record<string, string> = {};
-  for (const line of readFileSync(SERVICES_ENV, 'utf8').split('\n')) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match) values[match[1]] = match[2];
-  }
-  const missing = ['E2E_REGISTRY', 'E2E_REGISTRY_USER', 'E2E_REGISTRY_PASSWORD', 'E2E_REGISTRY_LOG'].filter((k) => !values[k]);
-  if (missing.length) throw new Error(`${SERVICES_ENV} lacks ${missing.join(', ')}: rerun \`tools/scripts/e2e-services.sh start\``);
-  return { registry: values.E2E_REGISTRY, user: values.E2E_REGISTRY_USER, password: values.E2E_REGISTRY_PASSWORD, log: values.E2E_REGISTRY_LOG };
-}
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string): string {
   try {
@@ -56,18 +28,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: st
   }
 }
 
-/** The lines the registry appended to its access log since `offset` (waits for `until`, as lines land after the response). */
-async function logSince(file: string, offset: number, until: (text: string) => boolean): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const text = readFileSync(file).subarray(offset).toString('utf8');
-    if (until(text) || Date.now() > deadline) return text;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('RegistryClient against the e2e registry', () => {
-  let services: Services;
+  let services: E2eServices;
   let work: string;
   let env: NodeJS.ProcessEnv;
   let client: RegistryClient;
@@ -76,7 +38,7 @@ describe('RegistryClient against the e2e registry', () => {
   let pushedDigest: string;
 
   beforeAll(() => {
-    services = readServices();
+    services = readE2eServices();
     work = mkdtempSync(join(tmpdir(), 'kf-registry-it-'));
     // A private auth file: the test neither reads nor changes the machine's logins.
     env = { ...process.env, REGISTRY_AUTH_FILE: join(work, 'auth.json') };
@@ -120,14 +82,14 @@ describe('RegistryClient against the e2e registry', () => {
   });
 
   it('retags registry-side: same digest under the new tags, and no blob read', async () => {
-    const offset = statSync(services.log).size;
+    const offset = accessLogSize(services);
     const digest = await client.retag(image, ['1a2b3c4', 'main']);
     expect(digest).toBe(pushedDigest);
     expect(await client.manifestDigest(`${services.registry}/${repository}:1a2b3c4`)).toBe(pushedDigest);
     expect(await client.manifestDigest(`${services.registry}/${repository}:main`)).toBe(pushedDigest);
     expect((await client.listTags(`${services.registry}/${repository}`)).sort()).toEqual(['1a2b3c4', 'content-1', 'main']);
 
-    const log = await logSince(services.log, offset, (text) => text.includes(`PUT /v2/${repository}/manifests/main `));
+    const log = await waitForAccessLog(services, offset, (text) => text.includes(`PUT /v2/${repository}/manifests/main `));
     // The access log is live (our PUTs are in it) and shows no blob traffic.
     expect(log).toContain(`"PUT /v2/${repository}/manifests/1a2b3c4 HTTP/1.1" 201`);
     expect(log).toContain(`"PUT /v2/${repository}/manifests/main HTTP/1.1" 201`);
@@ -146,15 +108,15 @@ describe('RegistryClient against the e2e registry', () => {
     const sizes = new Map([manifest.config, ...manifest.layers].map((d) => [d.digest, d.size]));
 
     run('podman', ['rmi', '-f', image], env);
-    const offset = statSync(services.log).size;
+    const offset = accessLogSize(services);
     run('podman', ['pull', ...TLS_OFF, '-q', image], env);
-    const log = await logSince(services.log, offset, (text) => text.includes(manifest.config.digest));
-    const gets = log.split('\n').map((line) => BLOB_GET_LINE.exec(line)).filter((m): m is RegExpExecArray => !!m);
+    const log = await waitForAccessLog(services, offset, (text) => text.includes(manifest.config.digest));
+    const gets = blobGets(log);
     expect(gets.length).toBeGreaterThan(0);
-    for (const [, name, digest, status, bytes] of gets) {
-      expect(name).toBe(repository);
-      expect(status).toBe('200');
-      expect(Number(bytes)).toBe(sizes.get(digest));
+    for (const get of gets) {
+      expect(get.repository).toBe(repository);
+      expect(get.status).toBe(200);
+      expect(get.bytes).toBe(sizes.get(get.digest));
     }
   });
 
@@ -177,10 +139,7 @@ describe('RegistryClient against the e2e registry', () => {
   });
 
   it('registry on a closed port → RegistryUnreachableError', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await freePort();
     const error = await client.manifestDigest(`localhost:${port}/${repository}:content-1`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryUnreachableError);
     expect((error as Error).message).toBe(`registry localhost:${port} is not reachable (connection refused): start it or fix IMAGE_REGISTRY`);

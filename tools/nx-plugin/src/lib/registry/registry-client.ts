@@ -1,21 +1,7 @@
 import { createHash } from 'node:crypto';
-import { authFileCandidates, findCredentials, Credentials } from './credentials';
-import {
-  ManifestNotFoundError,
-  RegistryAuthError,
-  RegistryError,
-  RegistryHttpError,
-  toUnreachableError,
-} from './errors';
-import {
-  assertValidTag,
-  isLoopbackRegistry,
-  manifestReference,
-  parseImageReference,
-  parseRepository,
-  registryBaseUrl,
-} from './image-reference';
-import { parseWwwAuthenticate, preferredChallenge, type Challenge } from './www-authenticate';
+import { ManifestNotFoundError, RegistryAuthError, RegistryError } from './errors';
+import { assertValidTag, manifestReference, parseImageReference, parseRepository } from './image-reference';
+import { discard, RegistrySession, type RegistrySessionOptions, type RequestSpec } from './registry-session';
 
 /** Every manifest kind a build can produce; asking for all keeps multi-arch indexes intact. */
 export const MANIFEST_MEDIA_TYPES = [
@@ -27,20 +13,7 @@ export const MANIFEST_MEDIA_TYPES = [
 
 const ACCEPT_MANIFESTS = MANIFEST_MEDIA_TYPES.join(', ');
 
-export interface RegistryClientOptions {
-  /** The login to use: null for anonymous, undefined to look it up in the engines' auth files. */
-  credentials?: Credentials | null;
-  /** Auth files to search, in order (default: authFileCandidates(env)). */
-  authFiles?: string[];
-  /** Environment for the auth file lookup (default process.env). */
-  env?: Record<string, string | undefined>;
-  /** Per request, in milliseconds (default 30 s). */
-  timeoutMs?: number;
-  /** Base URL of a registry's API (default: http for loopback registries, https otherwise). */
-  baseUrl?: (registry: string) => string;
-  /** For tests. */
-  fetch?: typeof fetch;
-}
+export type RegistryClientOptions = RegistrySessionOptions;
 
 /** The fields of an OCI/Docker image config that tools read. */
 export interface ImageConfig {
@@ -58,67 +31,22 @@ export interface ImagePlatform {
   architecture: string;
 }
 
-type Actions = 'pull' | 'pull,push' | 'delete';
-
-interface RequestSpec {
-  registry: string;
-  repository: string;
-  method: 'GET' | 'HEAD' | 'PUT' | 'DELETE';
-  /** A path under the registry ("/v2/...") or an absolute URL (pagination links). */
-  path: string;
-  actions: Actions;
-  headers?: Record<string, string>;
-  body?: Buffer;
-}
-
 function sha256Digest(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-async function discard(response: Response): Promise<void> {
-  try {
-    await response.body?.cancel();
-  } catch {
-    // already consumed or closed: nothing to free
-  }
-}
-
-/** The registry's own explanation of an error ({"errors":[{"code","message"}]}), shortened. */
-async function errorDetail(response: Response): Promise<string> {
-  try {
-    const text = await response.text();
-    try {
-      const errors = (JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> }).errors;
-      if (Array.isArray(errors) && errors.length > 0) {
-        return errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ').slice(0, 200);
-      }
-    } catch {
-      // not JSON: fall through to the raw text
-    }
-    return text.replace(/\s+/g, ' ').trim().slice(0, 200);
-  } catch {
-    return '';
-  }
-}
-
 /**
  * A client for the registry HTTP API v2 (OCI distribution): reads manifest
- * digests, copies manifests to new tags registry-side, lists tags and deletes
- * manifests, never touching blobs. Authenticates anonymously, with HTTP basic, or with bearer
- * tokens (401 + WWW-Authenticate: Bearer realm=...), using the engines' logins.
+ * digests and image configs (the small config blob, never a layer), copies
+ * manifests to new tags registry-side, lists tags and deletes manifests.
+ * Authentication (anonymous, HTTP basic or bearer tokens, with the engines'
+ * logins) is the RegistrySession's.
  */
 export class RegistryClient {
-  private readonly timeoutMs: number;
-  private readonly fetchImpl: typeof fetch;
-  private readonly credentialCache = new Map<string, Credentials | undefined>();
-  /** Registries that answered with a Basic challenge: send basic up front from then on. */
-  private readonly basicRegistries = new Set<string>();
-  /** Bearer tokens by "registry|scope". */
-  private readonly tokens = new Map<string, string>();
+  private readonly session: RegistrySession;
 
-  constructor(private readonly options: RegistryClientOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.fetchImpl = options.fetch ?? fetch;
+  constructor(options: RegistryClientOptions = {}) {
+    this.session = new RegistrySession(options);
   }
 
   /** The digest of the manifest a reference points at, or null when the tag (or repository) does not exist. */
@@ -128,7 +56,7 @@ export class RegistryClient {
     const spec: RequestSpec = { registry: ref.registry, repository: ref.repository, method: 'HEAD', path, actions: 'pull', headers: { Accept: ACCEPT_MANIFESTS } };
     let head: Response;
     try {
-      head = await this.request(spec);
+      head = await this.session.request(spec);
     } catch (error) {
       // Docker Hub and others answer "insufficient_scope" for a repository that does not exist yet;
       // a wrong login fails earlier, at the token realm, so this is "not there".
@@ -136,13 +64,13 @@ export class RegistryClient {
       throw error;
     }
     if (head.status === 404) return null;
-    await this.assertOk(head, spec);
+    await this.session.assertOk(head, spec);
     const digest = head.headers.get('docker-content-digest');
     if (digest) return digest;
     // Some registries omit the digest header on HEAD: hash the manifest bytes instead.
-    const get = await this.request({ ...spec, method: 'GET' });
+    const get = await this.session.request({ ...spec, method: 'GET' });
     if (get.status === 404) return null;
-    await this.assertOk(get, spec);
+    await this.session.assertOk(get, spec);
     return sha256Digest(Buffer.from(await get.arrayBuffer()));
   }
 
@@ -163,12 +91,12 @@ export class RegistryClient {
       actions: 'pull,push', // ask for push up front: a pull-only token would be refused on the PUTs
       headers: { Accept: ACCEPT_MANIFESTS },
     };
-    const got = await this.request(getSpec);
+    const got = await this.session.request(getSpec);
     if (got.status === 404) {
       await discard(got);
       throw new ManifestNotFoundError(ref.registry, `${ref.repository}${ref.digest ? '@' : ':'}${source}`);
     }
-    await this.assertOk(got, getSpec);
+    await this.session.assertOk(got, getSpec);
     const bytes = Buffer.from(await got.arrayBuffer());
     const digest = sha256Digest(bytes);
     const contentType = got.headers.get('content-type')?.split(';')[0].trim() || (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType;
@@ -188,8 +116,8 @@ export class RegistryClient {
         headers: { 'Content-Type': contentType },
         body: bytes,
       };
-      const put = await this.request(putSpec);
-      await this.assertOk(put, putSpec);
+      const put = await this.session.request(putSpec);
+      await this.session.assertOk(put, putSpec);
       const stored = put.headers.get('docker-content-digest');
       await discard(put);
       if (stored && stored !== digest) {
@@ -211,7 +139,7 @@ export class RegistryClient {
       const spec: RequestSpec = { registry: ref.registry, repository: ref.repository, method: 'GET', path, actions: 'pull', headers: { Accept: accept } };
       let response: Response;
       try {
-        response = await this.request(spec);
+        response = await this.session.request(spec);
       } catch (error) {
         // As in manifestDigest: "insufficient_scope" after an accepted login means the repository is not there.
         if (error instanceof RegistryAuthError && error.failure === 'scope') return null;
@@ -221,7 +149,7 @@ export class RegistryClient {
         await discard(response);
         return null;
       }
-      await this.assertOk(response, spec);
+      await this.session.assertOk(response, spec);
       return Buffer.from(await response.arrayBuffer());
     };
     const parse = <T>(bytes: Buffer, what: string): T => {
@@ -262,12 +190,12 @@ export class RegistryClient {
     let path: string | null = `/v2/${repository}/tags/list?n=1000`;
     while (path) {
       const spec: RequestSpec = { registry, repository, method: 'GET', path, actions: 'pull', headers: { Accept: 'application/json' } };
-      const response = await this.request(spec);
+      const response = await this.session.request(spec);
       if (response.status === 404) {
         await discard(response);
         return tags;
       }
-      await this.assertOk(response, spec);
+      await this.session.assertOk(response, spec);
       const body = (await response.json()) as { tags?: string[] | null };
       tags.push(...(body.tags ?? []));
       const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '');
@@ -286,7 +214,7 @@ export class RegistryClient {
     const { registry, repository } = parseRepository(repositoryName);
     if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new RegistryError(`"${digest}" is not a sha256 digest: manifests are deleted by digest`, registry);
     const spec: RequestSpec = { registry, repository, method: 'DELETE', path: `/v2/${repository}/manifests/${digest}`, actions: 'delete' };
-    const response = await this.request(spec);
+    const response = await this.session.request(spec);
     if (response.status === 404) {
       await discard(response);
       return false;
@@ -298,167 +226,8 @@ export class RegistryClient {
         registry,
       );
     }
-    await this.assertOk(response, spec);
+    await this.session.assertOk(response, spec);
     await discard(response);
     return true;
   }
-
-  // ------------------------------------------------------------ auth and HTTP
-
-  private credentialsFor(registry: string, repository: string): Credentials | undefined {
-    if (this.options.credentials !== undefined) return this.options.credentials ?? undefined;
-    const key = `${registry}/${repository}`;
-    if (!this.credentialCache.has(key)) {
-      const files = this.options.authFiles ?? authFileCandidates(this.options.env ?? process.env);
-      this.credentialCache.set(key, findCredentials(registry, repository, files));
-    }
-    return this.credentialCache.get(key);
-  }
-
-  private url(registry: string, path: string): string {
-    if (/^https?:\/\//.test(path)) return path;
-    return `${(this.options.baseUrl ?? registryBaseUrl)(registry).replace(/\/+$/, '')}${path}`;
-  }
-
-  private async send(registry: string, url: string, init: RequestInit): Promise<Response> {
-    try {
-      return await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
-    } catch (error) {
-      throw toUnreachableError(registry, error, this.timeoutMs);
-    }
-  }
-
-  /** Sends the request, answering one authentication challenge if the registry makes one. */
-  private async request(spec: RequestSpec): Promise<Response> {
-    const credentials = this.credentialsFor(spec.registry, spec.repository);
-    const scope = `repository:${spec.repository}:${spec.actions}`;
-    const url = this.url(spec.registry, spec.path);
-    const attempt = (authorization: string | undefined) =>
-      this.send(spec.registry, url, {
-        method: spec.method,
-        headers: { ...spec.headers, ...(authorization && { Authorization: authorization }) },
-        body: spec.body,
-      });
-
-    const initial = this.cachedAuthorization(spec.registry, scope, credentials);
-    let response = await attempt(initial);
-    let sent = initial;
-    if (response.status === 401) {
-      const challenge = preferredChallenge(parseWwwAuthenticate(response.headers.get('www-authenticate')));
-      await discard(response);
-      sent = await this.answerChallenge(spec, challenge, scope, credentials, initial);
-      response = await attempt(sent);
-    }
-    if (response.status === 401 || response.status === 403) {
-      // With a bearer token the login itself was accepted by the token realm;
-      // a refusal now is about this repository (missing, or not ours).
-      const insufficientScope = sent?.startsWith('Bearer ') &&
-        (response.status === 403 || parseWwwAuthenticate(response.headers.get('www-authenticate')).some((c) => c.params.error === 'insufficient_scope'));
-      await discard(response);
-      const failure = !credentials ? 'missing' : insufficientScope ? 'scope' : 'refused';
-      throw new RegistryAuthError(spec.registry, spec.repository, response.status, failure);
-    }
-    return response;
-  }
-
-  private cachedAuthorization(registry: string, scope: string, credentials: Credentials | undefined): string | undefined {
-    const token = this.tokens.get(`${registry}|${scope}`);
-    if (token) return `Bearer ${token}`;
-    if (credentials && this.basicRegistries.has(registry)) return credentials.basicAuthorization();
-    return undefined;
-  }
-
-  private async answerChallenge(
-    spec: RequestSpec,
-    challenge: Challenge | undefined,
-    scope: string,
-    credentials: Credentials | undefined,
-    alreadySent: string | undefined,
-  ): Promise<string> {
-    const refused = () => new RegistryAuthError(spec.registry, spec.repository, 401, credentials ? 'refused' : 'missing');
-    if (!challenge) throw refused();
-    if (challenge.scheme === 'basic') {
-      if (!credentials || alreadySent?.startsWith('Basic ')) throw refused();
-      this.basicRegistries.add(spec.registry);
-      return credentials.basicAuthorization();
-    }
-    // Bearer: a token we already used was refused (expired, or lacks the scope) → get a fresh one once.
-    const token = await this.fetchToken(spec, challenge, scope, credentials);
-    this.tokens.set(`${spec.registry}|${scope}`, token);
-    return `Bearer ${token}`;
-  }
-
-  /** Docker token auth (distribution docs, "token" and "oauth"): a token for the scope, with the login if we have one. */
-  private async fetchToken(spec: RequestSpec, challenge: Challenge, scope: string, credentials: Credentials | undefined): Promise<string> {
-    const realm = challenge.params.realm;
-    if (!realm) {
-      throw new RegistryError(`registry ${spec.registry} asked for a bearer token without saying where to get it (no realm): check the registry's auth configuration`, spec.registry);
-    }
-    let realmUrl: URL;
-    try {
-      realmUrl = new URL(realm);
-    } catch {
-      throw new RegistryError(`registry ${spec.registry} named an invalid token realm "${realm}": check the registry's auth configuration`, spec.registry);
-    }
-    if (realmUrl.protocol !== 'https:' && !(realmUrl.protocol === 'http:' && isLoopbackRegistry(realmUrl.host))) {
-      throw new RegistryError(`registry ${spec.registry} sends logins to a non-https token realm ${realmUrl.origin}: refusing; fix the registry's auth configuration`, spec.registry);
-    }
-    // The scope we need, plus the challenge's own when it differs (it is what the registry checks).
-    const scopes = [...new Set([scope, challenge.params.scope].filter((s): s is string => !!s))];
-    let response: Response;
-    if (credentials?.identityToken) {
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credentials.identityToken, client_id: 'kubeflow-images' });
-      if (challenge.params.service) form.set('service', challenge.params.service);
-      form.set('scope', scopes.join(' '));
-      response = await this.send(spec.registry, realmUrl.toString(), {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-      });
-    } else {
-      if (challenge.params.service) realmUrl.searchParams.set('service', challenge.params.service);
-      for (const s of scopes) realmUrl.searchParams.append('scope', s);
-      if (credentials) realmUrl.searchParams.set('account', credentials.username);
-      response = await this.send(spec.registry, realmUrl.toString(), {
-        method: 'GET',
-        headers: credentials ? { Authorization: credentials.basicAuthorization() } : {},
-      });
-    }
-    if (response.status === 401 || response.status === 403) {
-      await discard(response);
-      throw new RegistryAuthError(spec.registry, spec.repository, response.status, credentials ? 'refused' : 'missing');
-    }
-    if (!response.ok) {
-      throw new RegistryHttpError(spec.registry, credentials?.identityToken ? 'POST' : 'GET', `token realm ${realmUrl.origin}${realmUrl.pathname}`, response.status, await errorDetail(response));
-    }
-    const body = (await response.json().catch(() => ({}))) as { token?: string; access_token?: string };
-    const token = body.token ?? body.access_token;
-    if (!token) {
-      throw new RegistryError(`registry ${spec.registry}: token realm ${realmUrl.origin}${realmUrl.pathname} returned no token: check the registry's auth configuration`, spec.registry);
-    }
-    return token;
-  }
-
-  private async assertOk(response: Response, spec: RequestSpec): Promise<void> {
-    if (response.ok) return;
-    const path = /^https?:\/\//.test(spec.path) ? new URL(spec.path).pathname : spec.path.split('?')[0];
-    throw new RegistryHttpError(spec.registry, spec.method, path, response.status, await errorDetail(response));
-  }
-}
-
-/** One-shot helpers; create a RegistryClient to reuse tokens across calls. */
-export function manifestDigest(reference: string, options?: RegistryClientOptions): Promise<string | null> {
-  return new RegistryClient(options).manifestDigest(reference);
-}
-
-export function retag(reference: string, tags: string[], options?: RegistryClientOptions): Promise<string> {
-  return new RegistryClient(options).retag(reference, tags);
-}
-
-export function listTags(repository: string, options?: RegistryClientOptions): Promise<string[]> {
-  return new RegistryClient(options).listTags(repository);
-}
-
-export function deleteManifest(repository: string, digest: string, options?: RegistryClientOptions): Promise<boolean> {
-  return new RegistryClient(options).deleteManifest(repository, digest);
 }
