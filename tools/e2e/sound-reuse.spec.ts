@@ -4,7 +4,7 @@ import { readBenchGraph, type BenchGraph } from '../bench/lib/graph';
 import { recordPath, type BuildRecord } from '../nx-plugin/src/lib/records/build-record';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { docker, notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';
-import { createPodmanMachine, fixtureBuildSettings, type PodmanMachine } from './support/podman-fixtures';
+import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
 import { deleteRepositoryManifests, registryClientFor } from './support/registry-api';
 import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, type TempWorkspace } from './support/temp-workspace';
@@ -148,10 +148,11 @@ beforeAll(() => {
   registryPrefix = `${services.registry}/sound-reuse-${RUN_ID}`;
   upstream = `${services.registry}/sound-reuse-${RUN_ID}-upstream/notebook:fixture-commit`;
   freshEngine();
-  pushNotebookFixtureUpstream(machine, upstream);
+  const upstreamDigest = pushNotebookFixtureUpstream(machine, upstream);
   workspace = createTempWorkspace('kf-sound-reuse-');
   // The registry comes from a variable the file references, as IMAGE_REGISTRY=${ACR_NAME}.azurecr.io does; empty: local only.
   workspace.write('build_settings.env', fixtureBuildSettings(upstream).replace('IMAGE_REGISTRY=\n', 'CUSTOM_REGISTRY=\nIMAGE_REGISTRY=${CUSTOM_REGISTRY}\n'));
+  workspace.write('upstream-lock.json', fixtureCpuLock(upstream, upstreamDigest));
   graph = readBenchGraph(workspace, TARGET);
   root = graph.order[0];
   middle = graph.order.find((project) => parentOf(project) && graph.order.some((other) => parentOf(other) === project))!;
