@@ -1,26 +1,23 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { captureLogger } from '../../lib/testing/executor-context';
 import lintExecutor from './executor';
+import { withTempDir } from '../../lib/testing/temp-dir';
 
 const CLEAN = 'ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nUSER root\nCOPY start.sh /usr/local/bin/\nUSER ${NB_UID}\n';
 
 describe('lint executor', () => {
   let root: string;
   let log: ReturnType<typeof captureLogger>;
+  withTempDir('kf-lint-executor-', (dir) => (root = dir));
 
   beforeEach(() => {
     log = captureLogger();
-    root = mkdtempSync(join(tmpdir(), 'kf-lint-executor-'));
     mkdirSync(join(root, 'images/demo'), { recursive: true });
     writeFileSync(join(root, 'images/demo/start.sh'), '#!/bin/sh\n');
   });
-  afterEach(() => {
-    rmSync(root, { recursive: true, force: true });
-    jest.restoreAllMocks();
-  });
+  afterEach(() => jest.restoreAllMocks());
 
   const context = (): ExecutorContext =>
     ({

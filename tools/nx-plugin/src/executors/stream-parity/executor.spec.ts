@@ -1,22 +1,22 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { captureLogger } from '../../lib/testing/executor-context';
 import { writeGenerationRecord } from '../../lib/gpu-upstream/generation-record';
 import { HEADER } from '../../lib/gpu-upstream/testing/fixture-repos';
 import streamParityExecutor from './executor';
+import { withTempDir } from '../../lib/testing/temp-dir';
 
 const SHA = '0dd81e2dd7186f2a9b0e1c3d4e5f60718293a4b5';
 
 describe('stream-parity executor', () => {
   let root: string;
   let log: ReturnType<typeof captureLogger>;
+  withTempDir('kf-parity-executor-', (dir) => (root = dir));
 
   beforeEach(() => {
     log = captureLogger();
-    root = mkdtempSync(join(tmpdir(), 'kf-parity-executor-'));
     const dockerfile = `${HEADER('one')}USER root\n`;
     mkdirSync(join(root, 'dist/images/gpu-upstream/context'), { recursive: true });
     writeFileSync(join(root, 'dist/images/gpu-upstream/context/Dockerfile'), dockerfile);
@@ -29,10 +29,7 @@ describe('stream-parity executor', () => {
       layout: 'custom/',
     });
   });
-  afterEach(() => {
-    rmSync(root, { recursive: true, force: true });
-    jest.restoreAllMocks();
-  });
+  afterEach(() => jest.restoreAllMocks());
 
   function settings(commit: string): void {
     writeFileSync(

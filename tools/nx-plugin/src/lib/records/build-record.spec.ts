@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BuildConfigurationError } from '../errors';
 import { plannedRecord, readRecord, recipeOf, recordPath, removeRecord, writeRecord, type BuildRecord } from './build-record';
 import { configurationErrorOf } from '../testing/configuration-error';
+import { withTempDir } from '../testing/temp-dir';
 
 const RECORD: BuildRecord = {
   project: 'minimal',
@@ -23,10 +23,7 @@ const RECORD: BuildRecord = {
 
 describe('build records', () => {
   let root: string;
-  beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'build-record-'));
-  });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  withTempDir('build-record-', (dir) => (root = dir));
 
   it('lives at dist/images/<project>/<stream>.json', () => {
     expect(recordPath(root, 'minimal', 'cpu')).toBe(join(root, 'dist', 'images', 'minimal', 'cpu.json'));

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   loadBuildSettings,
@@ -9,6 +8,7 @@ import {
   SETTINGS_FILE,
 } from './build-settings';
 import { configurationErrorOf } from '../testing/configuration-error';
+import { withTempDir } from '../testing/temp-dir';
 
 const FILE = 'build_settings.env';
 
@@ -240,10 +240,7 @@ describe('parseBuildSettings rejects bad input with one line naming the place', 
 
 describe('loadBuildSettings', () => {
   let root: string;
-  beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'build-settings-'));
-  });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  withTempDir('build-settings-', (dir) => (root = dir));
 
   it('reads build_settings.env at the workspace root, with environment overrides', () => {
     writeFileSync(join(root, SETTINGS_FILE), VALID);

@@ -1,16 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { configurationErrorOf } from '../testing/configuration-error';
 import { readUpstreamLock, upstreamLockPath, writeUpstreamLock } from './lock-file';
 import { CPU_UPSTREAM_KEY, type UpstreamLock } from './upstream-lock';
+import { withTempDir } from '../testing/temp-dir';
 
 describe('upstream-lock.json on disk', () => {
   let root: string;
-  beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'kf-lock-'));
-  });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  withTempDir('kf-lock-', (dir) => (root = dir));
 
   it('is an empty lock when absent (every upstream unlocked)', () => {
     expect(readUpstreamLock(root)).toEqual({ version: 1, upstreams: {} });
