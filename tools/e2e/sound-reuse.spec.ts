@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBenchGraph, type BenchGraph } from '../bench/lib/graph';
@@ -253,6 +254,9 @@ describe('one identity: the Nx cache key changes exactly when the content tag do
     const source = readFileSync(join(workspace.root, file), 'utf8');
     expect(source).toContain('version: 1,');
     workspace.write(file, source.replace('version: 1,', 'version: 2,'));
+    // As a developer does after changing the plugin (a build refuses compiled code older than its sources).
+    const compiled = spawnSync(process.execPath, ['tools/nx-plugin/build-plugin.js'], { cwd: workspace.root, encoding: 'utf8' });
+    expect(compiled.status).toBe(0);
     workspace.commit('content tag version 2');
     const run = runBuilds(workspace, {});
     expect(built(workspace, run)).toEqual([...graph.order].sort());

@@ -21,14 +21,14 @@ let pluginChecked = false;
  * each temp workspace a copy, dated after its sources (a clone dates them
  * now) so the build executor's freshness check passes.
  */
-function copyCompiledPlugin(root: string): void {
+function copyCompiledPlugin(root: string, from = WORKSPACE_ROOT): void {
   const pluginRoot = join(WORKSPACE_ROOT, PLUGIN_ROOT);
   if (!pluginChecked && sourcesNewerThanCompile(pluginRoot).length > 0) {
     const build = spawnSync(process.execPath, [join(pluginRoot, 'build-plugin.js')], { encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`compiling the workspace plugin failed:\n${build.stdout}\n${build.stderr}`);
   }
   pluginChecked = true;
-  cpSync(join(pluginRoot, 'dist'), join(root, PLUGIN_ROOT, 'dist'), { recursive: true });
+  cpSync(join(from, PLUGIN_ROOT, 'dist'), join(root, PLUGIN_ROOT, 'dist'), { recursive: true });
 }
 
 export interface NxResult extends Omit<SpawnSyncReturns<string>, 'output'> {
@@ -92,7 +92,8 @@ export function cloneTempWorkspace(source: TempWorkspace, prefix = 'kf-clone-'):
   const root = mkdtempSync(join(tmpdir(), prefix));
   git(tmpdir(), 'clone', '-q', source.root, root);
   symlinkSync(join(WORKSPACE_ROOT, 'node_modules'), join(root, 'node_modules'));
-  copyCompiledPlugin(root);
+  // The plugin as compiled in the source workspace: a test may have changed and rebuilt it there.
+  copyCompiledPlugin(root, source.root);
   return workspaceAt(root);
 }
 
