@@ -1,33 +1,34 @@
+import type { CheckResult } from './check-definitions';
 import { formatContainerLog, formatFailure, formatPass, formatSummary } from './results';
 
 const IMAGE = 'machine-learning-notebook-cpu:content-abc';
 
+/** A failed check declared in base's checks.json. */
+const baseCheckFailed = (result: Pick<CheckResult, 'id' | 'label' | 'detail' | 'fix'>): CheckResult => ({
+  ...result,
+  ok: false,
+  declaredBy: 'base',
+  file: 'images/base/tests/checks.json',
+});
+
 describe('formatFailure', () => {
   it('is one line naming the image, the check, its origin, what happened and the fix', () => {
-    const line = formatFailure(IMAGE, 'machine-learning', {
-      id: 'command:test -e /opt/x',
-      label: 'command "test -e /opt/x"',
-      ok: false,
-      detail: 'exited 1: no output',
-      fix: 'it is inherited from base: ...',
-      declaredBy: 'base',
-      file: 'images/base/tests/checks.json',
-    });
+    const line = formatFailure(
+      IMAGE,
+      'machine-learning',
+      baseCheckFailed({ id: 'command:test -e /opt/x', label: 'command "test -e /opt/x"', detail: 'exited 1: no output', fix: 'it is inherited from base: ...' }),
+    );
     expect(line).toBe(
       '✗ machine-learning-notebook-cpu:content-abc: command "test -e /opt/x" [inherited from base, images/base/tests/checks.json]: exited 1: no output. Fix: it is inherited from base: ...',
     );
   });
 
   it("shows an image's own checks.json, and folds line breaks", () => {
-    const line = formatFailure(IMAGE, 'base', {
-      id: 'python:kfp',
-      label: 'python import kfp',
-      ok: false,
-      detail: 'exited 1:\nTraceback\n  ModuleNotFoundError',
-      fix: 'f',
-      declaredBy: 'base',
-      file: 'images/base/tests/checks.json',
-    });
+    const line = formatFailure(
+      IMAGE,
+      'base',
+      baseCheckFailed({ id: 'python:kfp', label: 'python import kfp', detail: 'exited 1:\nTraceback\n  ModuleNotFoundError', fix: 'f' }),
+    );
     expect(line).not.toContain('\n');
     expect(line).toContain('python import kfp [images/base/tests/checks.json]: exited 1: | Traceback | ModuleNotFoundError. Fix: f');
   });
