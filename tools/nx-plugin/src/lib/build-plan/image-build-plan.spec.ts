@@ -39,6 +39,11 @@ function inputs(overrides: Partial<PlanInputs> = {}): PlanInputs {
   };
 }
 
+
+/** base's record as plan mode writes it: nothing built. */
+const plannedBaseRecord = (stream: 'cpu' | 'gpu') =>
+  plannedRecord({ project: 'base', stream, image: `base-notebook-${stream}:${PARENT_TAG}`, contentTag: PARENT_TAG, parent: null });
+
 describe('planImageBuild', () => {
   it("builds on the parent's recorded image: BASE_CONTAINER is the record's image", () => {
     const plan = planImageBuild(inputs());
@@ -92,13 +97,7 @@ describe('planImageBuild', () => {
   });
 
   it("refuses a planned parent record for a real build, naming the parent and the fix", () => {
-    const planned = plannedRecord({
-      project: 'base',
-      stream: 'gpu',
-      image: `base-notebook-gpu:${PARENT_TAG}`,
-      contentTag: PARENT_TAG,
-      parent: null,
-    });
+    const planned = plannedBaseRecord('gpu');
     const error = configurationErrorOf(() => planImageBuild(inputs({ stream: 'gpu', parentRecord: planned, planOnly: false })));
     expect(error.message).toContain('minimal:build-gpu');
     expect(error.message).toContain("base's planned record");
@@ -106,13 +105,7 @@ describe('planImageBuild', () => {
   });
 
   it('accepts a planned parent record in plan mode', () => {
-    const planned = plannedRecord({
-      project: 'base',
-      stream: 'cpu',
-      image: `base-notebook-cpu:${PARENT_TAG}`,
-      contentTag: PARENT_TAG,
-      parent: null,
-    });
+    const planned = plannedBaseRecord('cpu');
     const plan = planImageBuild(inputs({ parentRecord: planned, planOnly: true }));
     expect(plan.parent).toBe(`base-notebook-cpu:${PARENT_TAG}`);
     expect(plan.contentTag).toBe(planImageBuild(inputs()).contentTag);
