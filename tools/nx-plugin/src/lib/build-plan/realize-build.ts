@@ -58,11 +58,10 @@ export async function realizeBuild(
       `${plan.project}: push needs a registry: set IMAGE_REGISTRY (build_settings.env or environment) or the target's "registry" option`,
     );
   }
-  const humanReferences = options.push && options.git
-    ? humanTags(options.git, options.tagLatest).map((tag) => `${plan.repository}:${tag}`)
-    : [];
+  const humanTagNames = options.push && options.git ? humanTags(options.git, options.tagLatest) : [];
+  const humanReferences = humanTagNames.map((tag) => `${plan.repository}:${tag}`);
   const addHumanTags = async () => {
-    if (humanReferences.length > 0 && deps.registry) await deps.registry.retag(plan.image, humanReferences.map((ref) => ref.split(':').pop()!));
+    if (humanTagNames.length > 0 && deps.registry) await deps.registry.retag(plan.image, humanTagNames);
   };
 
   if (deps.registry) {

@@ -1,6 +1,6 @@
 import type { BuildRecord } from '../records/build-record';
 import { configurationErrorOf } from '../testing/configuration-error';
-import { ensureImage, repositoryOf, type AvailabilityOperations } from './ensure-image';
+import { ensureImage, type AvailabilityOperations } from './ensure-image';
 
 const IMAGE = 'localhost:5000/e2e/base-notebook-cpu:content-0123456789abcdef01234567';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -62,14 +62,5 @@ describe('ensureImage', () => {
       `${IMAGE} (base's build record, restored from the Nx cache) is not in podman's storage nor in a registry, and the record has no recipe to rebuild it from: run npx nx run base:build-cpu --skip-nx-cache`,
     );
     expect(error.message).not.toMatch(/Dockerfile/);
-  });
-});
-
-describe('repositoryOf', () => {
-  it('drops the tag, not a registry port', () => {
-    expect(repositoryOf(IMAGE)).toBe('localhost:5000/e2e/base-notebook-cpu');
-    expect(repositoryOf('localhost:5000/base')).toBe('localhost:5000/base');
-    expect(repositoryOf(`localhost:5000/e2e/base-notebook-cpu@${DIGEST}`)).toBe('localhost:5000/e2e/base-notebook-cpu');
-    expect(repositoryOf(`localhost:5000/e2e/base-notebook-cpu:content-1@${DIGEST}`)).toBe('localhost:5000/e2e/base-notebook-cpu');
   });
 });

@@ -1,5 +1,6 @@
 import { BuildConfigurationError } from '../errors';
 import type { BuildRecord } from '../records/build-record';
+import { writtenName } from '../registry/image-reference';
 
 /** Where a recorded image was found or how it was brought back. */
 export type Availability = 'engine' | 'pulled' | 'rebuilt';
@@ -18,14 +19,6 @@ export interface AvailabilityOperations {
   log(line: string): void;
 }
 
-/** `repo:tag`, `repo@digest` or `repo:tag@digest` → `repo`, as written (CI re-pins records to `repo@digest`). */
-export function repositoryOf(image: string): string {
-  const name = image.split('@')[0];
-  const slash = name.lastIndexOf('/');
-  const colon = name.lastIndexOf(':');
-  return colon > slash ? name.slice(0, colon) : name;
-}
-
 /** The command that makes a recorded image again, for the one line shown when nothing else can. */
 export function rebuildCommand(record: Pick<BuildRecord, 'project' | 'stream'>): string {
   return `npx nx run ${record.project}:build-${record.stream} --skip-nx-cache`;
@@ -42,7 +35,7 @@ export async function ensureImage(record: BuildRecord, ops: AvailabilityOperatio
   const digest = await ops.registryDigest(record.image);
   if (digest) {
     ops.log(`${record.image} (${record.project}'s build record) is not in ${ops.engine}'s storage: pulling it from the registry by digest (${digest})`);
-    ops.pullByDigest(`${repositoryOf(record.image)}@${digest}`, record.image);
+    ops.pullByDigest(`${writtenName(record.image)}@${digest}`, record.image);
     return 'pulled';
   }
   const missing = `${record.image} (${record.project}'s build record, restored from the Nx cache) is not in ${ops.engine}'s storage`;

@@ -5,7 +5,8 @@ import { assertEngineReady, localImageId, pullAndTag, type EngineName } from '..
 import { BuildConfigurationError } from '../errors';
 import type { Stream } from '../hierarchy/image-graph';
 import { readRecord, type BuildRecord } from '../records/build-record';
-import { ensureImage, rebuildCommand, repositoryOf, type Availability } from './ensure-image';
+import { writtenName } from '../registry/image-reference';
+import { ensureImage, rebuildCommand, type Availability } from './ensure-image';
 
 export interface RecordedImagesDependencies {
   engine: EngineName;
@@ -38,7 +39,7 @@ export function recordedImages(context: ExecutorContext, deps: RecordedImagesDep
     }
     await realizeBuild(
       // Under the recorded reference: a child's record names it.
-      { ...plan, image: record.image, repository: repositoryOf(record.image) },
+      { ...plan, image: record.image, repository: writtenName(record.image) },
       { push: false, tagLatest: false, cacheFrom: [], git: null },
       {
         engine: deps.engine,

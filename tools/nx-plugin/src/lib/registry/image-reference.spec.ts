@@ -137,3 +137,13 @@ describe('checkImageReference', () => {
     expect(message.length).toBeLessThan(400);
   });
 });
+
+describe('writtenName for a build record\'s image', () => {
+  const DIGEST = `sha256:${'ab'.repeat(32)}`;
+  it('drops the tag and a digest (CI re-pins records to repo@digest), not a registry port', () => {
+    expect(writtenName('localhost:5000/e2e/base-notebook-cpu:content-1')).toBe('localhost:5000/e2e/base-notebook-cpu');
+    expect(writtenName('localhost:5000/base')).toBe('localhost:5000/base');
+    expect(writtenName(`localhost:5000/e2e/base-notebook-cpu@${DIGEST}`)).toBe('localhost:5000/e2e/base-notebook-cpu');
+    expect(writtenName(`localhost:5000/e2e/base-notebook-cpu:content-1@${DIGEST}`)).toBe('localhost:5000/e2e/base-notebook-cpu');
+  });
+});
