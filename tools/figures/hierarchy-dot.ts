@@ -3,11 +3,11 @@
  * DOT text out. No I/O and no Graphviz here; ordering is sorted so the same
  * graph always gives byte-identical DOT (and therefore identical SVG).
  *
- * Edges come from resolveParent, the same function the build executor uses,
+ * Edges come from resolveParentChain, the same function the build executor uses,
  * so the figures draw exactly the parents the builds use.
  */
 import { hasStream, isImageProject, STREAMS, UPSTREAM_TAG, type ImageGraph, type ImageNode, type Stream } from '../nx-plugin/src/lib/hierarchy/image-graph';
-import { parentChain, resolveParent } from '../nx-plugin/src/lib/hierarchy/resolve-parent';
+import { resolveParentChain } from '../nx-plugin/src/lib/hierarchy/resolve-parent';
 import type { BuildSettings } from '../nx-plugin/src/lib/settings/build-settings';
 import { imageRepository } from '../nx-plugin/src/lib/images/image-names';
 import { parseImageReference, writtenName } from '../nx-plugin/src/lib/registry/image-reference';
@@ -57,8 +57,7 @@ export function hierarchyModel(graph: ImageGraph, settings: BuildSettings): Hier
   const edges: FigureEdge[] = [];
   for (const image of images) {
     for (const stream of image.streams) {
-      parentChain(graph, image.name, stream, settings); // throws on a cycle, naming it
-      const source = resolveParent(graph, image.name, stream, settings);
+      const [{ parent: source }] = resolveParentChain(graph, image.name, stream, settings); // throws on a cycle, naming it
       const parent: FigureParent =
         source.kind === 'pinned' ? { kind: 'pinned', settingKey: source.settingKey, reference: source.reference } : source;
       edges.push({ stream, child: image.name, parent });

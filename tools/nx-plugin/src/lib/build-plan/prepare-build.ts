@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { hashBuildContext, hashDockerfile } from '../content-tag/build-context';
-import { parentChain, resolveParent, type ParentSource } from '../hierarchy/resolve-parent';
+import { resolveParentChain, type ParentSource } from '../hierarchy/resolve-parent';
 import { gpuUpstreamIdentity, identityKey, lockedCudaBase, type GpuUpstreamIdentity } from '../gpu-upstream/upstream-identity';
 import { readUpstreamLock } from '../upstream-lock/lock-file';
 import { lookupUpstream, unlockedError, unlockedWarning, type UpstreamLock } from '../upstream-lock/upstream-lock';
@@ -62,11 +62,12 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
   if (!node.targets.includes(buildTarget(stream))) {
     throw new BuildConfigurationError(`${project} has no ${buildTarget(stream)} target but was asked to build stream ${stream}`);
   }
-  parentChain(graph, project, stream, settings);
+  // The whole chain, so a cycle or a missing root pin further up fails this build too; its own parent is the first link.
+  const [own] = resolveParentChain(graph, project, stream, settings);
   const target = `${project}:${buildTarget(stream)}`;
   const lock = readUpstreamLock(context.root);
   const warnings: string[] = [];
-  const parentSource = lockPinnedParent(resolveParent(graph, project, stream, settings), lock, target, !!options.plan, warnings);
+  const parentSource = lockPinnedParent(own.parent, lock, target, !!options.plan, warnings);
   const imageName = options.imageName ?? node.imageName;
   if (!imageName) {
     throw new BuildConfigurationError(

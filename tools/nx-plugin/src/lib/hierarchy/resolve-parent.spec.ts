@@ -1,7 +1,7 @@
 import type { ProjectGraph } from '@nx/devkit';
 import type { BuildSettings } from '../settings/build-settings';
 import { isImageProject, toImageGraph, UPSTREAM_TAG, type ImageGraph, type ImageNode } from './image-graph';
-import { checkHierarchy, parentChain, resolveParent } from './resolve-parent';
+import { checkHierarchy, parentChain, resolveParent, resolveParentChain } from './resolve-parent';
 import { configurationErrorOf } from '../testing/configuration-error';
 
 const SETTINGS: BuildSettings = {
@@ -124,6 +124,31 @@ describe('parentChain', () => {
     const error = configurationErrorOf(() => parentChain(graph, 'a', 'cpu', SETTINGS));
     expect(error.message).toContain('images/a/project.json: the image hierarchy has a cycle (a -> b -> a)');
     expect(error.message).toContain('remove one of these implicitDependencies');
+  });
+});
+
+describe('resolveParentChain', () => {
+  it('gives every link the parent resolveParent gives it, the root its pin', () => {
+    const graph = hierarchy();
+    for (const stream of ['cpu', 'gpu'] as const) {
+      const chain = resolveParentChain(graph, 'machine-learning', stream, SETTINGS);
+      expect(chain.map((link) => link.project)).toEqual(parentChain(graph, 'machine-learning', stream, SETTINGS));
+      for (const link of chain) expect(link.parent).toEqual(resolveParent(graph, link.project, stream, SETTINGS));
+    }
+    expect(resolveParentChain(graph, 'machine-learning', 'cpu', SETTINGS).pop()).toEqual({
+      project: 'base',
+      parent: { kind: 'pinned', reference: 'quay.io/jupyter/datascience-notebook:abc123def456', settingKey: 'UPSTREAM_CONTAINER_CPU' },
+    });
+  });
+
+  it("fails a child's chain on its root's missing pin, naming the root", () => {
+    const error = configurationErrorOf(() => resolveParentChain(hierarchy(), 'machine-learning', 'cpu', NO_PINS));
+    expect(error.message).toContain('base:build-cpu is a root image');
+    expect(error.message).toContain('build_settings.env has no UPSTREAM_CONTAINER_CPU');
+  });
+
+  it('needs no pin for a gpu chain that ends in an upstream project', () => {
+    expect(resolveParentChain(hierarchy(), 'minimal', 'gpu', NO_PINS).pop()).toEqual({ project: 'gpu-upstream', parent: { kind: 'own-dockerfile' } });
   });
 });
 

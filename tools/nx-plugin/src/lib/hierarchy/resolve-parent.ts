@@ -26,7 +26,11 @@ export type HierarchyParent = { kind: 'project'; project: string } | { kind: 'ow
  * build, the root's parent is the pin UPSTREAM_CONTAINER_<STREAM>.
  */
 export function resolveParent(graph: ImageGraph, project: string, stream: Stream, settings: BuildSettings): ParentSource {
-  const parent = hierarchyParent(graph, project, stream);
+  return withPin(hierarchyParent(graph, project, stream), project, stream, settings);
+}
+
+/** A hierarchy parent with the pin of a root looked up in the settings. */
+function withPin(parent: HierarchyParent, project: string, stream: Stream, settings: BuildSettings): ParentSource {
   if (parent.kind !== 'pinned') return parent;
   const settingKey = upstreamSettingKey(stream);
   const reference = settings.values[settingKey];
@@ -89,30 +93,42 @@ export function hierarchyParent(graph: ImageGraph, project: string, stream: Stre
   return { kind: 'pinned' };
 }
 
-/**
- * The chain of projects from `project` up to its root, for one stream. Fails
- * on a cycle, naming it, since Nx would otherwise wait on itself, and when the
- * root's pin is missing from the settings.
- */
-export function parentChain(graph: ImageGraph, project: string, stream: Stream, settings: BuildSettings): string[] {
-  const chain = hierarchyChain(graph, project, stream);
-  resolveParent(graph, chain[chain.length - 1], stream, settings);
-  return chain;
+/** One image of a parent chain and where its BASE_CONTAINER comes from. */
+export interface ChainLink {
+  project: string;
+  parent: ParentSource;
 }
 
-function hierarchyChain(graph: ImageGraph, project: string, stream: Stream): string[] {
-  const chain = [project];
-  let current = project;
-  for (;;) {
+/**
+ * The chain from `project` up to its root, for one stream, each image with its
+ * resolved parent, in one walk: a build takes its own parent from the first
+ * link. Fails on a cycle, naming it, since Nx would otherwise wait on itself,
+ * and when the root's pin is missing from the settings.
+ */
+export function resolveParentChain(graph: ImageGraph, project: string, stream: Stream, settings: BuildSettings): ChainLink[] {
+  return hierarchyChain(graph, project, stream).map((link) => ({ project: link.project, parent: withPin(link.parent, link.project, stream, settings) }));
+}
+
+/** The projects of the chain from `project` up to its root (see resolveParentChain). */
+export function parentChain(graph: ImageGraph, project: string, stream: Stream, settings: BuildSettings): string[] {
+  return resolveParentChain(graph, project, stream, settings).map((link) => link.project);
+}
+
+type HierarchyLink = { project: string; parent: HierarchyParent };
+
+function hierarchyChain(graph: ImageGraph, project: string, stream: Stream): HierarchyLink[] {
+  const chain: HierarchyLink[] = [];
+  for (let current = project; ; ) {
     const parent = hierarchyParent(graph, current, stream);
+    chain.push({ project: current, parent });
     if (parent.kind !== 'project') return chain;
-    if (chain.includes(parent.project)) {
-      const cycle = [...chain.slice(chain.indexOf(parent.project)), parent.project];
+    const seen = chain.findIndex((link) => link.project === parent.project);
+    if (seen !== -1) {
+      const cycle = [...chain.slice(seen).map((link) => link.project), parent.project];
       throw new BuildConfigurationError(
         `${graph[cycle[0]].root}/project.json: the image hierarchy has a cycle (${cycle.join(' -> ')}): remove one of these implicitDependencies so every image has a root`,
       );
     }
-    chain.push(parent.project);
     current = parent.project;
   }
 }
