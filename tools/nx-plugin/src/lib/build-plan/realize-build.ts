@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { describeEngineFailure } from '../engine/classify-engine-failure';
-import { inspectLocalImage, localImageId, type EngineName } from '../engine/container-engine';
+import { inspectLocalImage, type EngineName, type LocalImage } from '../engine/container-engine';
 import { humanTags, type GitState } from '../images/image-names';
 import { builtRecord, type BuildRecord } from '../records/build-record';
 import { toNxContainerOptions, type ImageBuildPlan } from './image-build-plan';
@@ -26,6 +26,8 @@ export interface RealizeOptions {
 
 export interface RealizeDependencies {
   engine: EngineName;
+  /** Looks an image up in the engine's storage; by default asks `engine` (a spec gives a fake storage). */
+  inspectLocalImage?: (reference: string) => LocalImage;
   /** null when no registry is configured. */
   registry: RegistryOperations | null;
   /**
@@ -58,6 +60,7 @@ export async function realizeBuild(
       `${plan.project}: push needs a registry: set IMAGE_REGISTRY (build_settings.env or environment) or the target's "registry" option`,
     );
   }
+  const inspectLocal = deps.inspectLocalImage ?? ((reference: string) => inspectLocalImage(deps.engine, reference));
   const humanTagNames = options.push && options.git ? humanTags(options.git, options.tagLatest) : [];
   const humanReferences = humanTagNames.map((tag) => `${plan.repository}:${tag}`);
   const addHumanTags = async () => {
@@ -71,7 +74,7 @@ export async function realizeBuild(
       deps.log(`${plan.image} is already in the registry (${digest}): not rebuilt${humanReferences.length ? ', human tags added registry-side' : ''}`);
       return builtRecord(plan, {
         tags: [plan.image, ...humanReferences],
-        imageId: localImageId(deps.engine, plan.image),
+        imageId: inspectLocal(plan.image).id,
         digest,
         source: 'registry',
       });
@@ -79,7 +82,7 @@ export async function realizeBuild(
   }
   let engineAnswered = false;
   if (!options.push) {
-    const local = inspectLocalImage(deps.engine, plan.image);
+    const local = inspectLocal(plan.image);
     if (local.id) {
       deps.log(`${plan.image} is already in ${deps.engine}'s storage: not rebuilt`);
       return builtRecord(plan, { tags: [plan.image], imageId: local.id, digest: null, source: 'local' });
@@ -100,7 +103,7 @@ export async function realizeBuild(
     const where = { task: `${plan.project}:build-${plan.stream}`, engine: deps.engine, parent: plan.parent, dockerfile: relative(context.root, plan.dockerfile) };
     throw new BuildConfigurationError(describeEngineFailure(error, where, dockerfileText));
   }
-  const imageId = localImageId(deps.engine, plan.image);
+  const imageId = inspectLocal(plan.image).id;
   if (!imageId) {
     throw new BuildConfigurationError(`${plan.project}: ${deps.engine} reported success but has no image ${plan.image}: check the engine's storage`);
   }

@@ -1,0 +1,241 @@
+import { BuildConfigurationError } from '../errors';
+import type { LocalImage } from '../engine/container-engine';
+import { EngineRunError } from '../engine/engine-output';
+import { imageExecutorContext } from '../testing/executor-context';
+import type { ImageBuildPlan } from './image-build-plan';
+import { realizeBuild, type RealizeDependencies, type RealizeOptions } from './realize-build';
+
+const TAG = 'content-0123456789abcdef01234567';
+const REPOSITORY = 'localhost:5000/minimal-notebook-cpu';
+const IMAGE = `${REPOSITORY}:${TAG}`;
+const PARENT = 'localhost:5000/base-notebook-cpu:content-fedcba9876543210fedcba98';
+const DIGEST = `sha256:${'d'.repeat(64)}`;
+const IMAGE_ID = `sha256:${'1'.repeat(64)}`;
+const GIT = { sha: 'a'.repeat(40), branch: 'main' };
+
+const plan: ImageBuildPlan = {
+  project: 'minimal',
+  stream: 'cpu',
+  repository: REPOSITORY,
+  contentTag: TAG,
+  image: IMAGE,
+  parent: PARENT,
+  buildArgs: { BASE_CONTAINER: PARENT },
+  dockerfile: '/workspace/images/minimal/Dockerfile',
+  context: '/workspace/images/minimal',
+};
+
+const context = imageExecutorContext('minimal', 'build-cpu');
+
+const options = (overrides: Partial<RealizeOptions> = {}): RealizeOptions => ({ push: false, tagLatest: false, cacheFrom: [], git: null, ...overrides });
+
+/**
+ * A registry, an engine storage and nx-container, in memory: nx-container
+ * "builds" by putting the image in the storage (and the registry when it
+ * pushes). `steps` is the order in which the build touched them.
+ */
+function world({ inRegistry = false, inStorage = false, withRegistry = true } = {}) {
+  const registryTags = new Map<string, string>(inRegistry ? [[IMAGE, DIGEST]] : []);
+  const storage = new Map<string, string>(inStorage ? [[IMAGE, IMAGE_ID]] : []);
+  const steps: string[] = [];
+  const retags: { reference: string; tags: string[] }[] = [];
+  const nxContainerRuns: Record<string, unknown>[] = [];
+  const lines: string[] = [];
+  let nxContainerResult: () => Promise<{ success: boolean }> = async () => ({ success: true });
+  const deps: RealizeDependencies = {
+    engine: 'podman',
+    inspectLocalImage: (reference): LocalImage => ({ id: storage.get(reference) ?? null, engineAnswered: true }),
+    registry: withRegistry
+      ? {
+          manifestDigest: async (reference) => registryTags.get(reference) ?? null,
+          retag: async (reference, tags) => {
+            retags.push({ reference, tags });
+            return registryTags.get(reference)!;
+          },
+        }
+      : null,
+    ensureEngineReady: (engineAnswered) => void steps.push(`engine ready? (answered: ${engineAnswered})`),
+    prepareParent: async () => void steps.push('prepare parent'),
+    prepareContext: async () => void steps.push('prepare context'),
+    runNxContainer: async (nxOptions) => {
+      steps.push('nx-container');
+      nxContainerRuns.push(nxOptions);
+      const result = await nxContainerResult();
+      if (result.success) {
+        storage.set(IMAGE, IMAGE_ID);
+        if (nxOptions.push) registryTags.set(IMAGE, DIGEST);
+      }
+      return result;
+    },
+    log: (line) => void lines.push(line),
+  };
+  return {
+    deps,
+    steps,
+    retags,
+    nxContainerRuns,
+    lines,
+    storage,
+    registryTags,
+    failBuild: (result: () => Promise<{ success: boolean }>) => (nxContainerResult = result),
+  };
+}
+
+async function configurationError(promise: Promise<unknown>): Promise<BuildConfigurationError> {
+  const error = await promise.then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(BuildConfigurationError);
+  return error as BuildConfigurationError;
+}
+
+describe('realizeBuild: reuse', () => {
+  it('reuses a content tag the registry has: no build, human tags added registry-side, no pull', async () => {
+    const w = world({ inRegistry: true });
+    const record = await realizeBuild(plan, options({ push: true, tagLatest: true, git: GIT }), w.deps, context);
+    expect(w.steps).toEqual([]);
+    expect(w.retags).toEqual([{ reference: IMAGE, tags: [GIT.sha, GIT.sha.slice(0, 7), 'main', 'latest'] }]);
+    expect(record).toMatchObject({
+      image: IMAGE,
+      contentTag: TAG,
+      parent: PARENT,
+      source: 'registry',
+      digest: DIGEST,
+      imageId: null,
+      planned: false,
+      tags: [IMAGE, `${REPOSITORY}:${GIT.sha}`, `${REPOSITORY}:${GIT.sha.slice(0, 7)}`, `${REPOSITORY}:main`, `${REPOSITORY}:latest`],
+    });
+    expect(w.lines).toEqual([`${IMAGE} is already in the registry (${DIGEST}): not rebuilt, human tags added registry-side`]);
+  });
+
+  it('keeps the content tag alone when no commit is given (CI, where promotion adds the human tags)', async () => {
+    const w = world({ inRegistry: true });
+    const record = await realizeBuild(plan, options({ push: true, git: null }), w.deps, context);
+    expect(w.retags).toEqual([]);
+    expect(record.tags).toEqual([IMAGE]);
+    expect(w.lines).toEqual([`${IMAGE} is already in the registry (${DIGEST}): not rebuilt`]);
+  });
+
+  it("records the local image id of a registry image the engine happens to hold", async () => {
+    const w = world({ inRegistry: true, inStorage: true });
+    expect((await realizeBuild(plan, options(), w.deps, context)).imageId).toBe(IMAGE_ID);
+  });
+
+  it("reuses an image in the engine's storage when not pushing, without asking the engine to build", async () => {
+    const w = world({ inStorage: true });
+    const record = await realizeBuild(plan, options(), w.deps, context);
+    expect(w.steps).toEqual([]);
+    expect(record).toMatchObject({ source: 'local', imageId: IMAGE_ID, digest: null, tags: [IMAGE] });
+    expect(w.lines).toEqual([`${IMAGE} is already in podman's storage: not rebuilt`]);
+  });
+
+  it("reuses the engine's storage without any registry configured", async () => {
+    const w = world({ inStorage: true, withRegistry: false });
+    expect((await realizeBuild(plan, options(), w.deps, context)).source).toBe('local');
+  });
+});
+
+describe('realizeBuild: build', () => {
+  it('builds an absent image after making its parent and its context ready, and does not push', async () => {
+    const w = world();
+    const record = await realizeBuild(plan, options({ cacheFrom: [`${REPOSITORY}:main`] }), w.deps, context);
+    expect(w.steps).toEqual(['engine ready? (answered: true)', 'prepare parent', 'prepare context', 'nx-container']);
+    expect(w.nxContainerRuns).toEqual([
+      expect.objectContaining({
+        engine: 'podman',
+        file: plan.dockerfile,
+        context: plan.context,
+        'build-args': [`BASE_CONTAINER=${PARENT}`],
+        tags: [IMAGE],
+        push: false,
+        'cache-from': [`${REPOSITORY}:main`],
+      }),
+    ]);
+    expect(record).toMatchObject({ source: 'built', imageId: IMAGE_ID, digest: null, tags: [IMAGE] });
+    expect(w.retags).toEqual([]);
+  });
+
+  it('pushes only the content tag, then adds the human tags registry-side and records the digest', async () => {
+    const w = world();
+    const record = await realizeBuild(plan, options({ push: true, git: GIT }), w.deps, context);
+    expect(w.nxContainerRuns).toEqual([expect.objectContaining({ tags: [IMAGE], push: true })]);
+    expect(w.retags).toEqual([{ reference: IMAGE, tags: [GIT.sha, GIT.sha.slice(0, 7), 'main'] }]);
+    expect(record).toMatchObject({ source: 'built', digest: DIGEST, tags: [IMAGE, `${REPOSITORY}:${GIT.sha}`, `${REPOSITORY}:${GIT.sha.slice(0, 7)}`, `${REPOSITORY}:main`] });
+  });
+
+  it("builds again when pushing although the engine's storage has the image: the registry must get it", async () => {
+    const w = world({ inStorage: true });
+    const record = await realizeBuild(plan, options({ push: true }), w.deps, context);
+    expect(w.steps).toContain('nx-container');
+    // The storage was not asked, so the engine's readiness is checked in full.
+    expect(w.steps[0]).toBe('engine ready? (answered: false)');
+    expect(record.source).toBe('built');
+  });
+
+  it('tells the readiness check when the engine could not answer about its storage', async () => {
+    const w = world();
+    w.deps.inspectLocalImage = () => ({ id: null, engineAnswered: false });
+    await realizeBuild(plan, options(), w.deps, context);
+    expect(w.steps[0]).toBe('engine ready? (answered: false)');
+  });
+
+  it('builds nothing when the engine is not ready', async () => {
+    const w = world();
+    w.deps.ensureEngineReady = () => {
+      throw new BuildConfigurationError('podman is not usable (no podman): install podman');
+    };
+    expect((await configurationError(realizeBuild(plan, options(), w.deps, context))).message).toBe('podman is not usable (no podman): install podman');
+    expect(w.steps).toEqual([]);
+  });
+});
+
+describe('realizeBuild: refusals', () => {
+  it('refuses to push without a registry, naming the project and both places to set one', async () => {
+    const w = world({ withRegistry: false });
+    const error = await configurationError(realizeBuild(plan, options({ push: true }), w.deps, context));
+    expect(error.message).toBe(
+      'minimal: push needs a registry: set IMAGE_REGISTRY (build_settings.env or environment) or the target\'s "registry" option',
+    );
+    expect(w.steps).toEqual([]);
+  });
+
+  it('says why nx-container failed in one line naming the task: a parent the engine may not pull', async () => {
+    const w = world();
+    const output = `Error: creating build container: initializing source docker://${PARENT}: reading manifest: unauthorized: authentication required`;
+    w.failBuild(async () => {
+      throw new EngineRunError(output, 125, 'podman build failed');
+    });
+    const error = await configurationError(realizeBuild(plan, options(), w.deps, context));
+    expect(error.message).toMatch(/^minimal:build-cpu: /);
+    expect(error.message).toContain(`podman cannot pull the parent ${PARENT}: registry localhost:5000 refused access`);
+    expect(error.message).toContain('podman login localhost:5000');
+  });
+
+  it('names the task and the Dockerfile when nx-container reports failure without output', async () => {
+    const w = world();
+    w.failBuild(async () => ({ success: false }));
+    const error = await configurationError(realizeBuild(plan, options(), w.deps, context));
+    expect(error.message).toBe(
+      'minimal:build-cpu failed in podman (nx-container reported failure): see the engine output above; fix images/minimal/Dockerfile or its context and rerun',
+    );
+  });
+
+  it('refuses a build the engine reports as done but whose image is not in its storage', async () => {
+    const w = world();
+    w.deps.runNxContainer = async () => ({ success: true });
+    const error = await configurationError(realizeBuild(plan, options(), w.deps, context));
+    expect(error.message).toBe(`minimal: podman reported success but has no image ${IMAGE}: check the engine's storage`);
+  });
+
+  it('refuses a push the registry does not list afterwards, and adds no human tags', async () => {
+    const w = world();
+    w.deps.runNxContainer = async () => {
+      w.storage.set(IMAGE, IMAGE_ID);
+      return { success: true };
+    };
+    const error = await configurationError(realizeBuild(plan, options({ push: true, git: GIT }), w.deps, context));
+    expect(error.message).toBe(`minimal: pushed ${IMAGE} but the registry does not list it: check the registry's storage`);
+    expect(w.retags).toEqual([]);
+  });
+});
