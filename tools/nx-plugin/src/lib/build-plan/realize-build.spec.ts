@@ -32,9 +32,10 @@ const options = (overrides: Partial<RealizeOptions> = {}): RealizeOptions => ({ 
 /**
  * A registry, an engine storage and nx-container, in memory: nx-container
  * "builds" by putting the image in the storage (and the registry when it
- * pushes). `steps` is the order in which the build touched them.
+ * pushes). `steps` is the order in which the build touched them;
+ * `engineAnswers: false` stands for an engine that fails a lookup of an image it lacks.
  */
-function world({ inRegistry = false, inStorage = false, withRegistry = true } = {}) {
+function world({ inRegistry = false, inStorage = false, withRegistry = true, engineAnswers = true } = {}) {
   const registryTags = new Map<string, string>(inRegistry ? [[IMAGE, DIGEST]] : []);
   const storage = new Map<string, string>(inStorage ? [[IMAGE, IMAGE_ID]] : []);
   const steps: string[] = [];
@@ -44,7 +45,10 @@ function world({ inRegistry = false, inStorage = false, withRegistry = true } = 
   let nxContainerResult: () => Promise<{ success: boolean }> = async () => ({ success: true });
   const deps: RealizeDependencies = {
     engine: 'podman',
-    inspectLocalImage: (reference): LocalImage => ({ id: storage.get(reference) ?? null, engineAnswered: true }),
+    inspectLocalImage: (reference): LocalImage => {
+      const id = storage.get(reference) ?? null;
+      return { id, engineAnswered: id !== null || engineAnswers };
+    },
     registry: withRegistry
       ? {
           manifestDigest: async (reference) => registryTags.get(reference) ?? null,
@@ -174,8 +178,7 @@ describe('realizeBuild: build', () => {
   });
 
   it('tells the readiness check when the engine could not answer about its storage', async () => {
-    const w = world();
-    w.deps.inspectLocalImage = () => ({ id: null, engineAnswered: false });
+    const w = world({ engineAnswers: false });
     await realizeBuild(plan, options(), w.deps, context);
     expect(w.steps[0]).toBe('engine ready? (answered: false)');
   });
