@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/container-engine';
+import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/engine-ready';
 import { registryClientFor } from './support/registry-api';
 import { e2eEngine } from './support/e2e-engine';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
