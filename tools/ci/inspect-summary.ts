@@ -13,7 +13,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from '@nx/devkit';
-import { realCli } from '../nx-plugin/src/lib/container-test/runtime-cli';
+import { realCli } from '../nx-plugin/src/lib/engine/engine-cli';
 import { listPackages, readSavedImage } from '../nx-plugin/src/lib/inspect/engine-image';
 import { readInspectReport, type InspectReport } from '../nx-plugin/src/lib/inspect/report';
 import { formatImageReference, parseImageReference } from '../nx-plugin/src/lib/registry/image-reference';

@@ -7,25 +7,26 @@
  *
  *   node -r @swc-node/register tools/ci/materialise.ts --tasks "<project>:build-<stream> ..."
  *
- * How: plan mode (`nx run-many -t build-<stream> -p <projects> -c plan`)
- * computes each image's content tag exactly as the build computes it, from the
- * checkout and build_settings.env, without any engine; the registry is then
- * asked for that content tag's digest (HEAD request, nothing pulled). An image
- * that is not there is an error naming it: nothing is ever built here, so a
- * failed parent job cannot be papered over by a child runner.
+ * How: plan mode's computation (lib/planned-records.ts, the build executor's
+ * own prepareBuild) gives each image's content tag exactly as the build
+ * computes it, from the checkout and build_settings.env, without any engine;
+ * the registry is then asked for that content tag's digest (HEAD request,
+ * nothing pulled). An image that is not there is an error naming it, and no
+ * registry record is written: nothing is ever built here, so a failed parent
+ * job cannot be papered over by a child runner.
  *
  * Outputs: `images` (JSON map task → pinned reference) and, for one task, `image`.
  */
 import { parseArgs } from 'node:util';
 import { workspaceRoot } from '@nx/devkit';
-import { readRecord, writeRecord } from '../nx-plugin/src/lib/records/build-record';
+import { writeRecord } from '../nx-plugin/src/lib/records/build-record';
 import { RegistryClient } from '../nx-plugin/src/lib/registry/registry-client';
 import { loadBuildSettings, optionalSetting } from '../nx-plugin/src/lib/settings/build-settings';
 import { CiError, runCli } from './lib/ci-error';
 import { writeStepOutputs } from './lib/github-output';
 import { parseBuildTask, splitTaskList } from './lib/image-levels';
-import { planBuilds } from './lib/nx-cli';
-import { recordFromRegistry } from './lib/registry-records';
+import { plannedRecords } from './lib/planned-records';
+import { recordsFromRegistry } from './lib/registry-records';
 
 runCli('materialise', async () => {
   const { values, positionals } = parseArgs({ options: { tasks: { type: 'string' } }, allowPositionals: true });
@@ -37,28 +38,19 @@ runCli('materialise', async () => {
     throw new CiError(`IMAGE_REGISTRY is empty (${settings.file} and environment): records can only come from a registry`);
   }
 
-  planBuilds(workspaceRoot, builds);
-
   const client = new RegistryClient();
-  const images: Record<string, string> = {};
-  const missing: string[] = [];
-  for (const build of builds) {
-    const planned = readRecord(workspaceRoot, build.project, build.stream);
-    const digest = await client.manifestDigest(planned.image);
-    if (!digest) {
-      missing.push(`${planned.image} (${build.task})`);
-      continue;
-    }
-    const record = recordFromRegistry(planned, digest);
-    writeRecord(workspaceRoot, record);
-    images[build.task] = record.image;
-    console.log(`${build.task}: ${record.image} (content tag ${record.contentTag}, from the registry)`);
-  }
+  const { found, missing } = await recordsFromRegistry(await plannedRecords(workspaceRoot, builds), (reference) => client.manifestDigest(reference));
   if (missing.length > 0) {
     throw new CiError(
       `not in the registry under their content tag: ${missing.join(', ')}. Their own jobs must build and push them first ` +
         '(did a job of an earlier level fail?); to rebuild every image run the workflow by hand with "all"',
     );
+  }
+  const images: Record<string, string> = {};
+  for (const { task, record } of found) {
+    writeRecord(workspaceRoot, record);
+    images[task] = record.image;
+    console.log(`${task}: ${record.image} (content tag ${record.contentTag}, from the registry)`);
   }
   const outputs: Record<string, string> = { images: JSON.stringify(images) };
   if (builds.length === 1) outputs.image = images[builds[0].task];

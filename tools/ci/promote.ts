@@ -17,13 +17,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { workspaceRoot } from '@nx/devkit';
 import { readGitState } from '../nx-plugin/src/lib/git/git-state';
-import { readRecord } from '../nx-plugin/src/lib/records/build-record';
 import { RegistryClient } from '../nx-plugin/src/lib/registry/registry-client';
 import { loadBuildSettings, optionalSetting } from '../nx-plugin/src/lib/settings/build-settings';
 import { CiError, runCli } from './lib/ci-error';
 import { writeStepSummary } from './lib/github-output';
 import { parseBuildTask, splitTaskList } from './lib/image-levels';
-import { planBuilds } from './lib/nx-cli';
+import { plannedRecords } from './lib/planned-records';
 import { assertEveryBuildTested, promotionOperations, promotionSummary, promotionTags, testedRecords } from './lib/promotion';
 
 runCli('promote', async () => {
@@ -50,9 +49,8 @@ runCli('promote', async () => {
   const tested = testedRecords(files.map((name) => ({ name: join(dir, name), text: readFileSync(join(dir, name), 'utf8') })));
   // A failed commit is refused before any work (plan mode, registry requests).
   assertEveryBuildTested(built, tested);
-  planBuilds(workspaceRoot, builds);
   const operations = promotionOperations(
-    builds.map((build) => ({ task: build.task, planned: readRecord(workspaceRoot, build.project, build.stream), tested: tested.get(build.task) })),
+    (await plannedRecords(workspaceRoot, builds)).map(({ task, planned }) => ({ task, planned, tested: tested.get(task) })),
     new Set(built),
     tags.tags,
   );

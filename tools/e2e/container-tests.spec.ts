@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
+import { nxBinary } from '../ci/lib/nx-cli';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { freePort } from './support/free-port';
 import { descendantsOf, middleImage, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
@@ -247,7 +247,7 @@ describe('each check fails once, with one clear line, a non-zero exit and no con
 
 /** Runs nx in its own process group, as a terminal's foreground job, collecting its output as it streams. */
 function startNx(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx'), [...args, '--output-style=stream'], {
+  const child = spawn(nxBinary(WORKSPACE_ROOT), [...args, '--output-style=stream'], {
     cwd: workspace.root,
     env: { ...process.env, ...machine.env, IMAGE_RUNTIME: 'docker', NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', CI: 'true', FORCE_COLOR: '0', ...env },
     detached: true,

@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/container-engine';
+import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/engine-ready';
 import { registryClientFor } from './support/registry-api';
 import { e2eEngine } from './support/e2e-engine';
+import { nxBinary } from '../ci/lib/nx-cli';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { descendantsOf, imageParent, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
@@ -181,7 +182,7 @@ describe('faults give one clear line, a non-zero exit and no record', () => {
 
   it('a build killed mid-way leaves no record, and a rerun completes', async () => {
     workspace.write('images/r-studio/Dockerfile', fixtureDockerfile('r-studio', 'sleep 6'));
-    const child = spawn(join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx'), ['run', 'r-studio:build-cpu', '--output-style=static'], {
+    const child = spawn(nxBinary(WORKSPACE_ROOT), ['run', 'r-studio:build-cpu', '--output-style=static'], {
       cwd: workspace.root,
       env: { ...process.env, ...machine.env, NX_DAEMON: 'false', NX_TUI: 'false', CI: 'true' },
       detached: true,

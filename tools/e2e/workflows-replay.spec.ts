@@ -25,7 +25,7 @@ import { imageParent, middleImage, workspaceImageGraph } from './support/image-h
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { accessLogSize, blobGets, readAccessLog } from './support/registry-access-log';
 import { readRecordIn } from './support/records';
-import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, runNx, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
+import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, nxIn, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 import { buildTasks, ciScript, ciScriptResult, levelJobs, levelsOf, loadWorkflow } from './support/workflows';
 
 jest.setTimeout(600_000);
@@ -57,7 +57,7 @@ function onFreshRunner<T>(run: (root: string, env: NodeJS.ProcessEnv) => T): T {
 }
 
 function expectNx(root: string, args: string[], env: NodeJS.ProcessEnv): void {
-  expectNxSuccess(runNx(root, [...args, '--output-style=static'], env));
+  expectNxSuccess(nxIn(root, [...args, '--output-style=static'], env));
 }
 
 /**

@@ -141,13 +141,20 @@ describe('pull-request.yml', () => {
     expect(stepRunning(e2e, /e2e-services\.sh start/)).toBeLessThan(stepRunning(e2e, /npx jest tools\/e2e/));
   });
 
-  it('computes base and head with nrwl/nx-set-shas on a full clone, then lints, builds and tests the affected images', () => {
+  it('computes base and head with nrwl/nx-set-shas on a full clone, then lints, builds, tests and inspects the affected images', () => {
     const job = workflow().jobs.affected;
     const checkout = stepUsing(job, 'actions/checkout');
     expect(job.steps![checkout].with).toMatchObject({ 'fetch-depth': 0 });
     expect(stepUsing(job, 'nrwl/nx-set-shas')).toBeGreaterThan(checkout);
-    expect([...runs(job).matchAll(/nx affected -t ((?:\w[\w-]* ?)+)/g)].map((m) => m[1].trim().split(/\s+/))).toEqual([['lint', 'build-cpu', 'test-cpu'], ['build-gpu']]);
+    expect([...runs(job).matchAll(/nx affected -t ((?:\w[\w-]* ?)+)/g)].map((m) => m[1].trim().split(/\s+/))).toEqual([['lint', 'build-cpu', 'test-cpu', 'inspect-cpu'], ['build-gpu']]);
     expect(stepRunning(job, /nx affected/)).toBeGreaterThan(stepUsing(job, 'nrwl/nx-set-shas'));
+  });
+
+  it('writes the image insight summary after inspecting, even when the waste gate failed', () => {
+    const job = workflow().jobs.affected;
+    const summary = stepRunning(job, /tools\/ci\/inspect-summary\.ts/);
+    expect(summary).toBeGreaterThan(stepRunning(job, /nx affected -t [\w -]*inspect-cpu/));
+    expect(job.steps![summary].if).toBe('always()');
   });
 
   it('pushes nothing and never sees the push login: pull-only secrets, or none', () => {

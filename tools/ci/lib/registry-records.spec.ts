@@ -1,5 +1,5 @@
 import { plannedRecord } from '../../nx-plugin/src/lib/records/build-record';
-import { recordFromRegistry, repositoryOfRecord } from './registry-records';
+import { recordFromRegistry, recordsFromRegistry, repositoryOfRecord } from './registry-records';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const planned = plannedRecord({
@@ -34,5 +34,38 @@ describe('recordFromRegistry', () => {
     expect(() => repositoryOfRecord({ ...planned, image: 'localhost:5000/team/parent-notebook-cpu:latest' })).toThrow(
       /not tagged with its content tag content-0123.*delete dist\/images\/child-parent/,
     );
+  });
+});
+
+describe('recordsFromRegistry', () => {
+  const other = { ...planned, project: 'other', image: 'localhost:5000/team/other-notebook-cpu:content-0123456789abcdef01234567' };
+
+  it('pins each build the registry has under its content tag, in order', async () => {
+    const asked: string[] = [];
+    const result = await recordsFromRegistry(
+      [
+        { task: 'child-parent:build-cpu', planned },
+        { task: 'other:build-cpu', planned: other },
+      ],
+      async (reference) => (asked.push(reference), DIGEST),
+    );
+    expect(asked).toEqual([planned.image, other.image]);
+    expect(result.missing).toEqual([]);
+    expect(result.found).toEqual([
+      { task: 'child-parent:build-cpu', record: recordFromRegistry(planned, DIGEST) },
+      { task: 'other:build-cpu', record: recordFromRegistry(other, DIGEST) },
+    ]);
+  });
+
+  it('names every build the registry lacks, with its reference', async () => {
+    const result = await recordsFromRegistry(
+      [
+        { task: 'child-parent:build-cpu', planned },
+        { task: 'other:build-cpu', planned: other },
+      ],
+      async (reference) => (reference === other.image ? DIGEST : null),
+    );
+    expect(result.missing).toEqual([`${planned.image} (child-parent:build-cpu)`]);
+    expect(result.found.map(({ task }) => task)).toEqual(['other:build-cpu']);
   });
 });

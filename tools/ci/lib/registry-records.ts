@@ -42,3 +42,26 @@ export function recordFromRegistry(planned: BuildRecord, digest: string): BuildR
     source: 'registry',
   };
 }
+
+export interface PlannedBuild {
+  task: string;
+  planned: BuildRecord;
+}
+
+/**
+ * The registry's record of each planned build, found by its content tag; a
+ * build the registry lacks is listed in `missing` (`<reference> (<task>)`).
+ */
+export async function recordsFromRegistry(
+  builds: readonly PlannedBuild[],
+  manifestDigest: (reference: string) => Promise<string | null>,
+): Promise<{ found: { task: string; record: BuildRecord }[]; missing: string[] }> {
+  const found: { task: string; record: BuildRecord }[] = [];
+  const missing: string[] = [];
+  for (const { task, planned } of builds) {
+    const digest = await manifestDigest(planned.image);
+    if (digest) found.push({ task, record: recordFromRegistry(planned, digest) });
+    else missing.push(`${planned.image} (${task})`);
+  }
+  return { found, missing };
+}

@@ -1,7 +1,8 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { runNx, type NxResult } from '../../ci/lib/nx-cli';
 import { git as runGit } from '../../nx-plugin/src/lib/git/run-git';
 import { sourcesNewerThanCompile } from '../../nx-plugin/src/lib/plugin-build/compiled-plugin';
 
@@ -31,20 +32,11 @@ function copyCompiledPlugin(root: string, from = WORKSPACE_ROOT): void {
   cpSync(join(from, PLUGIN_ROOT, 'dist'), join(root, PLUGIN_ROOT, 'dist'), { recursive: true });
 }
 
-export interface NxResult extends Omit<SpawnSyncReturns<string>, 'output'> {
-  /** stdout and stderr together */
-  output: string;
-}
+export type { NxResult };
 
-/** Runs the workspace's real Nx CLI in `root`; never throws, so tests can assert on failures too. */
-export function runNx(root: string, args: string[], env: NodeJS.ProcessEnv = {}): NxResult {
-  const result = spawnSync(join(WORKSPACE_ROOT, 'node_modules', '.bin', 'nx'), args, {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, ...NX_TEST_ENV, ...env },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { ...result, output: `${result.stdout}\n${result.stderr}` };
+/** Runs the workspace's real Nx CLI in `root` as tests do (see NX_TEST_ENV); never throws, so tests can assert on failures too. */
+export function nxIn(root: string, args: string[], env: NodeJS.ProcessEnv = {}): NxResult {
+  return runNx(root, args, { ...NX_TEST_ENV, ...env });
 }
 
 /** Fails the test with the end of Nx's output when the command failed. */
@@ -102,9 +94,9 @@ function workspaceAt(root: string): TempWorkspace {
   git(root, 'config', 'user.name', 'tests');
   return {
     root,
-    nx: (args, env = {}) => runNx(root, args, env),
+    nx: (args, env = {}) => nxIn(root, args, env),
     nxOk(args, env = {}) {
-      const result = runNx(root, args, env);
+      const result = nxIn(root, args, env);
       expectNxSuccess(result);
       return result.output;
     },

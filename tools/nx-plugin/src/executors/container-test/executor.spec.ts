@@ -1,4 +1,4 @@
-import type { Cli, CliResult } from '../../lib/container-test/runtime-cli';
+import type { Cli, CliResult, EngineName } from '../../lib/engine/engine-cli';
 import { captureLogger, imageExecutorContext } from '../../lib/testing/executor-context';
 import { placeImage } from '../../lib/container-test/image-placement';
 import { runContainerTest } from '../../lib/container-test/run-container-test';
@@ -8,11 +8,11 @@ import type { ContainerTestExecutorOptions } from './schema';
 // The runtime is a stub CLI and the container test itself is replaced: this spec
 // is about what the executor hands on (schema options, converted) and how it fails.
 const probe = jest.fn<Promise<CliResult>, [string[]]>();
-jest.mock('../../lib/container-test/runtime-cli', () => ({
-  ...jest.requireActual('../../lib/container-test/runtime-cli'),
-  realCli: (name: 'docker' | 'podman'): Cli => ({ name, run: (args) => probe(args) }),
-  guardContainer: () => () => undefined,
+jest.mock('../../lib/engine/engine-cli', () => ({
+  ...jest.requireActual('../../lib/engine/engine-cli'),
+  realCli: (name: EngineName): Cli => ({ name, run: (args) => probe(args) }),
 }));
+jest.mock('../../lib/engine/container-guard', () => ({ guardContainer: () => () => undefined }));
 jest.mock('../../lib/container-test/built-image', () => ({
   builtImage: () => ({ image: 'localhost:5000/demo-notebook-cpu:content-1', node: { root: 'images/demo' } }),
 }));

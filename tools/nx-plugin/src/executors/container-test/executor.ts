@@ -7,12 +7,15 @@ import { loadBuildSettings } from '../../lib/settings/build-settings';
 import { builtImage } from '../../lib/container-test/built-image';
 import { restoreRecordedImage } from '../../lib/image-availability/for-consumer';
 import { readChecksFile } from '../../lib/container-test/checks-file';
-import { chooseRuntime, containerName, defaultTestPrefix, normalizeNbPrefix } from '../../lib/container-test/container-args';
+import { containerName, defaultTestPrefix, normalizeNbPrefix } from '../../lib/container-test/container-args';
 import { otherRuntime, placeImage } from '../../lib/container-test/image-placement';
 import { checkSources, inheritChecks } from '../../lib/container-test/inherited-checks';
 import { formatSummary } from '../../lib/container-test/results';
 import { runContainerTest } from '../../lib/container-test/run-container-test';
-import { assertRuntimeReady, guardContainer, realCli } from '../../lib/container-test/runtime-cli';
+import { chooseRuntime } from '../../lib/engine/choose-engine';
+import { guardContainer } from '../../lib/engine/container-guard';
+import { realCli } from '../../lib/engine/engine-cli';
+import { assertRuntimeReady } from '../../lib/engine/engine-ready';
 import type { ContainerTestExecutorOptions } from './schema';
 
 function milliseconds(seconds: number, option: string): number {

@@ -1,4 +1,4 @@
-import type { Cli, CliResult } from '../../lib/container-test/runtime-cli';
+import type { Cli, CliResult, EngineName } from '../../lib/engine/engine-cli';
 import { captureLogger, imageExecutorContext } from '../../lib/testing/executor-context';
 import { placeImage } from '../../lib/container-test/image-placement';
 import serveExecutor from './executor';
@@ -8,17 +8,17 @@ import type { ServeExecutorOptions } from './schema';
 // starts and fails; tools/e2e/container-tests.spec.ts serves a real notebook.
 const calls: string[][] = [];
 let answers: (args: string[]) => CliResult;
-jest.mock('../../lib/container-test/runtime-cli', () => ({
-  ...jest.requireActual('../../lib/container-test/runtime-cli'),
-  realCli: (name: 'docker' | 'podman'): Cli => ({
+jest.mock('../../lib/engine/engine-cli', () => ({
+  ...jest.requireActual('../../lib/engine/engine-cli'),
+  realCli: (name: EngineName): Cli => ({
     name,
     run: async (args) => {
       calls.push(args);
       return answers(args);
     },
   }),
-  guardContainer: () => () => undefined,
 }));
+jest.mock('../../lib/engine/container-guard', () => ({ guardContainer: () => () => undefined }));
 jest.mock('../../lib/container-test/built-image', () => ({
   builtImage: () => ({ image: 'localhost:5000/demo-notebook-cpu:content-1', node: { root: 'images/demo' } }),
 }));

@@ -7,10 +7,13 @@ import { toImageGraph } from '../../lib/hierarchy/image-graph';
 import { loadBuildSettings } from '../../lib/settings/build-settings';
 import { builtImage } from '../../lib/container-test/built-image';
 import { restoreRecordedImage } from '../../lib/image-availability/for-consumer';
-import { chooseRuntime, containerName } from '../../lib/container-test/container-args';
+import { containerName } from '../../lib/container-test/container-args';
 import { describeAnswer, waitForHttp } from '../../lib/container-test/http-wait';
 import { otherRuntime, placeImage } from '../../lib/container-test/image-placement';
-import { assertRuntimeReady, guardContainer, lastLine, realCli, type Cli } from '../../lib/container-test/runtime-cli';
+import { chooseRuntime } from '../../lib/engine/choose-engine';
+import { guardContainer } from '../../lib/engine/container-guard';
+import { failureReason, realCli, type Cli } from '../../lib/engine/engine-cli';
+import { assertRuntimeReady } from '../../lib/engine/engine-ready';
 import { portInUse, portInUseMessage, serveRunArgs, serveSettings, serveUrl } from '../../lib/serve/serve-plan';
 import type { ServeExecutorOptions } from './schema';
 
@@ -71,7 +74,7 @@ export default async function serveExecutor(options: ServeExecutorOptions, conte
         throw new BuildConfigurationError(
           portInUse(started.stderr)
             ? portInUseMessage(settings, stream)
-            : `cannot start ${image} with ${runtimeName} (${started.spawnError ?? lastLine(started.stderr)})`,
+            : `cannot start ${image} with ${runtimeName} (${failureReason(started)})`,
         );
       }
       const url = serveUrl(settings);
@@ -89,7 +92,7 @@ export default async function serveExecutor(options: ServeExecutorOptions, conte
       if (stopped.running) await runtime.run(['stop', '--time', String(STOP_SECONDS), name], { timeoutMs: 60_000 });
       const removed = await runtime.run(['rm', '--force', '--volumes', name], { timeoutMs: 60_000 });
       if (removed.code !== 0) {
-        logger.error(`${task}: could not remove container ${name} (${lastLine(removed.stderr)}): remove it with ${runtimeName} rm -f ${name}`);
+        logger.error(`${task}: could not remove container ${name} (${failureReason(removed)}): remove it with ${runtimeName} rm -f ${name}`);
         return { success: false };
       }
       const line = `${task}: the container stopped with exit code ${stopped.exitCode ?? 'unknown'}; removed ${name}`;

@@ -1,5 +1,5 @@
 import { BuildConfigurationError } from '../errors';
-import type { LocalImage } from '../engine/container-engine';
+import type { LocalImage } from '../engine/local-images';
 import { EngineRunError } from '../engine/engine-output';
 import { imageExecutorContext } from '../testing/executor-context';
 import type { ImageBuildPlan } from './image-build-plan';

@@ -1,6 +1,5 @@
 import { configurationErrorOf } from '../testing/configuration-error';
 import {
-  chooseRuntime,
   containerName,
   defaultTestPrefix,
   normalizeNbPrefix,
@@ -8,20 +7,6 @@ import {
   parsePublishedPort,
   runArgs,
 } from './container-args';
-
-describe('chooseRuntime', () => {
-  it('takes the option, else IMAGE_RUNTIME, else docker', () => {
-    expect(chooseRuntime('podman', { IMAGE_RUNTIME: 'docker' })).toBe('podman');
-    expect(chooseRuntime(undefined, { IMAGE_RUNTIME: 'Podman' })).toBe('podman');
-    expect(chooseRuntime(undefined, {})).toBe('docker');
-  });
-
-  it('names the setting that holds a bad value', () => {
-    expect(configurationErrorOf(() => chooseRuntime(undefined, { IMAGE_RUNTIME: 'containerd' })).message).toBe(
-      'IMAGE_RUNTIME="containerd" is not a container runtime: use docker or podman',
-    );
-  });
-});
 
 describe('NB_PREFIX', () => {
   it('is Kubeflow-shaped by default, one per project and stream', () => {

@@ -8,17 +8,6 @@ export const NOTEBOOK_PORT = 8888;
 export const ROLE_LABEL = 'io.kubeflow-images.role';
 export const TARGET_LABEL = 'io.kubeflow-images.target';
 
-export type RuntimeName = 'docker' | 'podman';
-
-/** The runtime that runs containers: the option, else IMAGE_RUNTIME, else docker. */
-export function chooseRuntime(option: string | undefined, env: NodeJS.ProcessEnv): RuntimeName {
-  const wanted = (option || env.IMAGE_RUNTIME || 'docker').toLowerCase();
-  if (wanted === 'docker' || wanted === 'podman') return wanted;
-  throw new BuildConfigurationError(
-    `${option ? `runtime option "${option}"` : `IMAGE_RUNTIME="${env.IMAGE_RUNTIME}"`} is not a container runtime: use docker or podman`,
-  );
-}
-
 /** NB_PREFIX as Kubeflow sets it: absolute, ending with a slash, URL-safe. */
 export function normalizeNbPrefix(prefix: string, source = 'nbPrefix'): string {
   const trimmed = prefix.trim();

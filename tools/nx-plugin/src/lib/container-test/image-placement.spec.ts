@@ -1,5 +1,5 @@
 import { configurationErrorOf } from '../testing/configuration-error';
-import { fakeCli } from './fake-cli.test-helper';
+import { fakeCli } from '../engine/fake-cli.test-helper';
 import { placeImage, planPlacement, transferArgs } from './image-placement';
 
 const IMAGE = 'base-notebook-cpu:content-abc';

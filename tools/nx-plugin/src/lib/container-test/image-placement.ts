@@ -1,13 +1,13 @@
 import { BuildConfigurationError } from '../errors';
-import type { RuntimeName } from './container-args';
-import { lastLine, type Cli } from './runtime-cli';
+import { failureReason, lastLine, type Cli, type EngineName } from '../engine/engine-cli';
+import { hasImage } from '../engine/local-images';
 
 /** How the image gets into the runtime that will run it. */
 export type ImagePlacement =
   /** The runtime has it already. */
   | { kind: 'present' }
   /** Only the other engine has it (e.g. podman built it, docker runs it): copy it over with podman. */
-  | { kind: 'transfer'; from: RuntimeName; to: RuntimeName }
+  | { kind: 'transfer'; from: EngineName; to: EngineName }
   /** Neither has it: the runtime pulls it when it starts the container (a pushed image). */
   | { kind: 'pull' };
 
@@ -15,24 +15,19 @@ export type ImagePlacement =
  * Content tags are derived from the image's inputs, so the same reference in
  * either engine is the same image: presence of the tag is all that matters.
  */
-export function planPlacement(runtime: RuntimeName, inRuntime: boolean, inOther: boolean): ImagePlacement {
+export function planPlacement(runtime: EngineName, inRuntime: boolean, inOther: boolean): ImagePlacement {
   if (inRuntime) return { kind: 'present' };
   if (inOther) return { kind: 'transfer', from: runtime === 'docker' ? 'podman' : 'docker', to: runtime };
   return { kind: 'pull' };
 }
 
 /** The podman command that copies the image between the engines' storages. */
-export function transferArgs(placement: { from: RuntimeName; to: RuntimeName }, image: string): string[] {
+export function transferArgs(placement: { from: EngineName; to: EngineName }, image: string): string[] {
   return placement.to === 'docker' ? ['push', '--quiet', image, `docker-daemon:${image}`] : ['pull', '--quiet', `docker-daemon:${image}`];
 }
 
-export function otherRuntime(runtime: RuntimeName): RuntimeName {
+export function otherRuntime(runtime: EngineName): EngineName {
   return runtime === 'docker' ? 'podman' : 'docker';
-}
-
-export async function hasImage(cli: Cli, image: string): Promise<boolean> {
-  const result = await cli.run(['image', 'inspect', '--format', '{{.Id}}', image], { timeoutMs: 60_000 });
-  return result.code === 0 && result.stdout.trim() !== '';
 }
 
 /**
@@ -65,7 +60,7 @@ export async function placeImage(
   const result = await podman.run(args, { timeoutMs: 30 * 60_000 });
   if (result.code !== 0) {
     throw new BuildConfigurationError(
-      `cannot copy ${image} from ${placement.from} to ${placement.to} (${result.spawnError ?? lastLine(result.stderr)}): copy it yourself (podman ${args.join(' ')}) or set IMAGE_RUNTIME=${placement.from}`,
+      `cannot copy ${image} from ${placement.from} to ${placement.to} (${failureReason(result)}): copy it yourself (podman ${args.join(' ')}) or set IMAGE_RUNTIME=${placement.from}`,
     );
   }
   if (placement.to === 'podman') {

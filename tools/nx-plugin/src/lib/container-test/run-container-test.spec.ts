@@ -1,5 +1,5 @@
 import { BuildConfigurationError } from '../errors';
-import { fakeCli, type FakeAnswer } from './fake-cli.test-helper';
+import { fakeCli, type FakeAnswer } from '../engine/fake-cli.test-helper';
 import type { WaitOutcome } from './http-wait';
 import { runContainerTest, type ContainerTestPlan } from './run-container-test';
 

@@ -5,7 +5,7 @@ import { NOTEBOOK_PORT, notebookUrl, parsePublishedPort, runArgs } from './conta
 import { describeAnswer, waitForHttp as defaultWaitForHttp, type WaitOptions, type WaitOutcome } from './http-wait';
 import type { DeclaredCheck } from './inherited-checks';
 import { formatContainerLog, formatFailure, formatPass } from './results';
-import { lastLine, type Cli } from './runtime-cli';
+import { failureReason, type Cli } from '../engine/engine-cli';
 
 /** Everything one container test needs, resolved from the workspace by the executor. */
 export interface ContainerTestPlan {
@@ -107,7 +107,7 @@ export async function runContainerTest(plan: ContainerTestPlan, io: ContainerTes
     const config = await runtime.run(['image', 'inspect', '--format', '{{.Config.User}}', plan.image], { timeoutMs: 30_000 });
     if (config.code !== 0) {
       throw new BuildConfigurationError(
-        `cannot inspect ${plan.image} with ${runtime.name} (${config.spawnError ?? lastLine(config.stderr)}): rebuild it (nx run ${plan.project}:build-${plan.stream} --skip-nx-cache)`,
+        `cannot inspect ${plan.image} with ${runtime.name} (${failureReason(config)}): rebuild it (nx run ${plan.project}:build-${plan.stream} --skip-nx-cache)`,
       );
     }
     record(imageUserVerdict(config.stdout, { project: plan.project, projectRoot: plan.projectRoot, uid: plan.uid }));
@@ -117,7 +117,7 @@ export async function runContainerTest(plan: ContainerTestPlan, io: ContainerTes
     );
     if (started.code !== 0) {
       throw new BuildConfigurationError(
-        `cannot start ${plan.image} with ${runtime.name} (${started.spawnError ?? lastLine(started.stderr)}): rebuild it (nx run ${plan.project}:build-${plan.stream} --skip-nx-cache) or log in to its registry`,
+        `cannot start ${plan.image} with ${runtime.name} (${failureReason(started)}): rebuild it (nx run ${plan.project}:build-${plan.stream} --skip-nx-cache) or log in to its registry`,
       );
     }
     const port = parsePublishedPort((await runtime.run(['port', name, `${NOTEBOOK_PORT}/tcp`], { timeoutMs: 30_000 })).stdout);
@@ -154,7 +154,7 @@ export async function runContainerTest(plan: ContainerTestPlan, io: ContainerTes
     removed = rm.code === 0 || /no such container/i.test(rm.stderr);
     unguard();
     if (!removed) {
-      io.error(`could not remove container ${name} (${lastLine(rm.stderr)}): remove it with ${runtime.name} rm -f ${name}`);
+      io.error(`could not remove container ${name} (${failureReason(rm)}): remove it with ${runtime.name} rm -f ${name}`);
     }
   }
   return { success: removed && results.every((result) => result.ok), results, url };

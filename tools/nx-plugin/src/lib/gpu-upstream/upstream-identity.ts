@@ -18,8 +18,14 @@ export interface GpuUpstreamIdentity {
   cudaBase: string;
 }
 
+/**
+ * This folder's sources, also when running compiled (dist/lib/gpu-upstream holds
+ * only .js): the identity must not depend on which copy computes it.
+ */
+const GENERATOR_SOURCES = join(__dirname, '..', '..', '..', 'src', 'lib', 'gpu-upstream');
+
 /** sha256 over this folder's code (not its specs or test fixtures): what turns the pins into a context. */
-export function generatorCodeSha256(dir: string = __dirname): string {
+export function generatorCodeSha256(dir: string = GENERATOR_SOURCES): string {
   const hash = createHash('sha256');
   const files = readdirSync(dir)
     .filter((name) => /\.ts$/.test(name) && !/\.spec\.ts$/.test(name))

@@ -1,6 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { runNxContainerCapturingOutput as runNxContainer } from '../engine/engine-output';
-import { assertEngineReady, chooseEngine, dockerBuildxAvailable } from '../engine/container-engine';
+import { chooseEngine } from '../engine/choose-engine';
+import { assertEngineReady, dockerBuildxAvailable } from '../engine/engine-ready';
 import type { Stream } from '../hierarchy/image-graph';
 import { RegistryClient } from '../registry/registry-client';
 import { optionalSetting, type BuildSettings } from '../settings/build-settings';

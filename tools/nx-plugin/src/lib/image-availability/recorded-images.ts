@@ -1,7 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { prepareBuild } from '../build-plan/prepare-build';
 import { realizeBuild, type NxContainerRun, type RegistryOperations } from '../build-plan/realize-build';
-import { assertEngineReady, localImageId, pullAndTag, type EngineName } from '../engine/container-engine';
+import type { EngineName } from '../engine/engine-cli';
+import { assertEngineReady } from '../engine/engine-ready';
+import { localImageId, pullAndTag } from '../engine/local-images';
 import { BuildConfigurationError } from '../errors';
 import type { Stream } from '../hierarchy/image-graph';
 import { readRecord, type BuildRecord } from '../records/build-record';

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { BuildConfigurationError } from '../errors';
-import type { RuntimeName } from '../container-test/container-args';
-import { hasImage } from '../container-test/image-placement';
-import { lastLine, type Cli } from '../container-test/runtime-cli';
+import { lastLine, type Cli, type EngineName } from '../engine/engine-cli';
+import { hasImage } from '../engine/local-images';
 import type { RegistryClient } from '../registry/registry-client';
 import { readImageArchive, type ArchiveImage } from './image-archive';
 import { PACKAGE_LISTING_SCRIPT, parsePackageListing, type PackageLists } from './packages';
@@ -19,7 +18,7 @@ export async function storageWith(image: string, engines: Cli[]): Promise<Cli> {
  * Streams `<engine> save <image>` (a docker-archive) through readImageArchive:
  * the archive is never written to disk nor held in memory by this process.
  */
-export function readSavedImage(engine: RuntimeName, image: string, env: NodeJS.ProcessEnv = process.env): Promise<ArchiveImage> {
+export function readSavedImage(engine: EngineName, image: string, env: NodeJS.ProcessEnv = process.env): Promise<ArchiveImage> {
   return new Promise((resolve, reject) => {
     const child = spawn(engine, ['save', image], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

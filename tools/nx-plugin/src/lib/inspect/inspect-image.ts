@@ -1,7 +1,7 @@
 import { BuildConfigurationError } from '../errors';
 import type { Stream } from '../hierarchy/image-graph';
 import { placeImage } from '../container-test/image-placement';
-import type { Cli } from '../container-test/runtime-cli';
+import type { Cli } from '../engine/engine-cli';
 import { parseDockerfile } from '../dockerfile/parse-dockerfile';
 import type { RegistryClient } from '../registry/registry-client';
 import { layerOrigins } from './dockerfile-layers';

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { parse } from 'dotenv';
 import { expand } from 'dotenv-expand';
 import { didYouMean } from '../did-you-mean';
-import { ENGINE_CHOICES } from '../engine/container-engine';
+import { ENGINE_CHOICES } from '../engine/choose-engine';
 import { BuildConfigurationError, quoted } from '../errors';
 import { checkImageReference, checkRegistryPrefix, checkRepositoryName } from '../registry/image-reference';
 

@@ -1,10 +1,9 @@
-import type { RuntimeName } from './container-args';
-import type { Cli, CliResult } from './runtime-cli';
+import type { Cli, CliResult, EngineName } from './engine-cli';
 
 export type FakeAnswer = Partial<CliResult> | ((args: string[]) => Partial<CliResult>);
 
 /** A container CLI that answers by command prefix ("exec", "image inspect", ...) and records every call. */
-export function fakeCli(name: RuntimeName, answers: Record<string, FakeAnswer> = {}) {
+export function fakeCli(name: EngineName, answers: Record<string, FakeAnswer> = {}) {
   const calls: string[][] = [];
   const cli: Cli & { calls: string[][] } = {
     name,

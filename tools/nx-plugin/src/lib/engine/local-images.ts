@@ -1,0 +1,43 @@
+import { BuildConfigurationError } from '../errors';
+import { failureReason, runEngineSync, type Cli, type EngineName } from './engine-cli';
+
+const IMAGE_NOT_FOUND = /image not known|no such (image|object)/i;
+
+/** Asks the engine for the image's id in its own storage. */
+function imageIdArgs(reference: string): string[] {
+  return ['image', 'inspect', '--format', '{{.Id}}', reference];
+}
+
+export interface LocalImage {
+  /** The image's id in the engine's own storage, or null when it is not there. */
+  id: string | null;
+  /** The engine ran and answered, found or not found: it is installed and its storage or daemon is reachable. */
+  engineAnswered: boolean;
+}
+
+export function inspectLocalImage(engine: EngineName, reference: string): LocalImage {
+  const result = runEngineSync(engine, imageIdArgs(reference));
+  if (result.code === 0) return { id: result.stdout.trim().split('\n')[0] || null, engineAnswered: true };
+  return { id: null, engineAnswered: IMAGE_NOT_FOUND.test(result.stderr) };
+}
+
+/** The id of an image in the engine's own storage, or null when it is not there (or the engine cannot say). */
+export function localImageId(engine: EngineName, reference: string): string | null {
+  return inspectLocalImage(engine, reference).id;
+}
+
+/** Whether the engine's storage holds the image (asked without blocking, as container tests and inspect do). */
+export async function hasImage(cli: Cli, image: string): Promise<boolean> {
+  const result = await cli.run(imageIdArgs(image), { timeoutMs: 60_000 });
+  return result.code === 0 && result.stdout.trim() !== '';
+}
+
+/** Pulls `reference` (e.g. repository@digest) into the engine's storage and gives it the tag `as`; fails with the engine's last line. */
+export function pullAndTag(engine: EngineName, reference: string, as: string): void {
+  const pulled = runEngineSync(engine, ['pull', '--quiet', reference]);
+  if (pulled.code !== 0) throw new BuildConfigurationError(`${engine} cannot pull ${reference} (${failureReason(pulled)}): log in to its registry (${engine} login) and rerun`);
+  // A record re-pinned to repo@digest names the pulled image already; a digest cannot be a tag.
+  if (as.includes('@')) return;
+  const tagged = runEngineSync(engine, ['tag', reference, as]);
+  if (tagged.code !== 0) throw new BuildConfigurationError(`${engine} cannot tag ${reference} as ${as} (${failureReason(tagged)})`);
+}
