@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../lib/logger';
 import { BuildConfigurationError } from '../../lib/errors';
 import { containerName } from '../../lib/container-test/container-args';
 import { guardContainer } from '../../lib/engine/container-guard';
@@ -22,7 +23,7 @@ export default async function inspectExecutor(options: InspectExecutorOptions, c
     const path = inspectReportPath(context.root, project, stream);
     // A failed inspect must not leave the previous image's report looking current.
     rmSync(path, { force: true });
-    const limit = options.maxWasteMiB ?? 20;
+    const limit = options.maxWasteMiB;
     if (!(limit >= 0)) throw new BuildConfigurationError(`option maxWasteMiB in the project.json of ${project} must be a number of MiB >= 0, not ${options.maxWasteMiB}`);
     const record = readRecord(context.root, project, stream);
     if (record.planned) {

@@ -1,4 +1,5 @@
 export interface InspectExecutorOptions {
   stream: 'cpu' | 'gpu';
-  maxWasteMiB?: number;
+  /** schema.json's default (20) is applied by Nx. */
+  maxWasteMiB: number;
 }
