@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ExecutorContext } from '@nx/devkit';
+import { taskProcessEnv, writeOutput } from '../logger';
 
 /** A failed engine run, with what the engine printed so the failure can be classified. */
 export class EngineRunError extends Error {
@@ -34,7 +35,7 @@ process.stdin.on('data', (chunk) => (input += chunk)).on('end', async () => {
 /**
  * nx-container's run lets the engine print straight to the terminal and keeps
  * none of it, so its error says only "exit status 1". Running it in a child
- * process whose output passes through here (shown live, as before) keeps the
+ * process whose output passes through here (to the task's output) keeps the
  * end of what the engine said, so a failure can name its cause.
  */
 export function runNxContainerCapturingOutput(options: Record<string, unknown>, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -49,14 +50,14 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
     projectsConfigurations: { version: 2, projects: { [project]: context.projectsConfigurations?.projects?.[project] } },
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', CHILD], { cwd: context.root, env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', CHILD], { cwd: context.root, env: taskProcessEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
-    const keep = (chunk: Buffer, to: NodeJS.WriteStream) => {
-      to.write(chunk);
-      output = (output + chunk.toString('utf8')).slice(-KEPT_OUTPUT);
+    const keep = (chunk: string, stream: 'stdout' | 'stderr') => {
+      writeOutput(chunk, stream);
+      output = (output + chunk).slice(-KEPT_OUTPUT);
     };
-    child.stdout.on('data', (chunk: Buffer) => keep(chunk, process.stdout));
-    child.stderr.on('data', (chunk: Buffer) => keep(chunk, process.stderr));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stdout'));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stderr'));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) return resolve({ success: true });
