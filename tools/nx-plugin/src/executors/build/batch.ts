@@ -6,7 +6,7 @@ import type { BuildExecutorOptions } from './schema';
 
 interface BatchTaskResult {
   task: string;
-  result: { success: boolean; terminalOutput: string; startTime: number; endTime: number };
+  result: { success: boolean; status?: 'skipped'; terminalOutput: string; startTime: number; endTime: number };
 }
 
 /**
@@ -33,8 +33,8 @@ export default async function* buildBatch(
       yield { task: outcome.task, result: outcome.result };
     } else {
       const now = Date.now();
-      // Nx does not run a task whose dependency failed either; it gets one line saying which.
-      yield { task: outcome.task, result: { success: false, terminalOutput: `${outcome.task}: not run, because ${outcome.failed} failed\n`, startTime: now, endTime: now } };
+      // As Nx itself does without batches: not run, listed under "Tasks not run because their dependencies failed".
+      yield { task: outcome.task, result: { success: false, status: 'skipped', terminalOutput: `${outcome.task}: not run, because ${outcome.failed} failed\n`, startTime: now, endTime: now } };
     }
   }
 }
