@@ -1,5 +1,7 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { batchConcurrency, runInDependencyOrder } from '../../lib/batch/run-in-dependency-order';
+import { readFileSync } from 'node:fs';
+import { batchConcurrency } from '../../lib/batch/batch-concurrency';
+import { runInDependencyOrder } from '../../lib/batch/run-in-dependency-order';
 import { runInTaskScope } from '../../lib/logger';
 import buildExecutor from './executor';
 import type { BuildExecutorOptions } from './schema';
@@ -27,7 +29,7 @@ export default async function* buildBatch(
     const { result, output } = await runInTaskScope(taskEnv(taskGraph, id), () => buildExecutor(inputs[id], taskContext(context, taskGraph, id)));
     return { success: result.success, terminalOutput: output, startTime, endTime: Date.now() };
   };
-  const concurrency = batchConcurrency(process.env, context.nxJsonConfiguration?.parallel);
+  const concurrency = batchConcurrency(nxCommandArgs(), process.env, context.nxJsonConfiguration?.parallel);
   for await (const outcome of runInDependencyOrder(graph, runTask, (result) => result.success, concurrency)) {
     if (outcome.ran) {
       yield { task: outcome.task, result: outcome.result };
@@ -60,4 +62,13 @@ function taskEnv(taskGraph: TaskGraph, id: string): Record<string, string> {
     ...(task.target.configuration && { NX_TASK_TARGET_CONFIGURATION: task.target.configuration }),
     ...(task.hash && { NX_TASK_HASH: task.hash }),
   };
+}
+
+/** The arguments of the Nx command that forked this batch (its --parallel); none where /proc cannot tell. */
+function nxCommandArgs(): string[] {
+  try {
+    return readFileSync(`/proc/${process.ppid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
 }

@@ -1,4 +1,4 @@
-import { batchConcurrency, runInDependencyOrder, type BatchGraph, type TaskOutcome } from './run-in-dependency-order';
+import { runInDependencyOrder, type BatchGraph, type TaskOutcome } from './run-in-dependency-order';
 
 /** base <- minimal <- (ml, geo); other is independent. */
 const hierarchy: BatchGraph = {
@@ -71,13 +71,5 @@ describe('runInDependencyOrder', () => {
 
   it('refuses tasks that wait on each other instead of hanging', async () => {
     await expect(runBatch({ tasks: ['a', 'b'], dependencies: { a: ['b'], b: ['a'] } })).rejects.toThrow('tasks wait on each other and cannot start: a, b');
-  });
-});
-
-describe('batchConcurrency', () => {
-  it('takes NX_PARALLEL, else nx.json parallel, else 3', () => {
-    expect(batchConcurrency({ NX_PARALLEL: '5' }, 2)).toBe(5);
-    expect(batchConcurrency({}, 2)).toBe(2);
-    expect(batchConcurrency({ NX_PARALLEL: 'x' }, undefined)).toBe(3);
   });
 });

@@ -57,14 +57,3 @@ export async function* runInDependencyOrder<R>(
     yield { task, ran: true, result };
   }
 }
-
-/**
- * How many tasks of a batch run at once. Nx does not hand its --parallel to a
- * batch, so: NX_PARALLEL, else nx.json's `parallel`, else Nx's default of 3.
- */
-export function batchConcurrency(env: NodeJS.ProcessEnv, nxJsonParallel: number | undefined): number {
-  const fromEnv = Number(env.NX_PARALLEL);
-  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
-  if (typeof nxJsonParallel === 'number' && nxJsonParallel > 0) return Math.floor(nxJsonParallel);
-  return 3;
-}
