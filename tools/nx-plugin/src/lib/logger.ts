@@ -47,3 +47,8 @@ export function taskProcessEnv(): NodeJS.ProcessEnv {
   const scope = taskScope.getStore();
   return scope ? { ...process.env, ...scope.env } : process.env;
 }
+
+/** Whether this process runs several tasks (an Nx batch) rather than one. */
+export function inSharedProcess(): boolean {
+  return taskScope.getStore() !== undefined;
+}
