@@ -2,7 +2,6 @@ import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { readFileSync } from 'node:fs';
 import { batchConcurrency } from '../../lib/batch/batch-concurrency';
 import { runInDependencyOrder } from '../../lib/batch/run-in-dependency-order';
-import { prewarmNxContainer } from '../../lib/engine/engine-output';
 import { runInTaskScope } from '../../lib/logger';
 import buildExecutor from './executor';
 import type { BuildExecutorOptions } from './schema';
@@ -30,8 +29,6 @@ export default async function* buildBatch(
     const { result, output } = await runInTaskScope(taskEnv(taskGraph, id), () => buildExecutor(inputs[id], taskContext(context, taskGraph, id)));
     return { success: result.success, terminalOutput: output, startTime, endTime: Date.now() };
   };
-  // Loading nx-container for the first build overlaps with working out what to build.
-  if (Object.values(inputs).some((options) => !options.plan)) prewarmNxContainer(context.root);
   const concurrency = batchConcurrency(nxCommandArgs(), process.env, context.nxJsonConfiguration?.parallel);
   for await (const outcome of runInDependencyOrder(graph, runTask, (result) => result.success, concurrency)) {
     if (outcome.ran) {

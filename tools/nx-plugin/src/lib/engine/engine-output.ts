@@ -81,11 +81,6 @@ let spare: { cwd: string; child: ChildProcessWithoutNullStreams } | undefined;
  * is started as soon as one is taken, so it has loaded by the time the next
  * build needs it. A spare left at the end reads an empty stdin and exits.
  */
-/** Starts a spare child ahead of the first build of a batch that may build. */
-export function prewarmNxContainer(cwd: string): void {
-  spare ??= { cwd, child: spawnNxContainerChild(cwd) };
-}
-
 function nxContainerChild(cwd: string): ChildProcessWithoutNullStreams {
   const child = spare?.cwd === cwd ? spare.child : spawnNxContainerChild(cwd);
   spare = inSharedProcess() ? { cwd, child: spawnNxContainerChild(cwd) } : undefined;
