@@ -1,4 +1,5 @@
-import { logger, runInTaskScope, taskProcessEnv, writeOutput } from './logger';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { logger, outputOfCurrentTask, runInTaskScope, taskProcessEnv, writeOutput } from './logger';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
@@ -25,6 +26,22 @@ describe('task scopes (several tasks in one batch process)', () => {
       printed.mockRestore();
       printedErrors.mockRestore();
     }
+  });
+
+  it('gives a process started by one task for the next (a spare) the output of the task that uses it', async () => {
+    let spare: ChildProcessWithoutNullStreams | undefined;
+    const first = await runInTaskScope({}, async () => {
+      spare = spawn(process.execPath, ['-e', 'process.stdin.on("end", () => console.log("engine line")).resume()']);
+    });
+    const second = await runInTaskScope({}, async () => {
+      const child = spare as ChildProcessWithoutNullStreams;
+      const write = outputOfCurrentTask();
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => write(chunk, 'stdout'));
+      child.stdin.end();
+      await new Promise((resolve) => child.on('close', resolve));
+    });
+    expect(first.output).toBe('');
+    expect(second.output).toBe('engine line\n');
   });
 
   it("gives a task's child processes its Nx variables, and leaves the process's own alone", async () => {

@@ -16,9 +16,20 @@ const taskScope = new AsyncLocalStorage<TaskScope>();
  * interleave and appear once.
  */
 export function writeOutput(text: string, stream: 'stdout' | 'stderr'): void {
+  outputOfCurrentTask()(text, stream);
+}
+
+/**
+ * `writeOutput` bound to the task running now, for callbacks that run later:
+ * a stream's events run in the async context of whoever created the stream,
+ * which for a child process started ahead of time is another task.
+ */
+export function outputOfCurrentTask(): (text: string, stream: 'stdout' | 'stderr') => void {
   const scope = taskScope.getStore();
-  if (scope) scope.output += text;
-  else (stream === 'stdout' ? process.stdout : process.stderr).write(text);
+  return (text, stream) => {
+    if (scope) scope.output += text;
+    else (stream === 'stdout' ? process.stdout : process.stderr).write(text);
+  };
 }
 
 /**
@@ -51,4 +62,9 @@ export function taskProcessEnv(): NodeJS.ProcessEnv {
 /** Whether this process runs several tasks (an Nx batch) rather than one. */
 export function inSharedProcess(): boolean {
   return taskScope.getStore() !== undefined;
+}
+
+/** Runs `start` outside any task, for what serves a later task (a spare process). */
+export function outsideTasks<T>(start: () => T): T {
+  return taskScope.exit(start);
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { ExecutorContext } from '@nx/devkit';
-import { inSharedProcess, taskProcessEnv, writeOutput } from '../logger';
+import { inSharedProcess, outputOfCurrentTask, outsideTasks, taskProcessEnv } from '../logger';
 
 /** A failed engine run, with what the engine printed so the failure can be classified. */
 export class EngineRunError extends Error {
@@ -55,8 +55,9 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
   return new Promise((resolve, reject) => {
     const child = nxContainerChild(context.root);
     let output = '';
+    const write = outputOfCurrentTask();
     const keep = (chunk: string, stream: 'stdout' | 'stderr') => {
-      writeOutput(chunk, stream);
+      write(chunk, stream);
       output = (output + chunk).slice(-KEPT_OUTPUT);
     };
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stdout'));
@@ -83,6 +84,6 @@ let spare: { cwd: string; child: ChildProcessWithoutNullStreams } | undefined;
  */
 function nxContainerChild(cwd: string): ChildProcessWithoutNullStreams {
   const child = spare?.cwd === cwd ? spare.child : spawnNxContainerChild(cwd);
-  spare = inSharedProcess() ? { cwd, child: spawnNxContainerChild(cwd) } : undefined;
+  spare = inSharedProcess() ? { cwd, child: outsideTasks(() => spawnNxContainerChild(cwd)) } : undefined;
   return child;
 }
