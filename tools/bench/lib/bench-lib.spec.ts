@@ -1,7 +1,7 @@
 import { benchGraphFrom, criticalPath, topologicalOrder, type NxGraphFile } from './graph';
 import { benchDockerfile } from './fixtures';
 import { pulledBytes } from './registry-log';
-import { engineSecondsByProject, parseEngineLog, taskCpuByProject } from './engine-log';
+import { BATCH_PROCESS, engineSecondsByProject, parseEngineLog, taskCpuByProject } from './engine-log';
 import { taskBreakdown } from './nx-runs';
 import { evaluateTargets, formatTable, median, type ScenarioResult } from './report';
 import { syntheticImages } from './synthetic-hierarchy';
@@ -185,6 +185,18 @@ describe('engine time and overhead', () => {
     expect(breakdown.engine_s.geomatics).toBe(0);
     expect(breakdown.overhead_s).toBeCloseTo(1);
     expect(taskBreakdown({}, {}).overhead_s).toBeNull();
+  });
+
+  it('splits the CPU time of batch processes equally among the tasks that ran in them', () => {
+    const cpu = taskCpuByProject(parseEngineLog(['(batch) task-cpu 100.00 101.00', '(batch) task-cpu 102.00 102.50', ''].join('\n')));
+    expect(cpu).toEqual({ [BATCH_PROCESS]: expect.closeTo(1.5) });
+    const breakdown = taskBreakdown(
+      { base: { seconds: 2, status: 'success' }, minimal: { seconds: 1, status: 'success' }, geomatics: { seconds: 0.01, status: 'local-cache' } },
+      { base: 1.5 },
+      cpu,
+    );
+    expect(breakdown.overhead_cpu_s).toBeCloseTo(0.75);
+    expect(breakdown.overhead_s).toBeCloseTo(0.75);
   });
 });
 

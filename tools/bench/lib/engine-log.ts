@@ -13,6 +13,9 @@ export interface EngineCommand {
 /** Pseudo command of a task process's CPU seconds: logged as start, start + CPU seconds. */
 const TASK_CPU = 'task-cpu';
 
+/** The project under which batch processes (several tasks in one process) log their CPU time. */
+export const BATCH_PROCESS = '(batch)';
+
 /** The commands that do the engine's own work, as the baseline counts it: the rest is overhead. */
 const ENGINE_WORK = new Set(['build', 'push', 'pull']);
 
@@ -33,19 +36,27 @@ childProcess.spawn = function (command, args, ...rest) {
   if (logFile && typeof command === 'string' && basename(command) === 'podman') {
     const start = Date.now() / 1000;
     const subcommand = Array.isArray(args) && args.length ? String(args[0]) : '-';
+    // A batch runs several tasks in one process: each task hands its project to the processes it starts.
+    const env = (rest[0] && typeof rest[0] === 'object' && rest[0].env) || process.env;
     child.on('exit', () => {
-      appendFileSync(logFile, (process.env.NX_TASK_TARGET_PROJECT || '-') + ' ' + subcommand + ' ' + start.toFixed(3) + ' ' + (Date.now() / 1000).toFixed(3) + '\\n');
+      appendFileSync(logFile, (env.NX_TASK_TARGET_PROJECT || '-') + ' ' + subcommand + ' ' + start.toFixed(3) + ' ' + (Date.now() / 1000).toFixed(3) + '\\n');
     });
   }
   return child;
 };
-// The task process's own CPU time (Nx, the executor, modules loaded), which CPU contention does not inflate.
-if (logFile && /run-executor\\.js$/.test(process.argv[1] || '')) {
+// The task process's own CPU time (Nx, the executor, modules loaded), which CPU contention does not inflate;
+// a batch process's (several tasks in one process) under ${BATCH_PROCESS}.
+const taskProcess = /run-executor\\.js$/.test(process.argv[1] || '');
+const batchProcess = /run-batch\\.js$/.test(process.argv[1] || '');
+if (logFile && (taskProcess || batchProcess)) {
   process.on('exit', () => {
     const usage = process.cpuUsage();
     const now = Date.now() / 1000;
-    appendFileSync(logFile, (process.env.NX_TASK_TARGET_PROJECT || '-') + ' ${TASK_CPU} ' + now.toFixed(3) + ' ' + (now + (usage.user + usage.system) / 1e6).toFixed(3) + '\\n');
+    const project = batchProcess ? '${BATCH_PROCESS}' : process.env.NX_TASK_TARGET_PROJECT || '-';
+    appendFileSync(logFile, project + ' ${TASK_CPU} ' + now.toFixed(3) + ' ' + (now + (usage.user + usage.system) / 1e6).toFixed(3) + '\\n');
   });
+  // Nx ends a batch process, once its results are in, with SIGTERM, which skips 'exit' handlers.
+  if (batchProcess) process.once('SIGTERM', () => process.exit(143));
 }
 // ES modules (tinyexec, which nx-container runs podman through) see builtins' exports as they were: refresh them.
 require('node:module').syncBuiltinESMExports();
@@ -103,7 +114,12 @@ export function engineSecondsByProject(commands: EngineCommand[]): Record<string
   return seconds;
 }
 
-/** CPU seconds each task process spent itself (not its podman children). */
+/** CPU seconds each task process spent itself (not its podman children); batch processes summed under BATCH_PROCESS. */
 export function taskCpuByProject(commands: EngineCommand[]): Record<string, number> {
-  return Object.fromEntries(commands.filter((command) => command.command === TASK_CPU).map((command) => [command.project, command.seconds]));
+  const cpu: Record<string, number> = {};
+  for (const { project, command, seconds } of commands) {
+    if (command !== TASK_CPU) continue;
+    cpu[project] = project === BATCH_PROCESS ? (cpu[project] ?? 0) + seconds : seconds;
+  }
+  return cpu;
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRecordIn, tasksRun } from '../../e2e/support/records';
 import type { TempWorkspace } from '../../e2e/support/temp-workspace';
+import { BATCH_PROCESS } from './engine-log';
 import { lastLines } from './graph';
 
 export interface NxRun {
@@ -72,7 +73,7 @@ export interface TaskBreakdown {
   engine_s: Record<string, number>;
   /** Median over those tasks of wall minus engine: what Nx and the plugin cost per task. */
   overhead_s: number | null;
-  /** Median CPU seconds of those tasks' own processes: the same overhead, not inflated by other load on the machine. */
+  /** Median CPU seconds of those tasks' own processes (a batch process's split equally among its tasks): the same overhead, not inflated by other load on the machine. */
   overhead_cpu_s: number | null;
 }
 
@@ -94,6 +95,9 @@ export function taskBreakdown(
   const task_s = Object.fromEntries(ran.map(([project, task]) => [project, task.seconds]));
   const engine_s = Object.fromEntries(ran.map(([project]) => [project, engineSeconds[project] ?? 0]));
   const overhead_s = medianOrNull(ran.map(([project, task]) => task.seconds - (engineSeconds[project] ?? 0)));
-  const overhead_cpu_s = medianOrNull(ran.filter(([project]) => project in taskCpu).map(([project]) => taskCpu[project]));
+  // Tasks that ran in a batch share its process: each is given an equal part of its CPU time.
+  const batched = ran.filter(([project]) => !(project in taskCpu));
+  const cpuOf = (project: string) => taskCpu[project] ?? (BATCH_PROCESS in taskCpu ? taskCpu[BATCH_PROCESS] / batched.length : undefined);
+  const overhead_cpu_s = medianOrNull(ran.map(([project]) => cpuOf(project)).filter((cpu): cpu is number => cpu !== undefined));
   return { task_s, engine_s, overhead_s, overhead_cpu_s };
 }

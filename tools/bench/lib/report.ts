@@ -18,7 +18,7 @@ export interface TargetResult {
 
 /** The scale scenarios: a generated hierarchy against the workspace's own, same question, same run. */
 export interface ScaleResult {
-  scenario: 'scale-plan' | 'scale-noop' | 'scale-leaf-change';
+  scenario: 'scale-plan' | 'scale-plan-unbatched' | 'scale-noop' | 'scale-leaf-change';
   images: number;
   wall_s: number;
   reference_images: number;

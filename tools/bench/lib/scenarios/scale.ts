@@ -12,6 +12,8 @@ import { nxArgs } from './bench-hierarchy';
 interface HierarchyTimes {
   images: number;
   plan_s: number;
+  /** The same plan with one process per task (`--batch=false`): what batch mode saves. */
+  plan_unbatched_s: number;
   cold_s: number;
   noop_s: number;
   leaf_change_s: number;
@@ -22,7 +24,8 @@ interface HierarchyTimes {
 /**
  * One hierarchy of `images` tiny images (the workspace's own, plus images made
  * with the real generator, `nx g @kubeflow-images/nx-plugin:image`): plan of
- * everything, a cold build, noop, and one leaf changed. Daemon on throughout.
+ * everything (batched, as by default, and with --batch=false), a cold build,
+ * noop, and one leaf changed. Daemon on throughout.
  */
 function timeHierarchy(ctx: BenchContext, machine: PodmanMachine, upstream: string, upstreamLock: string, images: number): HierarchyTimes {
   const workspace = createTempWorkspace(`kf-bench-scale-${images}-`);
@@ -43,6 +46,7 @@ function timeHierarchy(ctx: BenchContext, machine: PodmanMachine, upstream: stri
   timedNx(workspace, ['show', 'projects'], env, 'starting the daemon');
 
   const plan = timedNx(workspace, nxArgs('run-many', '-t', TARGET, '-c', 'plan', '--skip-nx-cache'), env, `scale ${images}: plan`);
+  const planUnbatched = timedNx(workspace, nxArgs('run-many', '-t', TARGET, '-c', 'plan', '--skip-nx-cache', '--batch=false'), env, `scale ${images}: plan, one process per task`);
   const cold = timedNx(workspace, nxArgs('run-many', '-t', TARGET), env, `scale ${images}: cold build`);
   timedNx(workspace, nxArgs('run-many', '-t', TARGET), env, `scale ${images}: noop warm-up`);
   const noop: number[] = [];
@@ -54,13 +58,14 @@ function timeHierarchy(ctx: BenchContext, machine: PodmanMachine, upstream: stri
   const times = {
     images,
     plan_s: plan.seconds,
+    plan_unbatched_s: planUnbatched.seconds,
     cold_s: cold.seconds,
     noop_s: median(noop),
     leaf_change_s: change.seconds,
     leaf,
     rebuilt: rebuiltProjects(workspace, change.output, TARGET),
   };
-  log(`scale ${images}: plan ${times.plan_s.toFixed(1)} s, cold ${times.cold_s.toFixed(1)} s, noop ${times.noop_s.toFixed(2)} s, leaf change (${leaf}) ${times.leaf_change_s.toFixed(1)} s`);
+  log(`scale ${images}: plan ${times.plan_s.toFixed(1)} s (--batch=false ${times.plan_unbatched_s.toFixed(1)} s), cold ${times.cold_s.toFixed(1)} s, noop ${times.noop_s.toFixed(2)} s, leaf change (${leaf}) ${times.leaf_change_s.toFixed(1)} s`);
   removeWorkspace(workspace, true);
   return times;
 }
@@ -71,7 +76,7 @@ export function scaleScenarios(ctx: BenchContext, upstream: string, upstreamLock
   const machine = ctx.machine('scale');
   const small = timeHierarchy(ctx, machine, upstream, upstreamLock, 5);
   const large = timeHierarchy(ctx, machine, upstream, upstreamLock, ctx.config.scaleImages);
-  const compare = (scenario: ScaleResult['scenario'], key: 'plan_s' | 'noop_s' | 'leaf_change_s', extra: Partial<ScaleResult> = {}): ScaleResult => ({
+  const compare = (scenario: ScaleResult['scenario'], key: 'plan_s' | 'plan_unbatched_s' | 'noop_s' | 'leaf_change_s', extra: Partial<ScaleResult> = {}): ScaleResult => ({
     scenario,
     images: large.images,
     wall_s: round(large[key]),
@@ -82,6 +87,7 @@ export function scaleScenarios(ctx: BenchContext, upstream: string, upstreamLock
   });
   return [
     compare('scale-plan', 'plan_s'),
+    compare('scale-plan-unbatched', 'plan_unbatched_s'),
     compare('scale-noop', 'noop_s', { cold_s: round(large.cold_s), reference_cold_s: round(small.cold_s) }),
     compare('scale-leaf-change', 'leaf_change_s', { changed: large.leaf, rebuilt: large.rebuilt, reference_changed: small.leaf, reference_rebuilt: small.rebuilt }),
   ];

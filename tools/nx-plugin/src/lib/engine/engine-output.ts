@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { ExecutorContext } from '@nx/devkit';
+import { inSharedProcess, outputOfCurrentTask, outsideTasks, taskProcessEnv } from '../logger';
 
 /** A failed engine run, with what the engine printed so the failure can be classified. */
 export class EngineRunError extends Error {
@@ -16,12 +17,15 @@ export class EngineRunError extends Error {
 /** Enough output to find the cause (it is at the end); a long build prints megabytes. */
 const KEPT_OUTPUT = 256 * 1024;
 
-// Runs in the child: nx-container's run on the options and context read from stdin; the engine's exit code becomes the child's.
+// Runs in the child: loads nx-container at once (a spare child, while the build before it runs), then runs it
+// on the options, context and task variables read from stdin; the engine's exit code becomes the child's.
 const CHILD = `
 const { run } = require('@nx-tools/nx-container');
 let input = '';
 process.stdin.on('data', (chunk) => (input += chunk)).on('end', async () => {
-  const { options, context } = JSON.parse(input);
+  if (!input) return; // a spare that no build took
+  const { options, context, env } = JSON.parse(input);
+  Object.assign(process.env, env);
   try {
     process.exitCode = (await run(options, context)).success ? 0 : 1;
   } catch (error) {
@@ -34,7 +38,7 @@ process.stdin.on('data', (chunk) => (input += chunk)).on('end', async () => {
 /**
  * nx-container's run lets the engine print straight to the terminal and keeps
  * none of it, so its error says only "exit status 1". Running it in a child
- * process whose output passes through here (shown live, as before) keeps the
+ * process whose output passes through here (to the task's output) keeps the
  * end of what the engine said, so a failure can name its cause.
  */
 export function runNxContainerCapturingOutput(options: Record<string, unknown>, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -49,20 +53,37 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
     projectsConfigurations: { version: 2, projects: { [project]: context.projectsConfigurations?.projects?.[project] } },
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', CHILD], { cwd: context.root, env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = nxContainerChild(context.root);
     let output = '';
-    const keep = (chunk: Buffer, to: NodeJS.WriteStream) => {
-      to.write(chunk);
-      output = (output + chunk.toString('utf8')).slice(-KEPT_OUTPUT);
+    const write = outputOfCurrentTask();
+    const keep = (chunk: string, stream: 'stdout' | 'stderr') => {
+      write(chunk, stream);
+      output = (output + chunk).slice(-KEPT_OUTPUT);
     };
-    child.stdout.on('data', (chunk: Buffer) => keep(chunk, process.stdout));
-    child.stderr.on('data', (chunk: Buffer) => keep(chunk, process.stderr));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stdout'));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stderr'));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) return resolve({ success: true });
       const exitCode = signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : (code ?? undefined);
       reject(new EngineRunError(output, exitCode, `nx-container exited with ${signal ?? `code ${code}`}`));
     });
-    child.stdin.end(JSON.stringify({ options, context: childContext }));
+    child.stdin.end(JSON.stringify({ options, context: childContext, env: taskProcessEnv() }));
   });
+}
+
+const spawnNxContainerChild = (cwd: string) => spawn(process.execPath, ['-e', CHILD], { cwd, env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+
+let spare: { cwd: string; child: ChildProcessWithoutNullStreams } | undefined;
+
+/**
+ * A child for one nx-container run. Loading nx-container takes about 0.6 s of
+ * CPU; where several builds share this process (an Nx batch), the next child
+ * is started as soon as one is taken, so it has loaded by the time the next
+ * build needs it. A spare left at the end reads an empty stdin and exits.
+ */
+function nxContainerChild(cwd: string): ChildProcessWithoutNullStreams {
+  const child = spare?.cwd === cwd ? spare.child : spawnNxContainerChild(cwd);
+  spare = inSharedProcess() ? { cwd, child: outsideTasks(() => spawnNxContainerChild(cwd)) } : undefined;
+  return child;
 }
