@@ -1,5 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { logger, outputOfCurrentTask, runInTaskScope, taskProcessEnv, writeOutput } from './logger';
+import { engineOutput, logger, runInTaskScope, taskProcessEnv, writeOutput } from './logger';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
@@ -12,14 +11,14 @@ describe('task scopes (several tasks in one batch process)', () => {
         runInTaskScope({ NX_TASK_TARGET_PROJECT: name }, async () => {
           logger.info(`${name}: start`);
           await tick();
-          writeOutput(`${name}: engine chunk\n`, 'stdout');
+          writeOutput(`${name}: second line\n`, 'stdout');
           await tick();
           logger.error(`${name}: failed`);
           return name;
         });
       const [base, minimal] = await Promise.all([task('base'), task('minimal')]);
-      expect(base).toEqual({ result: 'base', output: 'base: start\nbase: engine chunk\nbase: failed\n' });
-      expect(minimal).toEqual({ result: 'minimal', output: 'minimal: start\nminimal: engine chunk\nminimal: failed\n' });
+      expect(base).toEqual({ result: 'base', output: 'base: start\nbase: second line\nbase: failed\n' });
+      expect(minimal).toEqual({ result: 'minimal', output: 'minimal: start\nminimal: second line\nminimal: failed\n' });
       expect(printed).not.toHaveBeenCalled();
       expect(printedErrors).not.toHaveBeenCalled();
     } finally {
@@ -28,20 +27,36 @@ describe('task scopes (several tasks in one batch process)', () => {
     }
   });
 
-  it('gives a process started by one task for the next (a spare) the output of the task that uses it', async () => {
-    let spare: ChildProcessWithoutNullStreams | undefined;
-    const first = await runInTaskScope({}, async () => {
-      spare = spawn(process.execPath, ['-e', 'process.stdin.on("end", () => console.log("engine line")).resume()']);
-    });
-    const second = await runInTaskScope({}, async () => {
-      const child = spare as ChildProcessWithoutNullStreams;
-      const write = outputOfCurrentTask();
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => write(chunk, 'stdout'));
-      child.stdin.end();
-      await new Promise((resolve) => child.on('close', resolve));
-    });
-    expect(first.output).toBe('');
-    expect(second.output).toBe('engine line\n');
+  it("prints a batch task's engine output live, line by line with the task's name, and keeps it out of the task's own output", async () => {
+    const printed = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const { output } = await runInTaskScope({}, async () => {
+        const engine = engineOutput('minimal:build-cpu');
+        engine.write('STEP 1/3: FROM base\nSTEP 2/3: RU', 'stdout');
+        expect(printed.mock.calls.map((call) => call[0])).toEqual(['minimal:build-cpu | STEP 1/3: FROM base\n']);
+        engine.write('N make\n', 'stdout');
+        engine.write('COMMIT', 'stdout');
+        engine.end();
+        logger.info('record: minimal');
+      });
+      expect(printed.mock.calls.map((call) => call[0]).join('')).toBe('minimal:build-cpu | STEP 1/3: FROM base\nminimal:build-cpu | STEP 2/3: RUN make\nminimal:build-cpu | COMMIT\n');
+      expect(output).toBe('record: minimal\n');
+    } finally {
+      printed.mockRestore();
+    }
+  });
+
+  it('passes engine output through unchanged when the task has its process to itself', () => {
+    const printed = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const engine = engineOutput('base:build-cpu');
+      engine.write('Error: step fa', 'stderr');
+      engine.write('iled\n', 'stderr');
+      engine.end();
+      expect(printed.mock.calls.map((call) => call[0])).toEqual(['Error: step fa', 'iled\n']);
+    } finally {
+      printed.mockRestore();
+    }
   });
 
   it("gives a task's child processes its Nx variables, and leaves the process's own alone", async () => {

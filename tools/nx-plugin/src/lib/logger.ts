@@ -9,26 +9,47 @@ interface TaskScope {
 const taskScope = new AsyncLocalStorage<TaskScope>();
 
 /**
- * Where executors' and engines' text goes. Outside a batch each task has its
- * own process, whose stdout Nx captures: write there. Inside a batch several
- * tasks share the process and run at once: keep each task's text for its own
+ * Where executors' text goes. Outside a batch each task has its own process,
+ * whose stdout Nx captures: write there. Inside a batch several tasks share
+ * the process and run at once: keep each task's text for its own
  * terminalOutput, which Nx prints (and caches) per task, so lines never
  * interleave and appear once.
  */
 export function writeOutput(text: string, stream: 'stdout' | 'stderr'): void {
-  outputOfCurrentTask()(text, stream);
+  const scope = taskScope.getStore();
+  if (scope) scope.output += text;
+  else (stream === 'stdout' ? process.stdout : process.stderr).write(text);
+}
+
+/** Where an engine run's output goes; `end` once the engine has exited. */
+export interface EngineOutput {
+  write(text: string, stream: 'stdout' | 'stderr'): void;
+  end(): void;
 }
 
 /**
- * `writeOutput` bound to the task running now, for callbacks that run later:
- * a stream's events run in the async context of whoever created the stream,
- * which for a child process started ahead of time is another task.
+ * An engine's output for task `task`. Alone in its process: the task's own
+ * stdout/stderr, as it comes. In a batch: the terminal as it comes, each line
+ * prefixed with the task, so a long build shows its progress rather than
+ * nothing until it ends; the task's terminalOutput keeps the executor's own
+ * lines (the record, or the one-line cause of a failure).
  */
-export function outputOfCurrentTask(): (text: string, stream: 'stdout' | 'stderr') => void {
-  const scope = taskScope.getStore();
-  return (text, stream) => {
-    if (scope) scope.output += text;
-    else (stream === 'stdout' ? process.stdout : process.stderr).write(text);
+export function engineOutput(task: string): EngineOutput {
+  if (!inSharedProcess()) return { write: (text, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(text), end: () => undefined };
+  const pending = { stdout: '', stderr: '' };
+  const print = (stream: 'stdout' | 'stderr', lines: string[]) => {
+    if (lines.length > 0) (stream === 'stdout' ? process.stdout : process.stderr).write(lines.map((line) => `${task} | ${line}\n`).join(''));
+  };
+  return {
+    write(text, stream) {
+      const lines = (pending[stream] + text).split('\n');
+      pending[stream] = lines.pop() ?? '';
+      print(stream, lines);
+    },
+    end() {
+      for (const stream of ['stdout', 'stderr'] as const) if (pending[stream]) print(stream, [pending[stream]]);
+      pending.stdout = pending.stderr = '';
+    },
   };
 }
 

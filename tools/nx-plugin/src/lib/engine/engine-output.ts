@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { ExecutorContext } from '@nx/devkit';
-import { inSharedProcess, outputOfCurrentTask, outsideTasks, taskProcessEnv } from '../logger';
+import { engineOutput, inSharedProcess, outsideTasks, taskProcessEnv } from '../logger';
 
 /** A failed engine run, with what the engine printed so the failure can be classified. */
 export class EngineRunError extends Error {
@@ -55,15 +55,16 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
   return new Promise((resolve, reject) => {
     const child = nxContainerChild(context.root);
     let output = '';
-    const write = outputOfCurrentTask();
+    const printed = engineOutput(`${project}:${context.targetName ?? 'build'}`);
     const keep = (chunk: string, stream: 'stdout' | 'stderr') => {
-      write(chunk, stream);
+      printed.write(chunk, stream);
       output = (output + chunk).slice(-KEPT_OUTPUT);
     };
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stdout'));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stderr'));
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      printed.end();
       if (code === 0) return resolve({ success: true });
       const exitCode = signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : (code ?? undefined);
       reject(new EngineRunError(output, exitCode, `nx-container exited with ${signal ?? `code ${code}`}`));
