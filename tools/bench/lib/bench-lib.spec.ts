@@ -1,7 +1,7 @@
 import { benchGraphFrom, criticalPath, topologicalOrder, type NxGraphFile } from './graph';
 import { benchDockerfile } from './fixtures';
 import { pulledBytes } from './registry-log';
-import { BATCH_PROCESS, engineSecondsByProject, parseEngineLog, taskCpuByProject } from './engine-log';
+import { BATCH_PROCESS, engineSecondsByProject, helperCpuByProject, parseEngineLog, taskCpuByProject } from './engine-log';
 import { taskBreakdown } from './nx-runs';
 import { evaluateTargets, formatTable, median, type ScenarioResult } from './report';
 import { syntheticImages } from './synthetic-hierarchy';
@@ -197,6 +197,13 @@ describe('engine time and overhead', () => {
     );
     expect(breakdown.overhead_cpu_s).toBeCloseTo(0.75);
     expect(breakdown.overhead_s).toBeCloseTo(0.75);
+  });
+
+  it("adds the CPU time of a build's nx-container child to its task's", () => {
+    const commands = parseEngineLog(['(batch) task-cpu 100.00 100.40', 'base helper-cpu 101.00 101.60', 'base build 100.50 101.50', ''].join('\n'));
+    expect(helperCpuByProject(commands)).toEqual({ base: expect.closeTo(0.6) });
+    const breakdown = taskBreakdown({ base: { seconds: 2, status: 'success' } }, engineSecondsByProject(commands), taskCpuByProject(commands), helperCpuByProject(commands));
+    expect(breakdown.overhead_cpu_s).toBeCloseTo(1);
   });
 });
 

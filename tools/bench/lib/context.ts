@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readE2eServices, type E2eServices } from '../../e2e/support/e2e-services';
 import { createPodmanMachine, type PodmanMachine } from '../../e2e/support/podman-fixtures';
 import type { TempWorkspace } from '../../e2e/support/temp-workspace';
-import { EngineLog, engineSecondsByProject, taskCpuByProject } from './engine-log';
+import { EngineLog, engineSecondsByProject, helperCpuByProject, taskCpuByProject } from './engine-log';
 import type { WorkPerImage } from './fixtures';
 import { taskBreakdown, taskSecondsFromProfile, type TaskBreakdown } from './nx-runs';
 import { AccessLogWindow, pulledBytes, type PulledBytes } from './registry-log';
@@ -160,7 +160,7 @@ export class BenchContext {
    */
   taskBreakdown(profile: string): TaskBreakdown {
     const commands = this.engineLog.read();
-    return taskBreakdown(taskSecondsFromProfile(profile, TARGET), engineSecondsByProject(commands), taskCpuByProject(commands));
+    return taskBreakdown(taskSecondsFromProfile(profile, TARGET), engineSecondsByProject(commands), taskCpuByProject(commands), helperCpuByProject(commands));
   }
 
   /** The load average says how much other work shared the cores while a scenario ran. */

@@ -13,6 +13,9 @@ export interface EngineCommand {
 /** Pseudo command of a task process's CPU seconds: logged as start, start + CPU seconds. */
 const TASK_CPU = 'task-cpu';
 
+/** Pseudo command of the CPU seconds of the child process each build runs nx-container in (lib/engine/engine-output.ts). */
+const HELPER_CPU = 'helper-cpu';
+
 /** The project under which batch processes (several tasks in one process) log their CPU time. */
 export const BATCH_PROCESS = '(batch)';
 
@@ -48,6 +51,16 @@ childProcess.spawn = function (command, args, ...rest) {
 // a batch process's (several tasks in one process) under ${BATCH_PROCESS}.
 const taskProcess = /run-executor\\.js$/.test(process.argv[1] || '');
 const batchProcess = /run-batch\\.js$/.test(process.argv[1] || '');
+// The child a build runs nx-container in: its project arrives on stdin, so it is read at exit.
+const nxContainerChild = process.execArgv[0] === '-e' && String(process.execArgv[1]).includes("require('@nx-tools/nx-container')");
+if (logFile && nxContainerChild) {
+  process.on('exit', () => {
+    if (!process.env.NX_TASK_TARGET_PROJECT) return; // a spare no build took
+    const usage = process.cpuUsage();
+    const now = Date.now() / 1000;
+    appendFileSync(logFile, process.env.NX_TASK_TARGET_PROJECT + ' ${HELPER_CPU} ' + now.toFixed(3) + ' ' + (now + (usage.user + usage.system) / 1e6).toFixed(3) + '\\n');
+  });
+}
 if (logFile && (taskProcess || batchProcess)) {
   process.on('exit', () => {
     const usage = process.cpuUsage();
@@ -121,5 +134,12 @@ export function taskCpuByProject(commands: EngineCommand[]): Record<string, numb
     if (command !== TASK_CPU) continue;
     cpu[project] = project === BATCH_PROCESS ? (cpu[project] ?? 0) + seconds : seconds;
   }
+  return cpu;
+}
+
+/** CPU seconds of the nx-container child process of each task's build (not its podman children). */
+export function helperCpuByProject(commands: EngineCommand[]): Record<string, number> {
+  const cpu: Record<string, number> = {};
+  for (const { project, command, seconds } of commands) if (command === HELPER_CPU) cpu[project] = (cpu[project] ?? 0) + seconds;
   return cpu;
 }

@@ -90,6 +90,7 @@ export function taskBreakdown(
   tasks: Record<string, { seconds: number; status: string }>,
   engineSeconds: Record<string, number>,
   taskCpu: Record<string, number> = {},
+  helperCpu: Record<string, number> = {},
 ): TaskBreakdown {
   const ran = Object.entries(tasks).filter(([, task]) => RAN.has(task.status));
   const task_s = Object.fromEntries(ran.map(([project, task]) => [project, task.seconds]));
@@ -97,7 +98,12 @@ export function taskBreakdown(
   const overhead_s = medianOrNull(ran.map(([project, task]) => task.seconds - (engineSeconds[project] ?? 0)));
   // Tasks that ran in a batch share its process: each is given an equal part of its CPU time.
   const batched = ran.filter(([project]) => !(project in taskCpu));
-  const cpuOf = (project: string) => taskCpu[project] ?? (BATCH_PROCESS in taskCpu ? taskCpu[BATCH_PROCESS] / batched.length : undefined);
+  const processCpu = (project: string) => taskCpu[project] ?? (BATCH_PROCESS in taskCpu ? taskCpu[BATCH_PROCESS] / batched.length : undefined);
+  // A build's nx-container child is part of the task's cost too.
+  const cpuOf = (project: string) => {
+    const own = processCpu(project);
+    return own === undefined ? undefined : own + (helperCpu[project] ?? 0);
+  };
   const overhead_cpu_s = medianOrNull(ran.map(([project]) => cpuOf(project)).filter((cpu): cpu is number => cpu !== undefined));
   return { task_s, engine_s, overhead_s, overhead_cpu_s };
 }
