@@ -68,6 +68,10 @@ describe('real builds through nx', () => {
     const result = nx(workspace, ['run-many', '-t', 'build-cpu']);
     expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual([...images.all].sort());
+    // One batch process for every build, and each engine's output streamed under its task's name.
+    const plain = result.output.replace(/\x1b\[[0-9;]*m/g, '');
+    expect(plain).toMatch(new RegExp(`Running ${images.all.length} tasks with .*build`));
+    for (const image of images.all) expect(plain).toMatch(new RegExp(`^${image}:build-cpu \\| \\S`, 'm'));
     for (const image of images.all) {
       const record = readRecordIn(workspace.root, image)!;
       expect(record).toMatchObject({ project: image, stream: 'cpu', planned: false, source: 'built', digest: null });
@@ -88,6 +92,19 @@ describe('real builds through nx', () => {
     expect(tasksRun(result.output, 'build-cpu')).toEqual([]);
     expect(result.output).toMatch(/read the output from the cache instead of running the command for 5 out of 5 tasks/);
     for (const image of images.all) expect(readRecordIn(workspace.root, image)!.imageId).toBe(before[image]);
+  });
+
+  it('2b. with --batch=false each task runs in its own process and finds the same images', () => {
+    const before = Object.fromEntries(images.all.map((image) => [image, readRecordIn(workspace.root, image)!]));
+    const result = nx(workspace, ['run-many', '-t', 'build-cpu', '--skip-nx-cache', '--batch=false']);
+    expectNxSuccess(result);
+    expect(result.output.replace(/\x1b\[[0-9;]*m/g, '')).not.toMatch(/Running \d+ tasks with/);
+    expect(tasksRun(result.output, 'build-cpu')).toEqual([...images.all].sort());
+    for (const image of images.all) {
+      const record = readRecordIn(workspace.root, image)!;
+      expect(record).toMatchObject({ image: before[image].image, contentTag: before[image].contentTag, imageId: before[image].imageId, source: 'local' });
+      expect(result.output).toContain(`record: ${record.image}, found in the engine's storage`);
+    }
   });
 
   it('3. a committed change to minimal rebuilds minimal and the leaves only', () => {
