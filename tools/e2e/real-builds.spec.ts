@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/engine-ready';
 import { registryClientFor } from './support/registry-api';
@@ -221,5 +221,22 @@ describe('faults give one clear line, a non-zero exit and no record', () => {
     const rerun = nx(workspace, ['run', 'r-studio:build-cpu']);
     expectNxSuccess(rerun);
     expect(lineage(readRecordIn(workspace.root, 'r-studio')!.image)).toEqual(['upstream', 'base', 'minimal-v2', 'r-studio']);
+  });
+
+  it('a parent that fails stops the run below it: its children are not run and nothing builds on it', () => {
+    const children = Object.fromEntries(images.belowMinimal.map((image) => [image, readRecordIn(workspace.root, image)!]));
+    const working = readFileSync(join(workspace.root, 'images/minimal/Dockerfile'), 'utf8');
+    workspace.write('images/minimal/Dockerfile', fixtureDockerfile('minimal-broken', 'false'));
+    const result = nx(workspace, ['run-many', '-t', 'build-cpu']);
+    expectFailure(result, 'minimal', /minimal:build-cpu: step "RUN echo minimal-broken >> \/lineage && false" of images\/minimal\/Dockerfile:3 failed/);
+    const plain = result.output.replace(/\x1b\[[0-9;]*m/g, '');
+    expect(plain).toMatch(/Tasks not run because their dependencies failed/);
+    for (const image of images.belowMinimal) expect(plain).toMatch(new RegExp(`^- ${image}:build-cpu$`, 'm'));
+    expect(tasksRun(result.output, 'build-cpu')).toEqual(['minimal']);
+    // Their previous records stand untouched: no build of theirs started, none built on the broken minimal.
+    for (const image of images.belowMinimal) expect(readRecordIn(workspace.root, image)).toEqual(children[image]);
+    workspace.write('images/minimal/Dockerfile', working);
+    expectNxSuccess(nx(workspace, ['run', 'minimal:build-cpu']));
+    expect(lineage(readRecordIn(workspace.root, 'minimal')!.image)).toEqual(['upstream', 'base', 'minimal-v2']);
   });
 });
