@@ -2,6 +2,7 @@ import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { readFileSync } from 'node:fs';
 import { batchConcurrency } from '../../lib/batch/batch-concurrency';
 import { runInDependencyOrder } from '../../lib/batch/run-in-dependency-order';
+import { expectEngineBuilds } from '../../lib/engine/engine-output';
 import { runInTaskScope } from '../../lib/logger';
 import buildExecutor from './executor';
 import type { BuildExecutorOptions } from './schema';
@@ -29,6 +30,7 @@ export default async function* buildBatch(
     const { result, output } = await runInTaskScope(taskEnv(taskGraph, id), () => buildExecutor(inputs[id], taskContext(context, taskGraph, id)));
     return { success: result.success, terminalOutput: output, startTime, endTime: Date.now() };
   };
+  expectEngineBuilds(graph.tasks.filter((id) => !inputs[id].plan).length);
   const concurrency = batchConcurrency(nxCommandArgs(), process.env, context.nxJsonConfiguration?.parallel);
   for await (const outcome of runInDependencyOrder(graph, runTask, (result) => result.success, concurrency)) {
     if (outcome.ran) {

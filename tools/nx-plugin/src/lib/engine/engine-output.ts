@@ -76,15 +76,25 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
 const spawnNxContainerChild = (cwd: string) => spawn(process.execPath, ['-e', CHILD], { cwd, env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
 
 let spare: { cwd: string; child: ChildProcessWithoutNullStreams } | undefined;
+/** Builds of this batch that may still need a child (see `expectEngineBuilds`). */
+let buildsToCome = 0;
+
+/** Called by a batch with the number of its tasks that may run the engine (not plans), before any runs. */
+export function expectEngineBuilds(count: number): void {
+  buildsToCome = count;
+}
 
 /**
  * A child for one nx-container run. Loading nx-container takes about 0.6 s of
- * CPU; where several builds share this process (an Nx batch), the next child
- * is started as soon as one is taken, so it has loaded by the time the next
- * build needs it. A spare left at the end reads an empty stdin and exits.
+ * CPU; where more builds of a batch may follow, the next child is started as
+ * soon as one is taken, so it has loaded by the time the next build needs it.
+ * A run with one build starts no spare: on 2 cores a second child loading at
+ * the same time only slows the one the build waits for. A spare left at the
+ * end reads an empty stdin and exits.
  */
 function nxContainerChild(cwd: string): ChildProcessWithoutNullStreams {
   const child = spare?.cwd === cwd ? spare.child : spawnNxContainerChild(cwd);
-  spare = inSharedProcess() ? { cwd, child: outsideTasks(() => spawnNxContainerChild(cwd)) } : undefined;
+  buildsToCome = Math.max(0, buildsToCome - 1);
+  spare = inSharedProcess() && buildsToCome > 0 ? { cwd, child: outsideTasks(() => spawnNxContainerChild(cwd)) } : undefined;
   return child;
 }

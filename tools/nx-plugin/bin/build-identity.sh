@@ -1,0 +1,51 @@
+#!/bin/sh
+# The `runtime` input of every build-<stream> target (nx.json namedInputs
+# "buildIdentity"): prints what decides an image's content tag that Nx's own
+# hashing cannot see, so the Nx cache key changes whenever the tag would.
+#
+# - The environment's value of every variable build_settings.env sets or
+#   references: together with the file (a file input) they decide the
+#   settings after dotenv-expand, e.g. IMAGE_REGISTRY=${ACR_NAME}.azurecr.io.
+# - The executable files under images/: Nx hashes contents, not modes, and
+#   the engine copies the exec bit into the image. Files the engine never
+#   receives (.dockerignore) are listed too: flipping one makes the build run
+#   and find its image unchanged, which costs a lookup, never a wrong reuse.
+# - With IMAGE_PUSH=true, a value of its own: the registry, not Nx, is the
+#   cache when pushing, so every executor runs and asks the registry (a HEAD
+#   per image) instead of trusting a record the registry may have lost.
+#
+# POSIX sh, not Node: Nx runs a runtime input once per task it hashes, and a
+# Node start costs about 0.2 s each time.
+set -u
+LC_ALL=C
+export LC_ALL
+kf_settings=build_settings.env
+
+if [ -f "$kf_settings" ]; then
+  {
+    sed -n 's/^[[:space:]]*\(export[[:space:]][[:space:]]*\)\{0,1\}\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*=.*/\2/p' "$kf_settings"
+    grep -o '\$[{]\{0,1\}[A-Za-z_][A-Za-z0-9_]*' "$kf_settings" | sed 's/^\$[{]\{0,1\}//'
+  } | sort -u | while IFS= read -r kf_name; do
+    if eval "[ \"\${$kf_name+set}\" = set ]"; then
+      eval "printf 'env %s=%s\n' \"\$kf_name\" \"\$$kf_name\""
+    else
+      printf 'env %s unset\n' "$kf_name"
+    fi
+  done
+fi
+
+if [ -d images ]; then
+  find images -type f \( -perm -u=x -o -perm -g=x -o -perm -o=x \) | sort | sed 's/^/exec /'
+fi
+
+# IMAGE_PUSH may be set in build_settings.env too (the environment wins, as for every setting).
+if [ "${IMAGE_PUSH+set}" = set ]; then
+  kf_push=$IMAGE_PUSH
+elif [ -f "$kf_settings" ]; then
+  kf_push=$(sed -n "s/^[[:space:]]*\(export[[:space:]][[:space:]]*\)\{0,1\}IMAGE_PUSH[[:space:]]*=[[:space:]]*[\"']\{0,1\}\([A-Za-z]*\).*/\2/p" "$kf_settings" | head -n 1)
+else
+  kf_push=
+fi
+if [ "$kf_push" = true ]; then
+  printf 'push run %s\n' "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+fi
