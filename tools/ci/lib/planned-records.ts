@@ -16,7 +16,7 @@ import {
   type NxJsonConfiguration,
 } from '@nx/devkit';
 import { prepareBuild, type PrepareOptions } from '../../nx-plugin/src/lib/build-plan/prepare-build';
-import { BuildConfigurationError } from '../../nx-plugin/src/lib/errors';
+import { BuildConfigurationError, forTask } from '../../nx-plugin/src/lib/errors';
 import { buildTarget, toImageGraph, type ImageGraph, type Stream } from '../../nx-plugin/src/lib/hierarchy/image-graph';
 import { parentChain } from '../../nx-plugin/src/lib/hierarchy/resolve-parent';
 import { plannedRecord, recipeOf, writeRecord, type BuildRecord } from '../../nx-plugin/src/lib/records/build-record';
@@ -78,7 +78,7 @@ export async function plannedRecords<T extends ImageBuild>(workspaceRoot: string
       planned.set(task, record);
     } catch (error) {
       if (!(error instanceof BuildConfigurationError)) throw error;
-      throw new CiError(error.message.startsWith(task) ? error.message : `${task}: ${error.message}`);
+      throw new CiError(forTask(task, error.message));
     }
   }
   return builds.map((build) => ({ ...build, planned: planned.get(`${build.project}:${buildTarget(build.stream)}`)! }));

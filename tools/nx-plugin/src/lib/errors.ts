@@ -18,3 +18,8 @@ export function quoted(value: string, max = 60): string {
   const shown = value.length > max ? `${value.slice(0, max - 20)}…${value.slice(-12)} (${value.length} characters)` : value;
   return JSON.stringify(shown);
 }
+
+/** `message` as the one line of task `task` (e.g. `base:build-cpu`); a message that already names the task is left as it is. */
+export function forTask(task: string, message: string): string {
+  return message.startsWith(task) ? message : `${task}: ${message}`;
+}

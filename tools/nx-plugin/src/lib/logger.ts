@@ -81,11 +81,6 @@ export function taskProcessEnv(): NodeJS.ProcessEnv {
 }
 
 /** Whether this process runs several tasks (an Nx batch) rather than one. */
-export function inSharedProcess(): boolean {
+function inSharedProcess(): boolean {
   return taskScope.getStore() !== undefined;
-}
-
-/** Runs `start` outside any task, for what serves a later task (a spare process). */
-export function outsideTasks<T>(start: () => T): T {
-  return taskScope.exit(start);
 }

@@ -1,5 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
+import { forTask } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { ensureGeneratedContext } from '../../lib/gpu-upstream/generated-context';
@@ -81,8 +82,7 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
   } catch (error) {
     const task = `${project}:build-${options.stream}`;
     const message = error instanceof Error ? error.message : String(error);
-    // Engine failures already name the task; others get it here.
-    logger.error(message.startsWith(task) ? message : `${task}: ${message}`);
+    logger.error(forTask(task, message));
     if (process.env.NX_VERBOSE_LOGGING === 'true' && error instanceof Error) logger.error(error.stack ?? '');
     return { success: false };
   }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { ExecutorContext } from '@nx/devkit';
-import { engineOutput, inSharedProcess, outsideTasks, taskProcessEnv } from '../logger';
+import { engineOutput, taskProcessEnv } from '../logger';
 
 /** A failed engine run, with what the engine printed so the failure can be classified. */
 export class EngineRunError extends Error {
@@ -76,7 +76,7 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
 const spawnNxContainerChild = (cwd: string) => spawn(process.execPath, ['-e', CHILD], { cwd, env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
 
 let spare: { cwd: string; child: ChildProcessWithoutNullStreams } | undefined;
-/** Builds of this batch that may still need a child (see `expectEngineBuilds`). */
+/** Builds of this batch that may still need a child (see `expectEngineBuilds`); always 0 outside a batch. */
 let buildsToCome = 0;
 
 /** Called by a batch with the number of its tasks that may run the engine (not plans), before any runs. */
@@ -95,6 +95,6 @@ export function expectEngineBuilds(count: number): void {
 function nxContainerChild(cwd: string): ChildProcessWithoutNullStreams {
   const child = spare?.cwd === cwd ? spare.child : spawnNxContainerChild(cwd);
   buildsToCome = Math.max(0, buildsToCome - 1);
-  spare = inSharedProcess() && buildsToCome > 0 ? { cwd, child: outsideTasks(() => spawnNxContainerChild(cwd)) } : undefined;
+  spare = buildsToCome > 0 ? { cwd, child: spawnNxContainerChild(cwd) } : undefined;
   return child;
 }
