@@ -6,7 +6,7 @@ import { nxBinary } from '../ci/lib/nx-cli';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { freePort } from './support/free-port';
 import { descendantsOf, middleImage, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
-import { docker, dockerContainers, notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';
+import { dockerContainers, notebookFixtureDockerfile, pushNotebookFixtureUpstream, removeDockerImages } from './support/notebook-fixtures';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
 import { createTempWorkspace, expectNxSuccess, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
@@ -87,13 +87,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  for (const image of imagesSeen) {
-    try {
-      docker(['image', 'rm', '--force', image]);
-    } catch {
-      // Not copied into docker (e.g. a build that failed before its test).
-    }
-  }
+  removeDockerImages(imagesSeen);
   workspace?.remove();
   if (machine) rmSync(machine.dir, { recursive: true, force: true });
 });

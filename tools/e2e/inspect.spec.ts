@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { InspectReport } from '../nx-plugin/src/lib/inspect/report';
 import { emptyPackageLists } from '../nx-plugin/src/lib/inspect/packages';
 import { readE2eServices } from './support/e2e-services';
-import { docker } from './support/notebook-fixtures';
+import { removeDockerImages } from './support/notebook-fixtures';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn } from './support/records';
 import { createTempWorkspace, type NxResult, type TempWorkspace } from './support/temp-workspace';
@@ -70,15 +70,8 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const project of [ROOT, ...Object.keys(FIXTURES)]) {
-    const record = workspace && readRecordIn(workspace.root, project);
-    if (!record) continue;
-    try {
-      docker(['image', 'rm', '--force', record.image]);
-    } catch {
-      // never copied into docker
-    }
-  }
+  const records = workspace ? [ROOT, ...Object.keys(FIXTURES)].map((project) => readRecordIn(workspace.root, project)) : [];
+  removeDockerImages(records.flatMap((record) => (record ? [record.image] : [])));
   workspace?.remove();
   if (machine) rmSync(machine.dir, { recursive: true, force: true });
 });

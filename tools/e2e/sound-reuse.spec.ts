@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readBenchGraph, type BenchGraph } from '../bench/lib/graph';
 import { recordPath, type BuildRecord } from '../nx-plugin/src/lib/records/build-record';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
-import { docker, notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';
+import { notebookFixtureDockerfile, pushNotebookFixtureUpstream, removeDockerImages } from './support/notebook-fixtures';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
 import { deleteRepositoryManifests, registryClientFor } from './support/registry-api';
@@ -172,13 +172,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const image of dockerImages) {
-    try {
-      docker(['image', 'rm', '--force', image]);
-    } catch {
-      // Never copied into docker.
-    }
-  }
+  removeDockerImages(dockerImages);
   workspace?.remove();
   for (const used of machines) {
     try {

@@ -76,6 +76,17 @@ export function docker(args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
+/** Removes what a suite copied into docker; an image never copied there is skipped. */
+export function removeDockerImages(images: Iterable<string>): void {
+  for (const image of images) {
+    try {
+      docker(['image', 'rm', '--force', image]);
+    } catch {
+      // Never copied into docker (e.g. a build that failed before its test).
+    }
+  }
+}
+
 /** Containers docker holds (running or not) that carry `label` or were made from `image`. */
 export function dockerContainers(filter: { label?: string; image?: string }): string[] {
   const args = ['ps', '--all', '--quiet'];
