@@ -52,7 +52,7 @@ childProcess.spawn = function (command, args, ...rest) {
 const taskProcess = /run-executor\\.js$/.test(process.argv[1] || '');
 const batchProcess = /run-batch\\.js$/.test(process.argv[1] || '');
 // The child a build runs nx-container in: its project arrives on stdin, so it is read at exit.
-const nxContainerChild = process.execArgv[0] === '-e' && String(process.execArgv[1]).includes("require('@nx-tools/nx-container')");
+const nxContainerChild = /nx-container-child\\.js$/.test(process.argv[1] || '');
 if (logFile && nxContainerChild) {
   process.on('exit', () => {
     if (!process.env.NX_TASK_TARGET_PROJECT) return; // a spare no build took

@@ -30,8 +30,8 @@ export default async function* buildBatch(
     const { result, output } = await runInTaskScope(taskEnv(taskGraph, id), () => buildExecutor(inputs[id], taskContext(context, taskGraph, id)));
     return { success: result.success, terminalOutput: output, startTime, endTime: Date.now() };
   };
-  expectEngineBuilds(graph.tasks.filter((id) => !inputs[id].plan).length);
   const concurrency = batchConcurrency(nxCommandArgs(), process.env, context.nxJsonConfiguration?.parallel);
+  expectEngineBuilds(graph.tasks.filter((id) => !inputs[id].plan).length, concurrency);
   for await (const outcome of runInDependencyOrder(graph, runTask, (result) => result.success, concurrency)) {
     if (outcome.ran) {
       yield { task: outcome.task, result: outcome.result };

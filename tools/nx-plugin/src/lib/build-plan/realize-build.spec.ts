@@ -45,7 +45,7 @@ function world({ inRegistry = false, inStorage = false, withRegistry = true, eng
   let nxContainerResult: () => Promise<{ success: boolean }> = async () => ({ success: true });
   const deps: RealizeDependencies = {
     engine: 'podman',
-    inspectLocalImage: (reference): LocalImage => {
+    inspectLocalImage: async (reference): Promise<LocalImage> => {
       const id = storage.get(reference) ?? null;
       return { id, engineAnswered: id !== null || engineAnswers };
     },

@@ -28,7 +28,7 @@ export interface RealizeOptions {
 export interface RealizeDependencies {
   engine: EngineName;
   /** Looks an image up in the engine's storage; by default asks `engine` (a spec gives a fake storage). */
-  inspectLocalImage?: (reference: string) => LocalImage;
+  inspectLocalImage?: (reference: string) => Promise<LocalImage>;
   /** null when no registry is configured. */
   registry: RegistryOperations | null;
   /**
@@ -75,7 +75,7 @@ export async function realizeBuild(
       deps.log(`${plan.image} is already in the registry (${digest}): not rebuilt${humanReferences.length ? ', human tags added registry-side' : ''}`);
       return builtRecord(plan, {
         tags: [plan.image, ...humanReferences],
-        imageId: inspectLocal(plan.image).id,
+        imageId: (await inspectLocal(plan.image)).id,
         digest,
         source: 'registry',
       });
@@ -83,7 +83,7 @@ export async function realizeBuild(
   }
   let engineAnswered = false;
   if (!options.push) {
-    const local = inspectLocal(plan.image);
+    const local = await inspectLocal(plan.image);
     if (local.id) {
       deps.log(`${plan.image} is already in ${deps.engine}'s storage: not rebuilt`);
       return builtRecord(plan, { tags: [plan.image], imageId: local.id, digest: null, source: 'local' });
@@ -104,7 +104,7 @@ export async function realizeBuild(
     const where = { task: `${plan.project}:build-${plan.stream}`, engine: deps.engine, parent: plan.parent, dockerfile: relative(context.root, plan.dockerfile) };
     throw new BuildConfigurationError(describeEngineFailure(error, where, dockerfileText));
   }
-  const imageId = inspectLocal(plan.image).id;
+  const imageId = (await inspectLocal(plan.image)).id;
   if (!imageId) {
     throw new BuildConfigurationError(`${plan.project}: ${deps.engine} reported success but has no image ${plan.image}: check the engine's storage`);
   }

@@ -60,9 +60,10 @@ export function realCli(name: EngineName, env: NodeJS.ProcessEnv = process.env):
 }
 
 /**
- * The same call, blocking: the build path checks and inspects its engine from
- * synchronous code (the build executor's readiness hook). No time limit, as
- * these are short questions to a local engine.
+ * The same call, blocking: for the engine's readiness probes, asked from
+ * synchronous code (choosing the engine, and before a build only when no
+ * lookup has shown the engine works). No time limit, as these are short
+ * questions to a local engine.
  */
 export function runEngineSync(name: EngineName, args: string[]): CliResult {
   const result = spawnSync(name, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -17,23 +17,8 @@ export class EngineRunError extends Error {
 /** Enough output to find the cause (it is at the end); a long build prints megabytes. */
 const KEPT_OUTPUT = 256 * 1024;
 
-// Runs in the child: loads nx-container at once (a spare child, while the build before it runs), then runs it
-// on the options, context and task variables read from stdin; the engine's exit code becomes the child's.
-const CHILD = `
-const { run } = require('@nx-tools/nx-container');
-let input = '';
-process.stdin.on('data', (chunk) => (input += chunk)).on('end', async () => {
-  if (!input) return; // a spare that no build took
-  const { options, context, env } = JSON.parse(input);
-  Object.assign(process.env, env);
-  try {
-    process.exitCode = (await run(options, context)).success ? 0 : 1;
-  } catch (error) {
-    process.stderr.write(String((error && error.message) || error) + '\\n');
-    process.exitCode = error && typeof error.exitCode === 'number' && error.exitCode > 0 ? error.exitCode : 1;
-  }
-});
-`;
+/** The child's own module: compiled beside this one. */
+const CHILD = require.resolve('./nx-container-child');
 
 /**
  * nx-container's run lets the engine print straight to the terminal and keeps
@@ -61,6 +46,8 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
       output = (output + chunk).slice(-KEPT_OUTPUT);
     };
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stdout'));
+    // Its first words mean it has loaded: the children for later builds load now, while the engine works.
+    child.stdout.once('data', () => startSpares(context.root));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stderr'));
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -73,28 +60,39 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
   });
 }
 
-const spawnNxContainerChild = (cwd: string) => spawn(process.execPath, ['-e', CHILD], { cwd, env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+const spawnNxContainerChild = (cwd: string) => spawn(process.execPath, [CHILD], { cwd, env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
 
-let spare: { cwd: string; child: ChildProcessWithoutNullStreams } | undefined;
+/** Children started ahead, loading nx-container, for builds to come (all of one workspace: a batch has one root). */
+const spares: ChildProcessWithoutNullStreams[] = [];
 /** Builds of this batch that may still need a child (see `expectEngineBuilds`); always 0 outside a batch. */
 let buildsToCome = 0;
+/** How many builds of this batch run at once at most: no more children than that are loaded ahead. */
+let buildsAtOnce = 1;
 
-/** Called by a batch with the number of its tasks that may run the engine (not plans), before any runs. */
-export function expectEngineBuilds(count: number): void {
+/** Called by a batch, before any runs, with the number of its tasks that may run the engine (not plans) and its parallelism. */
+export function expectEngineBuilds(count: number, concurrency: number): void {
   buildsToCome = count;
+  buildsAtOnce = Math.max(1, concurrency);
 }
 
 /**
- * A child for one nx-container run. Loading nx-container takes about 0.6 s of
- * CPU; where more builds of a batch may follow, the next child is started as
- * soon as one is taken, so it has loaded by the time the next build needs it.
- * A run with one build starts no spare: on 2 cores a second child loading at
- * the same time only slows the one the build waits for. A spare left at the
- * end reads an empty stdin and exits.
+ * A child for one nx-container run. Loading nx-container takes about 0.2 s of
+ * CPU (see `load-nx-container.ts`); a build takes a child loaded ahead where
+ * there is one.
  */
 function nxContainerChild(cwd: string): ChildProcessWithoutNullStreams {
-  const child = spare?.cwd === cwd ? spare.child : spawnNxContainerChild(cwd);
   buildsToCome = Math.max(0, buildsToCome - 1);
-  spare = buildsToCome > 0 ? { cwd, child: spawnNxContainerChild(cwd) } : undefined;
-  return child;
+  return spares.shift() ?? spawnNxContainerChild(cwd);
+}
+
+/**
+ * Where more builds of a batch may follow, children for them (as many as may
+ * run at once) start once a build's own child has loaded, so they load while
+ * that build's engine works: siblings waiting on one parent each find one
+ * ready, and none competes with the child a build is waiting for (2 cores).
+ * A run with one build starts none. A spare left at the end reads an empty
+ * stdin and exits.
+ */
+function startSpares(cwd: string): void {
+  while (spares.length < Math.min(buildsToCome, buildsAtOnce)) spares.push(spawnNxContainerChild(cwd));
 }

@@ -1,5 +1,6 @@
 import { BuildConfigurationError } from '../errors';
-import { failureReason, runEngineSync, type Cli, type EngineName } from './engine-cli';
+import { taskProcessEnv } from '../logger';
+import { failureReason, realCli, type Cli, type EngineName } from './engine-cli';
 
 const IMAGE_NOT_FOUND = /image not known|no such (image|object)/i;
 
@@ -15,15 +16,21 @@ export interface LocalImage {
   engineAnswered: boolean;
 }
 
-export function inspectLocalImage(engine: EngineName, reference: string): LocalImage {
-  const result = runEngineSync(engine, imageIdArgs(reference));
+/**
+ * The build path's engine, asked without blocking: in a batch, builds side by
+ * side share one event loop. Its processes carry the task's variables.
+ */
+const taskEngine = (engine: EngineName): Cli => realCli(engine, taskProcessEnv());
+
+export async function inspectLocalImage(engine: EngineName, reference: string): Promise<LocalImage> {
+  const result = await taskEngine(engine).run(imageIdArgs(reference));
   if (result.code === 0) return { id: result.stdout.trim().split('\n')[0] || null, engineAnswered: true };
   return { id: null, engineAnswered: IMAGE_NOT_FOUND.test(result.stderr) };
 }
 
 /** The id of an image in the engine's own storage, or null when it is not there (or the engine cannot say). */
-export function localImageId(engine: EngineName, reference: string): string | null {
-  return inspectLocalImage(engine, reference).id;
+export async function localImageId(engine: EngineName, reference: string): Promise<string | null> {
+  return (await inspectLocalImage(engine, reference)).id;
 }
 
 /** Whether the engine's storage holds the image (asked without blocking, as container tests and inspect do). */
@@ -33,11 +40,11 @@ export async function hasImage(cli: Cli, image: string): Promise<boolean> {
 }
 
 /** Pulls `reference` (e.g. repository@digest) into the engine's storage and gives it the tag `as`; fails with the engine's last line. */
-export function pullAndTag(engine: EngineName, reference: string, as: string): void {
-  const pulled = runEngineSync(engine, ['pull', '--quiet', reference]);
+export async function pullAndTag(engine: EngineName, reference: string, as: string): Promise<void> {
+  const pulled = await taskEngine(engine).run(['pull', '--quiet', reference]);
   if (pulled.code !== 0) throw new BuildConfigurationError(`${engine} cannot pull ${reference} (${failureReason(pulled)}): log in to its registry (${engine} login) and rerun`);
   // A record re-pinned to repo@digest names the pulled image already; a digest cannot be a tag.
   if (as.includes('@')) return;
-  const tagged = runEngineSync(engine, ['tag', reference, as]);
+  const tagged = await taskEngine(engine).run(['tag', reference, as]);
   if (tagged.code !== 0) throw new BuildConfigurationError(`${engine} cannot tag ${reference} as ${as} (${failureReason(tagged)})`);
 }

@@ -22,9 +22,9 @@ function operations(state: { inEngine?: boolean; digest?: string | null }) {
   const calls: string[] = [];
   const ops: AvailabilityOperations = {
     engine: 'podman',
-    inEngine: () => !!state.inEngine,
+    inEngine: async () => !!state.inEngine,
     registryDigest: async () => state.digest ?? null,
-    pullByDigest: (reference, image) => void calls.push(`pull ${reference} as ${image}`),
+    pullByDigest: async (reference, image) => void calls.push(`pull ${reference} as ${image}`),
     rebuild: async (record) => void calls.push(`rebuild ${record.project}`),
     log: (line) => void calls.push(`log ${line}`),
   };

@@ -9,11 +9,11 @@ export type Availability = 'engine' | 'pulled' | 'rebuilt';
 export interface AvailabilityOperations {
   /** The engine that builds ("podman"), for messages. */
   engine: string;
-  inEngine(image: string): boolean;
+  inEngine(image: string): Promise<boolean>;
   /** The registry's digest for the image; null when absent or when no registry is configured for it. */
   registryDigest(image: string): Promise<string | null>;
   /** Pulls repository@digest and tags it as `image`. */
-  pullByDigest(repositoryAtDigest: string, image: string): void;
+  pullByDigest(repositoryAtDigest: string, image: string): Promise<void>;
   /** Builds the image again from the record's recipe (fails when the recipe no longer gives its content tag). */
   rebuild(record: BuildRecord): Promise<void>;
   log(line: string): void;
@@ -31,11 +31,11 @@ export function rebuildCommand(record: Pick<BuildRecord, 'project' | 'stream'>):
  * has it, else rebuilt from the record's recipe.
  */
 export async function ensureImage(record: BuildRecord, ops: AvailabilityOperations): Promise<Availability> {
-  if (ops.inEngine(record.image)) return 'engine';
+  if (await ops.inEngine(record.image)) return 'engine';
   const digest = await ops.registryDigest(record.image);
   if (digest) {
     ops.log(`${record.image} (${record.project}'s build record) is not in ${ops.engine}'s storage: pulling it from the registry by digest (${digest})`);
-    ops.pullByDigest(`${writtenName(record.image)}@${digest}`, record.image);
+    await ops.pullByDigest(`${writtenName(record.image)}@${digest}`, record.image);
     return 'pulled';
   }
   const missing = `${record.image} (${record.project}'s build record, restored from the Nx cache) is not in ${ops.engine}'s storage`;

@@ -59,7 +59,7 @@ export function recordedImages(context: ExecutorContext, deps: RecordedImagesDep
   const ensure = (project: string, stream: Stream): Promise<Availability> =>
     ensureImage(readRecord(context.root, project, stream), {
       engine: deps.engine,
-      inEngine: (image) => localImageId(deps.engine, image) !== null,
+      inEngine: async (image) => (await localImageId(deps.engine, image)) !== null,
       registryDigest: async (image) => (inRegistry(image) ? deps.registry!.manifestDigest(image) : null),
       pullByDigest: (reference, image) => pullAndTag(deps.engine, reference, image),
       rebuild,
