@@ -7,7 +7,7 @@ import { ensureGeneratedContext } from '../../lib/gpu-upstream/generated-context
 import { realizeBuild } from '../../lib/build-plan/realize-build';
 import { chooseEngine } from '../../lib/engine/choose-engine';
 import { assertEngineReady, dockerBuildxAvailable } from '../../lib/engine/engine-ready';
-import { runNxContainerCapturingOutput } from '../../lib/engine/engine-output';
+import { runNxContainerCapturingOutput, startNxContainerChild } from '../../lib/engine/engine-output';
 import { readGitState } from '../../lib/git/git-state';
 import { recordedImages } from '../../lib/image-availability/recorded-images';
 import { assertCompiledPluginFresh } from '../../lib/plugin-build/compiled-plugin';
@@ -63,6 +63,7 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
         registry: registryClient,
         ensureEngineReady: (engineAnswered) => assertEngineReady(engine, engineAnswered),
         runNxContainer,
+        buildIsCertain: () => startNxContainerChild(context.root),
         log,
         prepareParent: parentSource.kind === 'project' ? async () => void (await images.ensure(parentSource.project, options.stream)) : undefined,
         ...(generatedIdentity && {

@@ -58,6 +58,7 @@ function world({ inRegistry = false, inStorage = false, withRegistry = true, eng
           },
         }
       : null,
+    buildIsCertain: () => void steps.push('build is certain'),
     ensureEngineReady: (engineAnswered) => void steps.push(`engine ready? (answered: ${engineAnswered})`),
     prepareParent: async () => void steps.push('prepare parent'),
     prepareContext: async () => void steps.push('prepare context'),
@@ -144,7 +145,7 @@ describe('realizeBuild: build', () => {
   it('builds an absent image after making its parent and its context ready, and does not push', async () => {
     const w = world();
     const record = await realizeBuild(plan, options({ cacheFrom: [`${REPOSITORY}:main`] }), w.deps, context);
-    expect(w.steps).toEqual(['engine ready? (answered: true)', 'prepare parent', 'prepare context', 'nx-container']);
+    expect(w.steps).toEqual(['engine ready? (answered: true)', 'build is certain', 'prepare parent', 'prepare context', 'nx-container']);
     expect(w.nxContainerRuns).toEqual([
       expect.objectContaining({
         engine: 'podman',

@@ -37,6 +37,8 @@ export interface RealizeDependencies {
    */
   ensureEngineReady: (engineAnswered: boolean) => void;
   runNxContainer: NxContainerRun;
+  /** Told as soon as the engine is ready and certain to build, before the parent and context are made ready, so nx-container can load meanwhile. */
+  buildIsCertain?: () => void;
   log: (line: string) => void;
   /** Makes the build context exist (a generated one) when, and only when, the engine must build. */
   prepareContext?: () => void | Promise<void>;
@@ -92,6 +94,7 @@ export async function realizeBuild(
   }
 
   deps.ensureEngineReady(engineAnswered);
+  deps.buildIsCertain?.();
   await deps.prepareParent?.();
   await deps.prepareContext?.();
   // The engine pushes the content tag only (podman pushes tag by tag); the human tags are then added registry-side, as for a reused image.

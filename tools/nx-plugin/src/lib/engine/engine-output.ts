@@ -86,6 +86,15 @@ function nxContainerChild(cwd: string): ChildProcessWithoutNullStreams {
 }
 
 /**
+ * Called once a build is certain (its image is nowhere): its child starts
+ * loading now, while the parent image and the context are made ready,
+ * unless one is loaded ahead already.
+ */
+export function startNxContainerChild(cwd: string): void {
+  if (spares.length === 0) spares.push(spawnNxContainerChild(cwd));
+}
+
+/**
  * Where more builds of a batch may follow, children for them (as many as may
  * run at once) start once a build's own child has loaded, so they load while
  * that build's engine works: siblings waiting on one parent each find one
