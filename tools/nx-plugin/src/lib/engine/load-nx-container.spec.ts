@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DEVKIT_NAMES_ANSWERED } from './load-nx-container';
 
 const workspaceRoot = join(__dirname, '../../../../..');
 
@@ -33,5 +35,24 @@ describe('loadNxContainerRun', () => {
       const joined = devkit.joinPathFragments('a', 'b');
       console.log(JSON.stringify({ constantName: names.constantName, joined, logger: typeof devkit.logger.info }));`);
     expect(result).toEqual({ constantName: 'MY_IMAGE', joined: 'a/b', logger: 'function' });
+  });
+
+  it("answers every name nx-container's ES modules import from the devkit (an upgrade that imports another fails here)", () => {
+    const packagesDir = dirname(dirname(require.resolve('@nx-tools/nx-container/package.json', { paths: [workspaceRoot] })));
+    const imported = new Set<string>();
+    const scan = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) scan(path);
+        else if (/\.m?js$/.test(entry.name)) {
+          for (const [, list] of readFileSync(path, 'utf8').matchAll(/import\s*\{([^}]*)\}\s*from\s*['"]@nx\/devkit['"]/g)) {
+            for (const name of list.split(',')) if (name.trim()) imported.add(name.trim().split(/\s+as\s+/)[0]);
+          }
+        }
+      }
+    };
+    for (const name of readdirSync(packagesDir)) scan(join(packagesDir, name, 'dist'));
+    expect(imported.size).toBeGreaterThan(0);
+    expect([...imported].filter((name) => !(DEVKIT_NAMES_ANSWERED as readonly string[]).includes(name))).toEqual([]);
   });
 });

@@ -1,6 +1,14 @@
 import Module from 'node:module';
 import { dirname, join } from 'node:path';
 
+/**
+ * The devkit names nx-container's ES modules import (`import { names } from
+ * '@nx/devkit'`): Node hands an ES module only the names the devkit object
+ * owns, so any other name must be added here (the spec checks the installed
+ * packages).
+ */
+export const DEVKIT_NAMES_ANSWERED = ['names', 'logger'] as const;
+
 type NxContainerRun = (options: Record<string, unknown>, context: unknown) => Promise<{ success: boolean }>;
 
 /**
@@ -41,7 +49,7 @@ function answerDevkitLightly(devkitIndex: string): void {
     }
     return real;
   };
-  const answered: Record<string, unknown> = {
+  const answered: Record<(typeof DEVKIT_NAMES_ANSWERED)[number], unknown> = {
     names,
     get logger() {
       return (require(nxLogger) as { logger: unknown }).logger;
@@ -51,6 +59,6 @@ function answerDevkitLightly(devkitIndex: string): void {
   light.loaded = true;
   // An ES module importing from the devkit gets the names the object owns (Node checks own properties); a
   // CommonJS module reads properties when it calls them, so anything else falls through to the real index.
-  light.exports = new Proxy(answered, { get: (target, name) => (name in target ? target[name as string] : loadReal()[name]) });
+  light.exports = new Proxy(answered, { get: (target, name) => (name in target ? target[name as keyof typeof answered] : loadReal()[name]) });
   require.cache[devkitIndex] = light;
 }
