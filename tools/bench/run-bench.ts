@@ -71,6 +71,8 @@ async function runBench(ctx: BenchContext): Promise<void> {
       stream: STREAM,
       leaf: hierarchy.graph.leaves[0],
       work: ctx.config,
+      // leaf-change used revisions 2 .. changeSamples + 1.
+      revision: ctx.config.changeSamples + 2,
       warmEngine: hierarchy.nxMachine,
       emptyEngine: () => ctx.machine('pruned engine'),
       registryEnv: (engine) => ctx.nxEnv(engine, { NX_DAEMON: 'true', CI: 'false', IMAGE_REGISTRY: ctx.registryPrefix }),

@@ -17,6 +17,8 @@ const SERVICES_HINT = 'run `bash tools/scripts/e2e-services.sh start` (once per 
 
 export interface BenchConfig extends WorkPerImage {
   samples: number;
+  /** Changes measured per change scenario (leaf-change, minimal-change); the median one is reported. */
+  changeSamples: number;
   keep: boolean;
   /** Images of the synthetic hierarchy of the scale scenarios; 0 skips them. */
   scaleImages: number;
@@ -37,6 +39,7 @@ export function readConfig(): BenchConfig {
     layerMb: Math.round(numberFromEnv('BENCH_LAYER_MB', 20, 1)),
     runSeconds: numberFromEnv('BENCH_RUN_SECONDS', 2, 0),
     samples: Math.round(numberFromEnv('BENCH_SAMPLES', 5, 1)),
+    changeSamples: Math.round(numberFromEnv('BENCH_CHANGE_SAMPLES', 3, 1)),
     keep: process.env.BENCH_KEEP === '1',
     scaleImages: Math.round(numberFromEnv('BENCH_SCALE_IMAGES', 60, 0)),
   };

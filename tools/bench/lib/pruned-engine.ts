@@ -16,6 +16,8 @@ export interface PrunedEngineSetup {
   /** The leaf whose Dockerfile changes. */
   leaf: string;
   work: WorkPerImage;
+  /** The leaf's Dockerfile revision to change to: one no earlier scenario built. */
+  revision: number;
   /** The engine storage that holds every image (where the Nx cache was warmed). */
   warmEngine: PodmanMachine;
   /** A new, empty engine storage: what `docker system prune` or a new laptop leaves. */
@@ -39,7 +41,7 @@ export async function prunedEngineScenario(setup: PrunedEngineSetup): Promise<Sc
   setup.log('pruned-engine: warming the Nx cache with the registry configured (not pushing)');
   timedNx(workspace, args, setup.registryEnv(setup.warmEngine), 'pruned-engine warm-up');
   const engine = setup.emptyEngine();
-  workspace.write(`${graph.images[leaf].root}/Dockerfile`, benchDockerfile(leaf, setup.work, 3));
+  workspace.write(`${graph.images[leaf].root}/Dockerfile`, benchDockerfile(leaf, setup.work, setup.revision));
   workspace.commit(`bench: change ${leaf} again`);
   setup.log(`pruned-engine: empty engine storage, ${leaf} changed; nx run-many -t ${target}`);
   let run!: ReturnType<typeof timedNx>;
