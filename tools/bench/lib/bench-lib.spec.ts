@@ -2,7 +2,7 @@ import { benchGraphFrom, criticalPath, topologicalOrder, type NxGraphFile } from
 import { benchDockerfile } from './fixtures';
 import { pulledBytes } from './registry-log';
 import { BATCH_PROCESS, engineSecondsByProject, helperCpuByProject, parseEngineLog, taskCpuByProject } from './engine-log';
-import { taskBreakdown } from './nx-runs';
+import { pooledOverheads, taskBreakdown } from './nx-runs';
 import { evaluateTargets, formatTable, median, type ScenarioResult } from './report';
 import { syntheticImages } from './synthetic-hierarchy';
 
@@ -185,6 +185,12 @@ describe('engine time and overhead', () => {
     expect(breakdown.engine_s.geomatics).toBe(0);
     expect(breakdown.overhead_s).toBeCloseTo(1);
     expect(taskBreakdown({}, {}).overhead_s).toBeNull();
+  });
+
+  it('pools several runs of a scenario: overhead medians over the tasks of all of them', () => {
+    const run = (seconds: number, engine: number, cpu: number) => taskBreakdown({ geomatics: { seconds, status: 'success' } }, { geomatics: engine }, { geomatics: cpu });
+    expect(pooledOverheads([run(3.6, 3.0, 0.9), run(3.4, 3.0, 0.7), run(4.5, 3.1, 0.8)])).toEqual({ overhead_s: expect.closeTo(0.6), overhead_cpu_s: expect.closeTo(0.8) });
+    expect(pooledOverheads([])).toEqual({ overhead_s: null, overhead_cpu_s: null });
   });
 
   it('splits the CPU time of batch processes equally among the tasks that ran in them', () => {

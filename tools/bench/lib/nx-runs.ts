@@ -73,6 +73,8 @@ export interface TaskBreakdown {
   engine_s: Record<string, number>;
   /** Median over those tasks of wall minus engine: what Nx and the plugin cost per task. */
   overhead_s: number | null;
+  /** CPU seconds of each of those tasks (its process, or its share of a batch process, plus its nx-container child). */
+  cpu_s: Record<string, number>;
   /** Median CPU seconds of those tasks' own processes (a batch process's split equally among its tasks): the same overhead, not inflated by other load on the machine. */
   overhead_cpu_s: number | null;
 }
@@ -104,6 +106,18 @@ export function taskBreakdown(
     const own = processCpu(project);
     return own === undefined ? undefined : own + (helperCpu[project] ?? 0);
   };
-  const overhead_cpu_s = medianOrNull(ran.map(([project]) => cpuOf(project)).filter((cpu): cpu is number => cpu !== undefined));
-  return { task_s, engine_s, overhead_s, overhead_cpu_s };
+  const cpu_s: Record<string, number> = {};
+  for (const [project] of ran) {
+    const cpu = cpuOf(project);
+    if (cpu !== undefined) cpu_s[project] = cpu;
+  }
+  return { task_s, engine_s, cpu_s, overhead_s, overhead_cpu_s: medianOrNull(Object.values(cpu_s)) };
+}
+
+/** Several runs of one scenario taken together: the overhead medians over the tasks of all of them. */
+export function pooledOverheads(breakdowns: TaskBreakdown[]): Pick<TaskBreakdown, 'overhead_s' | 'overhead_cpu_s'> {
+  return {
+    overhead_s: medianOrNull(breakdowns.flatMap((b) => Object.keys(b.task_s).map((project) => b.task_s[project] - b.engine_s[project]))),
+    overhead_cpu_s: medianOrNull(breakdowns.flatMap((b) => Object.values(b.cpu_s))),
+  };
 }

@@ -1,7 +1,7 @@
 import { localBaseline, type BaselineResult } from '../baseline';
 import { breakdownFields, log, TARGET, type BenchContext } from '../context';
 import { benchDockerfile } from '../fixtures';
-import { profilePath, rebuiltProjects, timedNx, type NxRun, type TaskBreakdown } from '../nx-runs';
+import { pooledOverheads, profilePath, rebuiltProjects, timedNx, type NxRun, type TaskBreakdown } from '../nx-runs';
 import { median, round } from '../report';
 import { nxArgs, type BenchHierarchy } from './bench-hierarchy';
 
@@ -18,8 +18,9 @@ interface ChangeSample {
  * One Dockerfile changed and committed, `ctx.config.changeSamples` times over:
  * nx affected against the scripts, which rebuild everything. One change is a
  * few seconds on a noisy machine, so the sample with the median Nx time is
- * reported (and the median of the scripts'); `rebuilt` lists every image any
- * sample rebuilt, so one stray rebuild shows.
+ * reported (and the median of the scripts'), with the overheads' medians over
+ * the tasks of all samples; `rebuilt` lists every image any sample rebuilt,
+ * so one stray rebuild shows.
  */
 export async function changeScenario(ctx: BenchContext, h: BenchHierarchy, scenario: 'leaf-change' | 'minimal-change', project: string): Promise<void> {
   const samples: ChangeSample[] = [];
@@ -43,7 +44,7 @@ export async function changeScenario(ctx: BenchContext, h: BenchHierarchy, scena
     baseline_rebuilt: reported.baseline.rebuilt,
     wall_s_samples: samples.map((s) => round(s.run.seconds)),
     baseline_wall_s_samples: baselineSeconds.map((s) => round(s)),
-    ...breakdownFields(reported.breakdown),
+    ...breakdownFields({ ...reported.breakdown, ...pooledOverheads(samples.map((s) => s.breakdown)) }),
   });
   log(`${scenario}: nx ${reported.run.seconds.toFixed(1)} s, baseline ${median(baselineSeconds).toFixed(1)} s (medians of ${samples.length})`);
 }
