@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/engine-ready';
 import { registryClientFor } from './support/registry-api';
 import { e2eEngine } from './support/e2e-engine';
@@ -69,7 +70,7 @@ describe('real builds through nx', () => {
     expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual([...images.all].sort());
     // One batch process for every build, and each engine's output streamed under its task's name.
-    const plain = result.output.replace(/\x1b\[[0-9;]*m/g, '');
+    const plain = stripVTControlCharacters(result.output);
     expect(plain).toMatch(new RegExp(`Running ${images.all.length} tasks with .*build`));
     for (const image of images.all) expect(plain).toMatch(new RegExp(`^${image}:build-cpu \\| \\S`, 'm'));
     for (const image of images.all) {
@@ -98,7 +99,7 @@ describe('real builds through nx', () => {
     const before = Object.fromEntries(images.all.map((image) => [image, readRecordIn(workspace.root, image)!]));
     const result = nx(workspace, ['run-many', '-t', 'build-cpu', '--skip-nx-cache', '--batch=false']);
     expectNxSuccess(result);
-    expect(result.output.replace(/\x1b\[[0-9;]*m/g, '')).not.toMatch(/Running \d+ tasks with/);
+    expect(stripVTControlCharacters(result.output)).not.toMatch(/Running \d+ tasks with/);
     expect(tasksRun(result.output, 'build-cpu')).toEqual([...images.all].sort());
     for (const image of images.all) {
       const record = readRecordIn(workspace.root, image)!;
@@ -229,7 +230,7 @@ describe('faults give one clear line, a non-zero exit and no record', () => {
     workspace.write('images/minimal/Dockerfile', fixtureDockerfile('minimal-broken', 'false'));
     const result = nx(workspace, ['run-many', '-t', 'build-cpu']);
     expectFailure(result, 'minimal', /minimal:build-cpu: step "RUN echo minimal-broken >> \/lineage && false" of images\/minimal\/Dockerfile:3 failed/);
-    const plain = result.output.replace(/\x1b\[[0-9;]*m/g, '');
+    const plain = stripVTControlCharacters(result.output);
     expect(plain).toMatch(/Tasks not run because their dependencies failed/);
     for (const image of images.belowMinimal) expect(plain).toMatch(new RegExp(`^- ${image}:build-cpu$`, 'm'));
     expect(tasksRun(result.output, 'build-cpu')).toEqual(['minimal']);

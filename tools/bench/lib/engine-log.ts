@@ -51,22 +51,23 @@ childProcess.spawn = function (command, args, ...rest) {
 // a batch process's (several tasks in one process) under ${BATCH_PROCESS}.
 const taskProcess = /run-executor\\.js$/.test(process.argv[1] || '');
 const batchProcess = /run-batch\\.js$/.test(process.argv[1] || '');
+// This process's own CPU seconds, logged as one pseudo command running from now to now + seconds.
+const logOwnCpu = (project, command) => {
+  const usage = process.cpuUsage();
+  const now = Date.now() / 1000;
+  appendFileSync(logFile, project + ' ' + command + ' ' + now.toFixed(3) + ' ' + (now + (usage.user + usage.system) / 1e6).toFixed(3) + '\\n');
+};
 // The child a build runs nx-container in: its project arrives on stdin, so it is read at exit.
 const nxContainerChild = /nx-container-child\\.js$/.test(process.argv[1] || '');
 if (logFile && nxContainerChild) {
   process.on('exit', () => {
     if (!process.env.NX_TASK_TARGET_PROJECT) return; // a spare no build took
-    const usage = process.cpuUsage();
-    const now = Date.now() / 1000;
-    appendFileSync(logFile, process.env.NX_TASK_TARGET_PROJECT + ' ${HELPER_CPU} ' + now.toFixed(3) + ' ' + (now + (usage.user + usage.system) / 1e6).toFixed(3) + '\\n');
+    logOwnCpu(process.env.NX_TASK_TARGET_PROJECT, '${HELPER_CPU}');
   });
 }
 if (logFile && (taskProcess || batchProcess)) {
   process.on('exit', () => {
-    const usage = process.cpuUsage();
-    const now = Date.now() / 1000;
-    const project = batchProcess ? '${BATCH_PROCESS}' : process.env.NX_TASK_TARGET_PROJECT || '-';
-    appendFileSync(logFile, project + ' ${TASK_CPU} ' + now.toFixed(3) + ' ' + (now + (usage.user + usage.system) / 1e6).toFixed(3) + '\\n');
+    logOwnCpu(batchProcess ? '${BATCH_PROCESS}' : process.env.NX_TASK_TARGET_PROJECT || '-', '${TASK_CPU}');
   });
   // Nx ends a batch process, once its results are in, with SIGTERM, which skips 'exit' handlers.
   if (batchProcess) process.once('SIGTERM', () => process.exit(143));

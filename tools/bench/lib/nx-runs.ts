@@ -97,7 +97,6 @@ export function taskBreakdown(
   const ran = Object.entries(tasks).filter(([, task]) => RAN.has(task.status));
   const task_s = Object.fromEntries(ran.map(([project, task]) => [project, task.seconds]));
   const engine_s = Object.fromEntries(ran.map(([project]) => [project, engineSeconds[project] ?? 0]));
-  const overhead_s = medianOrNull(ran.map(([project, task]) => task.seconds - (engineSeconds[project] ?? 0)));
   // Tasks that ran in a batch share its process: each is given an equal part of its CPU time.
   const batched = ran.filter(([project]) => !(project in taskCpu));
   const processCpu = (project: string) => taskCpu[project] ?? (BATCH_PROCESS in taskCpu ? taskCpu[BATCH_PROCESS] / batched.length : undefined);
@@ -111,13 +110,18 @@ export function taskBreakdown(
     const cpu = cpuOf(project);
     if (cpu !== undefined) cpu_s[project] = cpu;
   }
-  return { task_s, engine_s, cpu_s, overhead_s, overhead_cpu_s: medianOrNull(Object.values(cpu_s)) };
+  return { task_s, engine_s, cpu_s, overhead_s: medianOrNull(taskOverheads({ task_s, engine_s })), overhead_cpu_s: medianOrNull(Object.values(cpu_s)) };
+}
+
+/** Per task that ran: its wall time beyond the engine's work. */
+function taskOverheads({ task_s, engine_s }: Pick<TaskBreakdown, 'task_s' | 'engine_s'>): number[] {
+  return Object.keys(task_s).map((project) => task_s[project] - engine_s[project]);
 }
 
 /** Several runs of one scenario taken together: the overhead medians over the tasks of all of them. */
 export function pooledOverheads(breakdowns: TaskBreakdown[]): Pick<TaskBreakdown, 'overhead_s' | 'overhead_cpu_s'> {
   return {
-    overhead_s: medianOrNull(breakdowns.flatMap((b) => Object.keys(b.task_s).map((project) => b.task_s[project] - b.engine_s[project]))),
+    overhead_s: medianOrNull(breakdowns.flatMap(taskOverheads)),
     overhead_cpu_s: medianOrNull(breakdowns.flatMap((b) => Object.values(b.cpu_s))),
   };
 }

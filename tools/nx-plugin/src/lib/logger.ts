@@ -8,6 +8,8 @@ interface TaskScope {
 
 const taskScope = new AsyncLocalStorage<TaskScope>();
 
+const terminal = (stream: 'stdout' | 'stderr') => (stream === 'stdout' ? process.stdout : process.stderr);
+
 /**
  * Where executors' text goes. Outside a batch each task has its own process,
  * whose stdout Nx captures: write there. Inside a batch several tasks share
@@ -18,7 +20,7 @@ const taskScope = new AsyncLocalStorage<TaskScope>();
 export function writeOutput(text: string, stream: 'stdout' | 'stderr'): void {
   const scope = taskScope.getStore();
   if (scope) scope.output += text;
-  else (stream === 'stdout' ? process.stdout : process.stderr).write(text);
+  else terminal(stream).write(text);
 }
 
 /** Where an engine run's output goes; `end` once the engine has exited. */
@@ -35,10 +37,10 @@ export interface EngineOutput {
  * lines (the record, or the one-line cause of a failure).
  */
 export function engineOutput(task: string): EngineOutput {
-  if (!inSharedProcess()) return { write: (text, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(text), end: () => undefined };
+  if (!inSharedProcess()) return { write: (text, stream) => terminal(stream).write(text), end: () => undefined };
   const pending = { stdout: '', stderr: '' };
   const print = (stream: 'stdout' | 'stderr', lines: string[]) => {
-    if (lines.length > 0) (stream === 'stdout' ? process.stdout : process.stderr).write(lines.map((line) => `${task} | ${line}\n`).join(''));
+    if (lines.length > 0) terminal(stream).write(lines.map((line) => `${task} | ${line}\n`).join(''));
   };
   return {
     write(text, stream) {
