@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createProjectGraphAsync, type ProjectGraph } from '@nx/devkit';
 import { toImageGraph, UPSTREAM_TAG } from '../nx-plugin/src/lib/hierarchy/image-graph';
 import { WORKSPACE_ROOT } from './support/temp-workspace';
@@ -39,17 +41,29 @@ describe('workspace project graph', () => {
     expect(withBuildTargets).toEqual(['base', 'geomatics', 'gpu-upstream', 'machine-learning', 'minimal', 'r-studio']);
   });
 
-  it('takes executor, dependsOn, outputs and cache from targetDefaults', () => {
+  it('infers each image\'s targets from its project.json metadata: build-<stream> depends on the parent\'s build-<stream> only', () => {
     const build = graph.nodes['minimal'].data.targets!['build-cpu'];
-    // By path, outside the nx-plugin project: Nx then finds it without loading TypeScript in every process (tools/bench/README.md).
-    expect(build.executor).toBe('./tools/nx-plugin-executors:build');
+    expect(build.executor).toBe('@kubeflow-images/nx-plugin:build');
     expect(build.options).toMatchObject({ stream: 'cpu' });
-    expect(build.dependsOn).toEqual(['^build-cpu']);
+    expect(build.dependsOn).toEqual([{ projects: ['base'], target: 'build-cpu' }]);
     expect(build.outputs).toEqual(['{workspaceRoot}/dist/images/{projectName}/cpu.json']);
     expect(build.cache).toBe(true);
     expect(build.configurations?.plan).toEqual({ plan: true });
     expect(build.inputs).toContainEqual('buildSettings');
-    expect(graph.nodes['machine-learning'].data.targets!['build-gpu'].dependsOn).toEqual(['^build-gpu']);
+    expect(graph.nodes['machine-learning'].data.targets!['build-gpu'].dependsOn).toEqual([{ projects: ['minimal'], target: 'build-gpu' }]);
+    expect(graph.nodes['base'].data.targets!['build-gpu'].dependsOn).toEqual([{ projects: ['gpu-upstream'], target: 'build-gpu' }]);
+    // A target an image's project.json adds options to keeps what the plugin infers.
+    expect(graph.nodes['machine-learning'].data.targets!['build-gpu'].options).toMatchObject({ stream: 'gpu', buildArgs: { XGBOOST_PACKAGE: 'xgboost' } });
+  });
+
+  it('keeps project.json to the parent and metadata: no image project.json lists an empty target', () => {
+    const images = Object.values(graph.nodes).filter((node) => Array.isArray((node.data.metadata as { streams?: unknown } | undefined)?.streams));
+    expect(images.length).toBeGreaterThan(0);
+    for (const node of images) {
+      const written = JSON.parse(readFileSync(join(WORKSPACE_ROOT, node.data.root, 'project.json'), 'utf8'));
+      const empty = Object.entries(written.targets ?? {}).filter(([, target]) => Object.keys(target as object).length === 0).map(([name]) => name);
+      expect([node.name, empty]).toEqual([node.name, []]);
+    }
   });
 
   it('names every published image and marks only gpu-upstream as an upstream', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runNx, type NxResult } from '../../ci/lib/nx-cli';
 import { git as runGit } from '../../nx-plugin/src/lib/git/run-git';
-import { sourcesNewerThanCompile } from '../../nx-plugin/src/lib/plugin-build/compiled-plugin';
+import { readCompiledFrom, sourceDigests, sourcesChangedSinceCompile } from '../../nx-plugin/src/lib/plugin-build/compiled-plugin';
 
 export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..');
 
@@ -13,23 +13,22 @@ export const git = (cwd: string, ...args: string[]) => runGit(cwd, args);
 /** How tests run Nx: no daemon, no cloud, no TUI, plain output. */
 export const NX_TEST_ENV = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0' };
 
-const PLUGIN_ROOT = join('tools', 'nx-plugin');
+const PLUGIN_ROOT = join(WORKSPACE_ROOT, 'tools', 'nx-plugin');
+const COMPILED_PLUGIN = join(WORKSPACE_ROOT, 'node_modules', '@kubeflow-images', 'nx-plugin');
 let pluginChecked = false;
 
 /**
- * Nx runs the workspace plugin compiled (tools/nx-plugin/dist, gitignored):
- * compile it here when its sources changed (once per test process), and give
- * each temp workspace a copy, dated after its sources (a clone dates them
- * now) so the build executor's freshness check passes.
+ * Nx runs the workspace plugin compiled, installed in node_modules, which
+ * every temp workspace links: compile it here when its sources changed
+ * (checked once per test process).
  */
-function copyCompiledPlugin(root: string, from = WORKSPACE_ROOT): void {
-  const pluginRoot = join(WORKSPACE_ROOT, PLUGIN_ROOT);
-  if (!pluginChecked && sourcesNewerThanCompile(pluginRoot).length > 0) {
-    const build = spawnSync(process.execPath, [join(pluginRoot, 'build-plugin.js')], { encoding: 'utf8' });
+function ensureCompiledPlugin(): void {
+  if (pluginChecked) return;
+  if (sourcesChangedSinceCompile(readCompiledFrom(COMPILED_PLUGIN), sourceDigests(join(PLUGIN_ROOT, 'src'))).length > 0) {
+    const build = spawnSync(process.execPath, [join(PLUGIN_ROOT, 'build-plugin.js')], { encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`compiling the workspace plugin failed:\n${build.stdout}\n${build.stderr}`);
   }
   pluginChecked = true;
-  cpSync(join(from, PLUGIN_ROOT, 'dist'), join(root, PLUGIN_ROOT, 'dist'), { recursive: true });
 }
 
 export type { NxResult };
@@ -72,7 +71,7 @@ export function createTempWorkspace(prefix = 'kf-images-'): TempWorkspace {
     }
   }
   symlinkSync(join(WORKSPACE_ROOT, 'node_modules'), join(root, 'node_modules'));
-  copyCompiledPlugin(root);
+  ensureCompiledPlugin();
   git(root, 'init', '-q', '-b', 'main');
   const workspace = workspaceAt(root);
   workspace.commit('workspace as under test');
@@ -84,8 +83,7 @@ export function cloneTempWorkspace(source: TempWorkspace, prefix = 'kf-clone-'):
   const root = mkdtempSync(join(tmpdir(), prefix));
   git(tmpdir(), 'clone', '-q', source.root, root);
   symlinkSync(join(WORKSPACE_ROOT, 'node_modules'), join(root, 'node_modules'));
-  // The plugin as compiled in the source workspace: a test may have changed and rebuilt it there.
-  copyCompiledPlugin(root, source.root);
+  ensureCompiledPlugin();
   return workspaceAt(root);
 }
 

@@ -29,7 +29,7 @@ const PROVENANCE: Record<BuildRecord['source'], string> = {
 export default async function buildExecutor(options: BuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const project = context.projectName ?? '?';
   try {
-    assertCompiledPluginFresh(__dirname);
+    assertCompiledPluginFresh(context.root, __dirname);
     // A failed or interrupted build must leave no record for a child to build on.
     removeRecord(context.root, project, options.stream);
     const { plan, settings, registry, lock, generatedIdentity, warnings, parentSource } = prepareBuild(options, context);

@@ -1,4 +1,4 @@
-import { readJson, readProjectConfiguration, updateNxJson, addProjectConfiguration, type Tree } from '@nx/devkit';
+import { readJson, readProjectConfiguration, addProjectConfiguration, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { BuildConfigurationError } from '../../lib/errors';
 import imageGenerator from './generator';
@@ -10,23 +10,22 @@ describe('image generator (in-memory tree)', () => {
     tree = createTreeWithEmptyWorkspace();
     // Like this workspace, no formatter is configured: formatFiles leaves the files as the templates write them.
     tree.delete('.oxfmtrc.json');
-    updateNxJson(tree, {
-      targetDefaults: { 'build-cpu': {}, 'build-gpu': {}, 'test-cpu': {}, 'test-gpu': {}, lint: {}, generate: {} },
-    });
     addProjectConfiguration(tree, 'minimal', {
       root: 'images/minimal',
       implicitDependencies: ['base'],
-      targets: { 'build-cpu': {}, 'build-gpu': {}, 'test-cpu': {}, 'test-gpu': {}, lint: {} },
+      metadata: { imageName: 'minimal-notebook', streams: ['cpu', 'gpu'] },
     });
   });
 
-  it('adds the project under images/ with its parent, its streams\' targets and the parent\'s stream-less ones', async () => {
+  it('adds the project under images/ with its parent and metadata, and no target: the workspace plugin infers them', async () => {
     await imageGenerator(tree, { name: 'nlp', parent: 'minimal', streams: 'gpu,cpu' });
     const project = readProjectConfiguration(tree, 'nlp');
     expect(project.root).toBe('images/nlp');
     expect(project.implicitDependencies).toEqual(['minimal']);
-    expect(project.metadata).toEqual({ imageName: 'nlp-notebook' });
-    expect(Object.keys(project.targets ?? {})).toEqual(['build-cpu', 'build-gpu', 'test-cpu', 'test-gpu', 'lint']);
+    expect(project.metadata).toEqual({ imageName: 'nlp-notebook', streams: ['cpu', 'gpu'] });
+    const written = readJson(tree, 'images/nlp/project.json');
+    expect(Object.keys(written).sort()).toEqual(['$schema', 'implicitDependencies', 'metadata', 'name', 'projectType', 'tags']);
+    expect(Object.values(written.targets ?? {}).filter((target) => Object.keys(target as object).length === 0)).toEqual([]);
     expect(tree.read('images/nlp/Dockerfile', 'utf8')).toMatch(/^# nlp-notebook: .*\n[\s\S]*ARG BASE_CONTAINER\nFROM \$BASE_CONTAINER\n[\s\S]*USER \$\{NB_UID\}\n$/);
     expect(readJson(tree, 'images/nlp/tests/checks.json')).toEqual({ pythonImports: [], rImports: [], commands: [] });
   });
@@ -44,7 +43,7 @@ describe('image generator (in-memory tree)', () => {
   });
 
   it('refuses a parent without the requested stream and writes nothing', async () => {
-    addProjectConfiguration(tree, 'r-studio', { root: 'images/r-studio', targets: { 'build-cpu': {}, lint: {} } });
+    addProjectConfiguration(tree, 'r-studio', { root: 'images/r-studio', metadata: { imageName: 'r-studio', streams: ['cpu'] } });
     const error = await imageGenerator(tree, { name: 'maps', parent: 'r-studio', streams: 'cpu,gpu' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BuildConfigurationError);
     expect((error as Error).message).toBe(

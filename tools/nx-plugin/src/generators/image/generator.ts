@@ -1,12 +1,11 @@
-import { addProjectConfiguration, formatFiles, generateFiles, getProjects, readNxJson, type Tree } from '@nx/devkit';
+import { addProjectConfiguration, formatFiles, generateFiles, getProjects, type Tree } from '@nx/devkit';
 import { join } from 'node:path';
 import { defaultDescription, planNewImage } from '../../lib/image-generator/new-image-project';
 import type { ImageGeneratorOptions } from './schema';
 
 export default async function imageGenerator(tree: Tree, options: ImageGeneratorOptions): Promise<void> {
   const projects = Object.fromEntries(getProjects(tree));
-  const targetDefaults = Object.keys(readNxJson(tree)?.targetDefaults ?? {});
-  const plan = planNewImage({ ...options, streams: options.streams ?? 'cpu' }, projects, targetDefaults);
+  const plan = planNewImage({ ...options, streams: options.streams ?? 'cpu' }, projects);
   addProjectConfiguration(tree, plan.name, { ...plan.configuration, $schema: '../../node_modules/nx/schemas/project-schema.json' } as never);
   generateFiles(tree, join(__dirname, 'files'), plan.root, {
     ...plan,

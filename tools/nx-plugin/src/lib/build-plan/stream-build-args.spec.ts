@@ -7,14 +7,14 @@ import { planImageBuild, type PlanInputs } from './image-build-plan';
 /**
  * The production images' stream-specific build args (DESIGN.md: "Streams
  * differ only by parent and declared build args"), read from the committed
- * project.json files over nx.json's targetDefaults as Nx merges them.
+ * project.json files (the inferred build targets set only the stream).
  */
 const WORKSPACE = join(__dirname, '..', '..', '..', '..', '..');
-const nxJson = JSON.parse(readFileSync(join(WORKSPACE, 'nx.json'), 'utf8'));
 
 interface Project {
   root: string;
-  targets: Record<string, { options?: Record<string, unknown> }>;
+  targets?: Record<string, { options?: Record<string, unknown> }>;
+  metadata: { streams: string[] };
 }
 
 const projects: Project[] = readdirSync(join(WORKSPACE, 'images'))
@@ -22,7 +22,7 @@ const projects: Project[] = readdirSync(join(WORKSPACE, 'images'))
   .map((name) => ({ root: `images/${name}`, ...JSON.parse(readFileSync(join(WORKSPACE, 'images', name, 'project.json'), 'utf8')) }));
 
 function buildArgsOf(project: Project, target: string): Record<string, string> {
-  const options = { ...(nxJson.targetDefaults[target]?.options ?? {}), ...(project.targets[target]?.options ?? {}) };
+  const options = project.targets?.[target]?.options ?? {};
   return (options.buildArgs as Record<string, string>) ?? {};
 }
 
@@ -64,7 +64,7 @@ function planWith(buildArgs: Record<string, string>) {
 }
 
 describe('stream-specific build args of the production images', () => {
-  it.each(projects.flatMap((p) => Object.keys(p.targets).filter((t) => t.startsWith('build-')).map((t) => [p.root, t, p] as const)))(
+  it.each(projects.flatMap((p) => p.metadata.streams.map((stream) => [p.root, `build-${stream}`, p] as const)))(
     '%s %s: every build arg is an ARG of its Dockerfile (an undeclared one would be silently ignored)',
     (_root, target, project) => {
       const declared = declaredArgs(project);

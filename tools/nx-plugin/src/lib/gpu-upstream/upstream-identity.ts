@@ -24,13 +24,17 @@ export interface GpuUpstreamIdentity {
  */
 const GENERATOR_SOURCES = join(__dirname, '..', '..', '..', 'src', 'lib', 'gpu-upstream');
 
-/** sha256 over this folder's code (not its specs or test fixtures): what turns the pins into a context. */
-export function generatorCodeSha256(dir: string = GENERATOR_SOURCES): string {
-  const hash = createHash('sha256');
-  const files = readdirSync(dir)
+/** This folder's code (not its specs or test fixtures), by name: what turns the pins into a context. */
+export function generatorCodeFiles(dir: string = GENERATOR_SOURCES): string[] {
+  return readdirSync(dir)
     .filter((name) => /\.ts$/.test(name) && !/\.spec\.ts$/.test(name))
     .sort();
-  for (const name of files) hash.update(name).update('\0').update(readFileSync(join(dir, name))).update('\0');
+}
+
+/** sha256 over generatorCodeFiles. */
+export function generatorCodeSha256(dir: string = GENERATOR_SOURCES): string {
+  const hash = createHash('sha256');
+  for (const name of generatorCodeFiles(dir)) hash.update(name).update('\0').update(readFileSync(join(dir, name))).update('\0');
   return hash.digest('hex');
 }
 

@@ -27,22 +27,19 @@ export function defaultDescription(plan: Pick<NewImagePlan, 'root' | 'parent' | 
   return `The ${plan.parent} image (${plan.streams.join(' and ')}) plus what ${plan.root}/Dockerfile installs; tests/checks.json lists what it promises.`;
 }
 
-/**
- * A new image gets, for its streams, the per-stream targets nx.json defines
- * (build-cpu, test-cpu, …) and the stream-less ones its parent has from
- * nx.json (lint, …), so it matches its siblings without this file naming them.
- */
-export function targetsFor(streams: Stream[], targetDefaults: string[], parentTargets: string[]): string[] {
-  const isPerStream = (target: string) => STREAMS.some((stream) => target.endsWith(`-${stream}`));
-  const perStream = targetDefaults.filter((target) => isPerStream(target) && streams.some((stream) => target.endsWith(`-${stream}`)));
-  const streamless = targetDefaults.filter((target) => !isPerStream(target) && parentTargets.includes(target));
-  return [...perStream.sort(), ...streamless.sort()];
+/** The streams a project's metadata names (what the workspace plugin infers its targets from). */
+export function streamsOf(project: ProjectConfiguration): Stream[] {
+  const streams = (project.metadata as { streams?: unknown } | undefined)?.streams;
+  return Array.isArray(streams) ? STREAMS.filter((stream) => streams.includes(stream)) : [];
 }
 
+/**
+ * A new image's project.json: its parent and the metadata the workspace
+ * plugin infers its targets from (image name, streams), and no target.
+ */
 export function planNewImage(
   request: NewImageRequest,
   existing: Record<string, ProjectConfiguration>,
-  targetDefaults: string[],
 ): NewImagePlan {
   const { name, parent } = request;
   if (!PROJECT_NAME.test(name)) {
@@ -54,7 +51,8 @@ export function planNewImage(
     throw new BuildConfigurationError(`--parent ${parent}: no such project; choose one of the image projects (npx nx show projects --withTarget build-cpu)`);
   }
   const streams = parseStreams(request.streams, '--streams');
-  const missing = streams.filter((stream) => !parentConfig.targets?.[buildTarget(stream)]);
+  const parentStreams = streamsOf(parentConfig);
+  const missing = streams.filter((stream) => !parentStreams.includes(stream));
   if (missing.length > 0) {
     throw new BuildConfigurationError(
       `--parent ${parent} has no ${missing.map(buildTarget).join(', ')} target: choose a parent that exists in stream(s) ${missing.join(', ')}, or leave them out of --streams`,
@@ -75,8 +73,7 @@ export function planNewImage(
       projectType: 'application',
       tags: ['image:notebook'],
       implicitDependencies: [parent],
-      metadata: { imageName },
-      targets: Object.fromEntries(targetsFor(streams, targetDefaults, Object.keys(parentConfig.targets ?? {})).map((target) => [target, {}])),
+      metadata: { imageName, streams },
     } as ProjectConfiguration,
   };
 }

@@ -1,0 +1,54 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
+import { STREAMS, type Stream } from '../lib/hierarchy/image-graph';
+import { executorCodeInputs } from '../lib/plugin-build/plugin-sources';
+import { factsGraph, imageTargets, type ImageProjectFacts } from '../lib/targets/image-targets';
+
+interface ProjectJson {
+  name?: string;
+  tags?: string[];
+  implicitDependencies?: string[];
+  metadata?: { imageName?: unknown; streams?: unknown };
+}
+
+/** An image project is a project.json whose metadata names its streams. */
+function readFacts(workspaceRoot: string, file: string): ImageProjectFacts | null {
+  let json: ProjectJson;
+  try {
+    json = JSON.parse(readFileSync(join(workspaceRoot, file), 'utf8')) as ProjectJson;
+  } catch {
+    return null; // Nx itself reports a project.json it cannot parse.
+  }
+  const streams = json.metadata?.streams;
+  if (!Array.isArray(streams) || !json.name) return null;
+  const root = dirname(file);
+  return {
+    name: json.name,
+    root,
+    implicitDependencies: (json.implicitDependencies ?? []).filter((dep): dep is string => typeof dep === 'string'),
+    tags: json.tags ?? [],
+    streams: STREAMS.filter((stream: Stream) => streams.includes(stream)),
+    imageName: typeof json.metadata?.imageName === 'string' ? json.metadata.imageName : undefined,
+    hasDockerfile: existsSync(join(workspaceRoot, root, 'Dockerfile')),
+  };
+}
+
+/**
+ * Infers each image project's targets from its folder and the streams and
+ * image name in its project.json metadata; project.json states only the
+ * parent (implicitDependencies), that metadata and options of its own.
+ */
+export const createNodes: CreateNodes = [
+  '**/project.json',
+  (files, _options, context) => {
+    const images = files.map((file) => [file, readFacts(context.workspaceRoot, file)] as const).filter((entry): entry is readonly [string, ImageProjectFacts] => !!entry[1]);
+    if (images.length === 0) return [];
+    const graph = factsGraph(images.map(([, facts]) => facts));
+    const code = executorCodeInputs(context.workspaceRoot);
+    return images.map(([file, facts]): readonly [string, CreateNodesResult] => [
+      file,
+      { projects: { [facts.root]: { targets: imageTargets(facts, graph, code) } } },
+    ]);
+  },
+];

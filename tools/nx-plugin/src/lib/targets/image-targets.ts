@@ -1,0 +1,166 @@
+import type { TargetConfiguration } from '@nx/devkit';
+import { buildTarget, STREAMS, UPSTREAM_TAG, type ImageGraph, type Stream } from '../hierarchy/image-graph';
+import { hierarchyParent } from '../hierarchy/resolve-parent';
+import type { CodeInputs } from '../plugin-build/plugin-sources';
+
+/** What an image project's folder and project.json say of it: all the plugin infers its targets from. */
+export interface ImageProjectFacts {
+  name: string;
+  root: string;
+  implicitDependencies: string[];
+  tags: string[];
+  streams: Stream[];
+  imageName?: string;
+  /** The folder has a Dockerfile; an upstream without one has its build context generated. */
+  hasDockerfile: boolean;
+}
+
+export const EXECUTOR_PACKAGE = '@kubeflow-images/nx-plugin';
+const executor = (name: string) => `${EXECUTOR_PACKAGE}:${name}`;
+
+export function isGeneratedUpstream(facts: ImageProjectFacts): boolean {
+  return facts.tags.includes(UPSTREAM_TAG) && !facts.hasDockerfile;
+}
+
+/** The hierarchy as parent resolution sees it, with each project's build targets from its streams. */
+export function factsGraph(projects: ImageProjectFacts[]): ImageGraph {
+  return Object.fromEntries(
+    projects.map((facts) => [
+      facts.name,
+      {
+        name: facts.name,
+        root: facts.root,
+        implicitDependencies: facts.implicitDependencies.filter((dep) => !dep.startsWith('!')),
+        targets: facts.streams.map(buildTarget),
+        tags: facts.tags,
+        imageName: facts.imageName,
+      },
+    ]),
+  );
+}
+
+/**
+ * The images above `project` in one stream, nearest first. Empty when the
+ * hierarchy is broken: the plugin's createDependencies then stops Nx with the
+ * message that names the fix, so targets need not.
+ */
+export function ancestorsIn(graph: ImageGraph, project: string, stream: Stream): string[] {
+  const chain: string[] = [];
+  try {
+    for (let current = project; ; ) {
+      const parent = hierarchyParent(graph, current, stream);
+      if (parent.kind !== 'project' || chain.includes(parent.project) || parent.project === project) return chain;
+      chain.push(parent.project);
+      current = parent.project;
+    }
+  } catch {
+    return [];
+  }
+}
+
+/** Where a generated upstream's context and Dockerfile are written (gitignored). */
+export function generatedContextOf(project: string): string {
+  return `dist/images/${project}/context`;
+}
+
+/**
+ * An image's targets: build, test, inspect and serve per stream it has, lint,
+ * and for an upstream whose build context is generated, generate and parity.
+ * `build-<stream>` depends on the parent's `build-<stream>` only, and reads
+ * only that stream's chain, so the two streams are two chains in the task graph.
+ */
+export function imageTargets(facts: ImageProjectFacts, graph: ImageGraph, code: Record<string, CodeInputs>): Record<string, TargetConfiguration> {
+  const targets: Record<string, TargetConfiguration> = {};
+  const generated = isGeneratedUpstream(facts);
+  const context = generatedContextOf(facts.name);
+  for (const stream of STREAMS.filter((candidate) => facts.streams.includes(candidate))) {
+    const build = buildTarget(stream);
+    const ancestors = ancestorsIn(graph, facts.name, stream);
+    const parent = ancestors[0];
+    targets[build] = {
+      executor: executor('build'),
+      options: { stream, ...(generated ? { generated: true, context, dockerfile: `${context}/Dockerfile` } : {}) },
+      configurations: { plan: { plan: true } },
+      dependsOn: parent ? [{ projects: [parent], target: build }] : [],
+      inputs: [
+        'imageContext',
+        { dependentTasksOutputFiles: `dist/images/*/${stream}.json` },
+        ...(parent ? [{ input: 'imageContext', projects: [parent] }] : []),
+        'buildSettings',
+        'buildEnvironment',
+        ...code.build,
+        'buildIdentity',
+      ],
+      outputs: [`{workspaceRoot}/dist/images/{projectName}/${stream}.json`],
+      cache: true,
+    };
+    if (generated) continue;
+    targets[`test-${stream}`] = {
+      executor: executor('container-test'),
+      options: { stream },
+      dependsOn: [build],
+      inputs: [
+        'containerChecks',
+        ...(ancestors.length ? [{ input: 'containerChecks', projects: ancestors }] : []),
+        { dependentTasksOutputFiles: `dist/images/{projectName}/${stream}.json` },
+        { env: 'IMAGE_RUNTIME' },
+        ...code['container-test'],
+      ],
+      outputs: [],
+      cache: true,
+    };
+    targets[`inspect-${stream}`] = {
+      executor: executor('inspect'),
+      options: { stream },
+      dependsOn: [build],
+      inputs: [{ dependentTasksOutputFiles: `dist/images/{projectName}/${stream}.json` }, '{projectRoot}/Dockerfile', ...code.inspect],
+      outputs: [`{workspaceRoot}/dist/images/{projectName}/${stream}.inspect.json`],
+      cache: true,
+    };
+    targets[`serve-${stream}`] = { executor: executor('serve'), options: { stream }, dependsOn: [build], cache: false };
+  }
+  if (generated) {
+    targets.generate = {
+      executor: executor('generate-gpu-upstream'),
+      cache: true,
+      inputs: [
+        '{workspaceRoot}/build_settings.env',
+        '{workspaceRoot}/upstream-lock.json',
+        { env: 'GPU_JUPYTER_REPO' },
+        { env: 'GPU_JUPYTER_HEAD_COMMIT' },
+        { env: 'DOCKER_STACKS_REPO' },
+        { env: 'UPSTREAM_CONTAINER_CPU_HEAD_COMMIT' },
+        ...code['generate-gpu-upstream'],
+      ],
+      outputs: [`{workspaceRoot}/${context}`, `{workspaceRoot}/dist/images/${facts.name}/generation.json`],
+    };
+    targets.parity = {
+      executor: executor('stream-parity'),
+      dependsOn: ['generate'],
+      cache: true,
+      inputs: [
+        '{workspaceRoot}/build_settings.env',
+        { env: 'UPSTREAM_CONTAINER_CPU' },
+        { env: 'UPSTREAM_CONTAINER_CPU_UNTAGGED' },
+        { env: 'UPSTREAM_CONTAINER_CPU_HEAD_COMMIT' },
+        { dependentTasksOutputFiles: `dist/images/${facts.name}/**/*` },
+        ...code['stream-parity'],
+      ],
+      outputs: [],
+    };
+    targets.lint = {
+      executor: executor('lint'),
+      cache: false,
+      options: {
+        dockerfile: `${context}/Dockerfile`,
+        context,
+        disabledRules: ['base-container-arg'],
+        allowMissing: true,
+        missingHint: `run \`npx nx run ${facts.name}:generate\` to generate it, then lint again`,
+      },
+    };
+  } else {
+    targets.lint = { executor: executor('lint'), cache: true, inputs: ['{projectRoot}/**/*', ...code.lint] };
+  }
+  return targets;
+}
