@@ -5,7 +5,7 @@ import { captureLogger } from '../../lib/testing/executor-context';
 import lintExecutor from './executor';
 import { withTempDir } from '../../lib/testing/temp-dir';
 
-const CLEAN = 'ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nUSER root\nCOPY start.sh /usr/local/bin/\nUSER ${NB_UID}\n';
+const CLEAN = 'ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nARG IMAGE_REBUILD_DATE\nLABEL io.kubeflow-images.rebuild-date="${IMAGE_REBUILD_DATE}"\nUSER root\nCOPY start.sh /usr/local/bin/\nUSER ${NB_UID}\n';
 
 describe('lint executor', () => {
   let root: string;
@@ -38,7 +38,7 @@ describe('lint executor', () => {
   it('fails with the rule, file and line of each finding', async () => {
     writeFileSync(join(root, 'images/demo/Dockerfile'), CLEAN.replace('start.sh', 'missing.sh'));
     await expect(lintExecutor({}, context())).resolves.toEqual({ success: false });
-    expect(log.errors().join('\n')).toMatch(/images\/demo\/Dockerfile:4 .*copy-source-exists/);
+    expect(log.errors().join('\n')).toMatch(/images\/demo\/Dockerfile:6 .*copy-source-exists/);
   });
 
   it('refuses an unknown rule id in disabledRules', async () => {

@@ -11,7 +11,7 @@ import { buildTarget, toImageGraph, type Stream } from '../hierarchy/image-graph
 import { assertBaseContainerContract } from '../lint/rules/base-container-arg';
 import { readRecord } from '../records/build-record';
 import { checkImageName, checkRegistryPrefix } from '../registry/image-reference';
-import { loadBuildSettings, optionalSetting, type BuildSettings } from '../settings/build-settings';
+import { loadBuildSettings, optionalSetting, settingsBuildArgs, type BuildSettings } from '../settings/build-settings';
 import { planImageBuild, type ImageBuildPlan } from './image-build-plan';
 
 export interface PrepareOptions {
@@ -106,7 +106,8 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
     contextFiles: generatedIdentity ? [] : hashBuildContext(buildContext),
     parentSource,
     parentRecord: parentSource.kind === 'project' ? readRecord(context.root, parentSource.project, stream) : null,
-    buildArgs: options.buildArgs ?? {},
+    // An upstream's Dockerfile is not ours: the rebuild date is for the layers we install.
+    buildArgs: parentSource.kind === 'own-dockerfile' ? (options.buildArgs ?? {}) : { ...settingsBuildArgs(settings), ...options.buildArgs },
     planOnly: !!options.plan,
     ...(generatedIdentity && { generatedFrom: { base: generatedIdentity.cudaBase, identity: identityKey(generatedIdentity) } }),
   });

@@ -5,7 +5,7 @@ import { formatFinding, formatWaived } from './format';
 import { lintDockerfile, type LintOptions } from './lint-dockerfile';
 import type { BuildContextFiles } from './types';
 
-const HEAD = 'ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nUSER root\n';
+const HEAD = 'ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nARG IMAGE_REBUILD_DATE\nLABEL io.kubeflow-images.rebuild-date="${IMAGE_REBUILD_DATE}"\nUSER root\n';
 const TAIL = '\nUSER ${NB_UID}\n';
 const FIX = ' && \\\n    fix-permissions "${CONDA_DIR}" && \\\n    fix-permissions "/home/${NB_USER}"';
 
@@ -53,6 +53,11 @@ describe('lintDockerfile house rules', () => {
       failing: dockerfile('RUN apt-get update --yes && apt-get install --yes x\n'),
     },
     {
+      rule: 'rebuild-date-arg',
+      passing: dockerfile('RUN apt-get update --yes && apt-get install --yes x && \\\n    apt-get clean && rm -rf /var/lib/apt/lists/*\n'),
+      failing: 'ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nUSER root\nRUN true\nARG IMAGE_REBUILD_DATE\nLABEL io.kubeflow-images.rebuild-date="${IMAGE_REBUILD_DATE}"\nUSER ${NB_UID}\n',
+    },
+    {
       rule: 'copy-source-exists',
       passing: dockerfile('COPY start.sh /usr/local/bin/\n'),
       failing: dockerfile('COPY missing.sh /usr/local/bin/\n'),
@@ -76,7 +81,7 @@ describe('lintDockerfile house rules', () => {
 describe('lintDockerfile rule details', () => {
   it('points at the line of the offending instruction', () => {
     const [finding] = lintDockerfile(dockerfile('RUN true\nARG API_KEY=abc\n')).findings;
-    expect(finding).toMatchObject({ rule: 'no-secret-default', line: 5 });
+    expect(finding).toMatchObject({ rule: 'no-secret-default', line: 7 });
   });
 
   it('requires fix-permissions after the last install, not before it', () => {
@@ -102,7 +107,7 @@ describe('lintDockerfile rule details', () => {
     expect(rulesOf(`${HEAD}USER \${NB_USER}\n`)).toEqual(['last-user-notebook']);
     expect(rulesOf(`${HEAD}# lint-ignore last-user-notebook: the pods that run it set runAsUser\nUSER jovyan\n`)).toEqual([]);
     expect(rulesOf(`${HEAD}USER 0\n`)).toEqual(['last-user-notebook']);
-    expect(rulesOf('ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nRUN true\n')).toEqual(['last-user-notebook']);
+    expect(rulesOf(`${HEAD}RUN true\n`)).toEqual(['last-user-notebook']);
   });
 
   it('rejects a FROM that does not take BASE_CONTAINER, and ARG declared after FROM', () => {
@@ -163,7 +168,7 @@ describe('waivers', () => {
     expect(findings).toEqual([]);
     expect(waived).toHaveLength(1);
     expect(formatWaived('Dockerfile', waived[0])).toBe(
-      'Dockerfile:5 waived no-secret-default (a public GPG key fingerprint, not a secret; lint-ignore on line 4)',
+      'Dockerfile:7 waived no-secret-default (a public GPG key fingerprint, not a secret; lint-ignore on line 6)',
     );
   });
 

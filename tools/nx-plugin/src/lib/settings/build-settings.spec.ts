@@ -6,6 +6,7 @@ import {
   parseBuildSettings,
   REQUIRED_SETTINGS,
   SETTINGS_FILE,
+  settingsBuildArgs,
 } from './build-settings';
 import { configurationErrorOf } from '../testing/configuration-error';
 import { withTempDir } from '../testing/temp-dir';
@@ -193,6 +194,18 @@ describe('parseBuildSettings rejects bad input with one line naming the place', 
 
   it('accepts true, false and empty booleans', () => {
     for (const value of ['true', 'false', '']) expect(() => parseBuildSettings(VALID, FILE, { IMAGE_TAG_LATEST: value })).not.toThrow();
+  });
+
+  it.each(['2026-13-01', '2026-02-30', '01.12.2026', 'yesterday'])('a rebuild date that is not a day (%s), naming the line', (date) => {
+    const text = `${VALID}IMAGE_REBUILD_DATE=${date}\n`;
+    expect(configurationErrorOf(() => parseBuildSettings(text, FILE, {})).message).toBe(
+      `${FILE}:${lineOf(text, 'IMAGE_REBUILD_DATE')}: IMAGE_REBUILD_DATE="${date}" is not a date: use YYYY-MM-DD (e.g. 2026-12-01)`,
+    );
+  });
+
+  it('gives every image the rebuild date as a build arg, and none when it is unset', () => {
+    expect(settingsBuildArgs(parseBuildSettings(`${VALID}IMAGE_REBUILD_DATE=2024-02-29\n`, FILE, {}))).toEqual({ IMAGE_REBUILD_DATE: '2024-02-29' });
+    expect(settingsBuildArgs(parseBuildSettings(VALID, FILE, {}))).toEqual({});
   });
 
   it('an unknown engine, in the file', () => {

@@ -20,7 +20,14 @@ export const REQUIRED_SETTINGS = [
 ] as const;
 
 /** Keys that may be empty or absent. */
-export const OPTIONAL_SETTINGS = ['IMAGE_REGISTRY', 'IMAGE_ENGINE', 'IMAGE_PUSH', 'IMAGE_TAG_LATEST'] as const;
+export const OPTIONAL_SETTINGS = ['IMAGE_REGISTRY', 'IMAGE_ENGINE', 'IMAGE_PUSH', 'IMAGE_TAG_LATEST', 'IMAGE_REBUILD_DATE'] as const;
+
+/**
+ * The date (YYYY-MM-DD) our own layers were last rebuilt for fixed packages:
+ * a build arg of every image, consumed before its install steps, so moving it
+ * changes every content tag and misses every layer cache below it.
+ */
+export const REBUILD_DATE_SETTING = 'IMAGE_REBUILD_DATE';
 
 /** Settings that are `true` or `false` (empty or unset: false). */
 export const BOOLEAN_SETTINGS = ['IMAGE_PUSH', 'IMAGE_TAG_LATEST'] as const;
@@ -99,6 +106,13 @@ function rejectUnknownKeys(keys: KeyLines, file: string): void {
   }
 }
 
+/** YYYY-MM-DD naming a real day. */
+export function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
+
 /** Checks every known value (after overrides and expansion) before anything uses it. */
 function validateValues(values: Record<string, string>, keys: KeyLines, file: string, env: NodeJS.ProcessEnv): void {
   const source = (key: string) => (env[key] !== undefined ? `environment variable ${key}` : `${file}:${keys.get(key) ?? '?'}: ${key}`);
@@ -107,6 +121,10 @@ function validateValues(values: Record<string, string>, keys: KeyLines, file: st
     if (value !== undefined && value !== '' && value !== 'true' && value !== 'false') {
       throw new BuildConfigurationError(`${source(key)}=${quoted(value)} is not a boolean: use true or false`);
     }
+  }
+  const rebuildDate = values[REBUILD_DATE_SETTING];
+  if (rebuildDate && !isCalendarDate(rebuildDate)) {
+    throw new BuildConfigurationError(`${source(REBUILD_DATE_SETTING)}=${quoted(rebuildDate)} is not a date: use YYYY-MM-DD (e.g. 2026-12-01)`);
   }
   const engine = values.IMAGE_ENGINE;
   if (engine && !(ENGINE_CHOICES as readonly string[]).includes(engine.toLowerCase())) {
@@ -177,4 +195,10 @@ export function booleanSetting(settings: BuildSettings, key: (typeof BOOLEAN_SET
 /** An optional setting, empty when unset. */
 export function optionalSetting(settings: BuildSettings, key: SettingKey): string {
   return settings.values[key] ?? '';
+}
+
+/** The build args every image of ours gets from the settings: the rebuild date, when set. */
+export function settingsBuildArgs(settings: BuildSettings): Record<string, string> {
+  const rebuildDate = settings.values[REBUILD_DATE_SETTING];
+  return rebuildDate ? { [REBUILD_DATE_SETTING]: rebuildDate } : {};
 }

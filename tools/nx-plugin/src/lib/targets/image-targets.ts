@@ -154,7 +154,7 @@ export function imageTargets(facts: ImageProjectFacts, graph: ImageGraph, code: 
       options: {
         dockerfile: `${context}/Dockerfile`,
         context,
-        disabledRules: ['base-container-arg'],
+        disabledRules: ['base-container-arg', 'rebuild-date-arg'],
         allowMissing: true,
         missingHint: `run \`npx nx run ${facts.name}:generate\` to generate it, then lint again`,
       },

@@ -7,8 +7,9 @@ import { fixPermissionsSameRun } from './fix-permissions-same-run';
 import { lastUserNotebook } from './last-user-notebook';
 import { noSecretDefault } from './no-secret-default';
 import { noSeparateFixPermissions } from './no-separate-fix-permissions';
+import { rebuildDateArg } from './rebuild-date-arg';
 
-/** The house rules of DESIGN.md ("House conventions for Dockerfiles"), in the order issue 5 lists them. */
+/** The house rules for Dockerfiles, in the order the README lists them. */
 export const HOUSE_RULES: readonly LintRule[] = [
   fixPermissionsSameRun,
   noSeparateFixPermissions,
@@ -18,4 +19,5 @@ export const HOUSE_RULES: readonly LintRule[] = [
   noSecretDefault,
   cleanPackageCache,
   copySourceExists,
+  rebuildDateArg,
 ];
