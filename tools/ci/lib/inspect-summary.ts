@@ -20,7 +20,8 @@ function signed(bytes: number): string {
   return `${bytes > 0 ? '+' : bytes < 0 ? '−' : '±'}${formatBytes(Math.abs(bytes))}`;
 }
 
-function packageLines(current: PackageLists, latest: PackageLists): string[] {
+/** Markdown list of the packages added, removed and changed from `latest` to `current`, per manager. */
+export function packageLines(current: PackageLists, latest: PackageLists): string[] {
   const lines: string[] = [];
   for (const manager of PACKAGE_MANAGERS) {
     const { added, removed, changed } = diffPackages(latest[manager], current[manager]);
