@@ -259,14 +259,42 @@ describe('main.yml', () => {
 describe('nightly.yml', () => {
   const workflow = () => load('nightly.yml');
 
-  it('refreshes the upstream lock and opens a pull request only when it changed', () => {
+  it('moves the pins after the scan, even a failed one, and opens one pull request only when something moved', () => {
     expect(workflow().on.schedule).toEqual([{ cron: expect.any(String) }]);
-    const pins = workflow().jobs.pins;
-    expect(runs(pins)).toMatch(/^npm run pins$/m);
-    const pr = pins.steps![stepUsing(pins, 'peter-evans/create-pull-request')];
-    expect(pr.if).toBe("steps.lock.outputs.changed == 'true'");
-    expect(pr.with).toMatchObject({ 'add-paths': 'upstream-lock.json' });
-    expect(pins.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    const update = workflow().jobs.update;
+    expect(needsOf(update)).toEqual(['scan']);
+    expect(update.if).toBe('${{ !cancelled() }}');
+    expect(update.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    const move = stepRunning(update, /npm run upstream:update -- --scan-reports scan-reports --summary upstream-update\.json/);
+    const cuda = stepRunning(update, /^npm run pins \| tee pins\.txt$/);
+    const moved = update.steps!.findIndex((step) => step.id === 'moved');
+    expect(update.steps![stepUsing(update, 'actions/download-artifact')].with).toMatchObject({ pattern: 'scan-*', path: 'scan-reports' });
+    expect(stepUsing(update, 'actions/download-artifact')).toBeLessThan(move);
+    // "Something moved" is the diff of the two pin files, after every step that may move a pin.
+    expect(update.steps![moved].run).toMatch(/git diff --quiet -- build_settings\.env upstream-lock\.json/);
+    expect(moved).toBeGreaterThan(Math.max(move, cuda));
+    const after = update.steps!.slice(moved + 1);
+    expect(after.length).toBeGreaterThan(0);
+    for (const step of after) expect(step.if).toMatch(/^steps\.moved\.outputs\.changed == 'true'( && steps\.update\.outputs\.upstream-moved == 'true')?$/);
+    const pr = update.steps![stepUsing(update, 'peter-evans/create-pull-request')];
+    expect(pr.if).toBe("steps.moved.outputs.changed == 'true'");
+    expect(pr.with).toMatchObject({ 'add-paths': 'build_settings.env\nupstream-lock.json\n', branch: 'automation/upstream-update', 'body-path': 'pr-body.md' });
+    expect(update.steps![stepRunning(update, /tools\/upstream\/update-pr\.ts --summary upstream-update\.json --output pr-body\.md/)].if).toBe("steps.moved.outputs.changed == 'true'");
+    // The upstream images are pulled and scanned only when the docker-stacks commit moved.
+    for (const step of update.steps!.filter((s) => s.uses?.startsWith('aquasecurity/trivy-action'))) {
+      expect(step.if).toBe("steps.moved.outputs.changed == 'true' && steps.update.outputs.upstream-moved == 'true'");
+    }
+    expect(update.steps!.filter((s) => s.uses?.startsWith('aquasecurity/trivy-action')).map((s) => s.with!['image-ref'])).toEqual([
+      '${{ steps.update.outputs.old-image }}',
+      '${{ steps.update.outputs.new-image }}',
+    ]);
+  });
+
+  it("hands every image's scan report to the update job", () => {
+    const scan = workflow().jobs.scan;
+    const upload = scan.steps![stepUsing(scan, 'actions/upload-artifact')];
+    expect(upload.with).toMatchObject({ name: 'scan-${{ matrix.image.project }}-${{ matrix.image.stream }}', path: 'trivy.json' });
+    expect(stepUsing(scan, 'actions/upload-artifact')).toBeGreaterThan(stepUsing(scan, 'aquasecurity/trivy-action'));
   });
 
   it('scans the published latest digest of every image from the Nx graph, each on its own, never stopped by another', () => {

@@ -127,6 +127,8 @@ runCli('upstream:update', async () => {
     now: new Date(),
   });
   if (outcome.summary) report(outcome.summary);
+  // A CI artifact, not a workspace file: the pull request is written from it.
+  if (summaryFile && outcome.summary) writeFileSync(summaryFile, `${JSON.stringify(outcome.summary, null, 2)}\n`);
   if (outcome.status === 'failed') {
     for (const problem of outcome.problems) console.error(`upstream:update: could not check ${problem}`);
     console.error(`upstream:update: nothing changed (${SETTINGS_FILE} and ${UPSTREAM_LOCK_FILE} are as they were)`);
@@ -143,7 +145,12 @@ runCli('upstream:update', async () => {
     [settingsPath, outcome.settingsText],
     [upstreamLockPath(WORKSPACE_ROOT), outcome.lockText],
   ]);
-  if (summaryFile) writeFileSync(summaryFile, `${JSON.stringify(outcome.summary, null, 2)}\n`);
   console.log(`updated ${SETTINGS_FILE} and ${UPSTREAM_LOCK_FILE}: review and commit them`);
-  writeStepOutputs({ changed: 'true', 'upstream-moved': String(outcome.summary.upstream.moved) });
+  const { upstream } = outcome.summary;
+  writeStepOutputs({
+    changed: 'true',
+    'upstream-moved': String(upstream.moved),
+    'old-image': upstream.old.digest ? `${upstream.old.reference}@${upstream.old.digest}` : upstream.old.reference,
+    'new-image': `${upstream.new.reference}@${upstream.new.digest}`,
+  });
 });
