@@ -78,8 +78,9 @@ async function verifyStreams(commit: string): Promise<string | null> {
     return null;
   } catch (error) {
     const output = `${(error as { stdout?: string }).stdout ?? ''}\n${(error as { stderr?: string }).stderr ?? ''}`;
-    const lines = output.split('\n').filter((line) => /error|fail|cannot|not /i.test(line)).map((line) => line.trim());
-    return lines.slice(-3).join(' | ') || 'nx run gpu-upstream:parity failed';
+    // The executors' own one-line messages name the target: "gpu-upstream:generate: …".
+    const own = output.split('\n').map((line) => line.trim()).filter((line) => /^gpu-upstream:[a-z-]+: /.test(line));
+    return own.length > 0 ? own.join(' | ') : `nx run gpu-upstream:parity failed: ${output.trim().split('\n').slice(-3).join(' | ')}`;
   }
 }
 
@@ -97,14 +98,16 @@ function writeBoth(files: Array<[string, string]>): void {
   }
 }
 
-function report(summary: UpdateSummary): void {
+function report(summary: UpdateSummary, failed: boolean): void {
   const { upstream, rebuild } = summary;
-  if (upstream.moved) {
+  if (failed) {
+    console.log(`docker-stacks: latest is ${upstream.new.commit} (${upstream.new.digest}); the pins stay at ${upstream.old.commit}`);
+  } else if (upstream.moved) {
     console.log(`docker-stacks: ${upstream.old.commit} -> ${upstream.new.commit} (latest is ${upstream.new.digest})`);
   } else {
     console.log(`docker-stacks: ${upstream.new.commit} is latest (${upstream.new.digest})`);
   }
-  if (rebuild.new) console.log(`rebuild date: ${rebuild.old || '(unset)'} -> ${rebuild.new}: ${rebuild.reasons.join('; ')}`);
+  if (rebuild.new && !failed) console.log(`rebuild date: ${rebuild.old || '(unset)'} -> ${rebuild.new}: ${rebuild.reasons.join('; ')}`);
   for (const held of rebuild.pinsToBump) {
     console.log(`pin to bump: ${held.pin.name}=${held.pin.version} in ${held.pin.file} holds ${held.id} (${held.severity}, fixed in ${held.fixed}); a rebuild cannot fix it`);
   }
@@ -126,11 +129,11 @@ runCli('upstream:update', async () => {
     pins: packagePins(ourDockerfiles()),
     now: new Date(),
   });
-  if (outcome.summary) report(outcome.summary);
+  if (outcome.summary) report(outcome.summary, outcome.status === 'failed');
   // A CI artifact, not a workspace file: the pull request is written from it.
   if (summaryFile && outcome.summary) writeFileSync(summaryFile, `${JSON.stringify(outcome.summary, null, 2)}\n`);
   if (outcome.status === 'failed') {
-    for (const problem of outcome.problems) console.error(`upstream:update: could not check ${problem}`);
+    for (const problem of outcome.problems) console.error(`upstream:update: ${problem}`);
     console.error(`upstream:update: nothing changed (${SETTINGS_FILE} and ${UPSTREAM_LOCK_FILE} are as they were)`);
     writeStepOutputs({ changed: 'false' });
     process.exitCode = 1;

@@ -71,7 +71,7 @@ describe('runUpstreamUpdate', () => {
 
   it('moves no pin when the gpu stream fails on the new commit', async () => {
     const outcome = await runUpstreamUpdate(inputs({ verifyStreams: async () => 'stream parity: the gpu stream starts from 0dd81e2dd718' }));
-    expect(outcome).toMatchObject({ status: 'failed', problems: ['the gpu stream on docker-stacks 5a9d6ed0e4b1: stream parity: the gpu stream starts from 0dd81e2dd718'] });
+    expect(outcome).toMatchObject({ status: 'failed', problems: ['the gpu stream fails on docker-stacks 5a9d6ed0e4b1, so no pin moves: stream parity: the gpu stream starts from 0dd81e2dd718'] });
     expect(outcome).not.toHaveProperty('settingsText');
   });
 
@@ -82,8 +82,8 @@ describe('runUpstreamUpdate', () => {
     expect(outcome.status).toBe('failed');
     if (outcome.status !== 'failed') return;
     expect(outcome.problems).toEqual([
-      expect.stringMatching(new RegExp(`^docker-stacks' latest \\(${host}/${REPO}\\): registry ${host} is not reachable`)),
-      "gpu-jupyter's releases (https://github.com/iot-salzburg/gpu-jupyter.git): git ls-remote failed: Could not resolve host: github.com",
+      expect.stringMatching(new RegExp(`^could not check docker-stacks' latest \\(${host}/${REPO}\\): registry ${host} is not reachable`)),
+      "could not check gpu-jupyter's releases (https://github.com/iot-salzburg/gpu-jupyter.git): git ls-remote failed: Could not resolve host: github.com",
     ]);
     expect(verified).toEqual([]);
   });

@@ -39,7 +39,7 @@ export interface UpdateSummary {
 }
 
 export type UpdateOutcome =
-  /** Something could not be checked, or the new commit failed its checks: nothing may be written. */
+  /** Something could not be checked, or the new commit failed its checks: nothing may be written. Each problem is a sentence. */
   | { status: 'failed'; problems: string[]; summary?: UpdateSummary }
   | { status: 'up-to-date'; summary: UpdateSummary }
   | { status: 'changed'; summary: UpdateSummary; settingsText: string; lockText: string };
@@ -61,11 +61,11 @@ export async function runUpstreamUpdate(inputs: UpdateInputs): Promise<UpdateOut
   const problems: string[] = [];
 
   const latest = await findLatestCommit(inputs.registry, repository, values[COMMIT_SETTING]).catch((error: unknown) => {
-    problems.push(`docker-stacks' latest (${repository}): ${reason(error)}`);
+    problems.push(`could not check docker-stacks' latest (${repository}): ${reason(error)}`);
     return null;
   });
   const releases = await inputs.gpuJupyterTags(values.GPU_JUPYTER_REPO).then(releasesOf, (error: unknown) => {
-    problems.push(`gpu-jupyter's releases (${values.GPU_JUPYTER_REPO}): ${reason(error)}`);
+    problems.push(`could not check gpu-jupyter's releases (${values.GPU_JUPYTER_REPO}): ${reason(error)}`);
     return null;
   });
   if (!latest || !releases) return { status: 'failed', problems };
@@ -85,7 +85,7 @@ export async function runUpstreamUpdate(inputs: UpdateInputs): Promise<UpdateOut
 
   if (moved) {
     const failure = await inputs.verifyStreams(latest.commit);
-    if (failure) return { status: 'failed', problems: [`the gpu stream on docker-stacks ${latest.commit}: ${failure}`], summary };
+    if (failure) return { status: 'failed', problems: [`the gpu stream fails on docker-stacks ${latest.commit}, so no pin moves: ${failure}`], summary };
   }
 
   let settingsText = inputs.settingsText;
