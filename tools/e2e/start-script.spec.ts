@@ -1,6 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readE2eServices } from './support/e2e-services';
@@ -11,12 +11,12 @@ import { WORKSPACE_ROOT } from './support/temp-workspace';
  * images/base/start-notebook-kubeflow.sh, the real file, run with bash in a
  * container (docker run; podman cannot run containers here). The root is a
  * small Debian made offline-from-the-archive with mmdebstrap (bash, coreutils,
- * python3) and cached under the e2e state dir, so CI makes it once. The
+ * python3, R) and cached under the e2e state dir, so CI makes it once. The
  * server the script execs, `jupyter`, is a recorder that prints its argv; a
  * fake Istio sidecar shares the container's network as a real one would.
  */
 const SUITE = 'bookworm';
-const ROOT_PACKAGES = ['bash', 'coreutils', 'python3-minimal', 'libpython3.11-stdlib'];
+const ROOT_PACKAGES = ['bash', 'coreutils', 'python3-minimal', 'libpython3.11-stdlib', 'r-base-core', 'sed'];
 const SCRIPT = join(WORKSPACE_ROOT, 'images/base/start-notebook-kubeflow.sh');
 const LABEL = 'io.kubeflow-images.e2e=start-script';
 const PREFIX = '/notebook/team-a/my-notebook/';
@@ -25,14 +25,18 @@ const RECORDED = 'KF-RECORDED ';
 /** Stands in for `jupyter`: prints what the script handed the server, then exits. */
 const RECORDER = `#!/usr/bin/python3
 import json, os, sys
-runtime = os.environ.get("JUPYTER_RUNTIME_DIR")
-mode = oct(os.stat(runtime).st_mode & 0o777) if runtime and os.path.isdir(runtime) else None
-print("${RECORDED}" + json.dumps({"argv": sys.argv[1:], "runtimeDir": runtime, "runtimeDirMode": mode, "uid": os.getuid()}), flush=True)
+def mode(path):
+    return oct(os.stat(path).st_mode & 0o777) if path and os.path.isdir(path) else None
+runtime, xdg = os.environ.get("JUPYTER_RUNTIME_DIR"), os.environ.get("XDG_RUNTIME_DIR")
+print("${RECORDED}" + json.dumps({"argv": sys.argv[1:], "runtimeDir": runtime, "runtimeDirMode": mode(runtime),
+      "xdgRuntimeDir": xdg, "xdgRuntimeDirMode": mode(xdg), "uid": os.getuid()}), flush=True)
 `;
 
-/** Istio's readiness endpoint on :15021: 503 until /tmp/ready exists, then 200. */
+/** Istio's readiness endpoint on :15021: 503 until /tmp/ready exists, then 200; --ready answers 200 at once. */
 const FAKE_SIDECAR = `#!/usr/bin/python3
-import http.server, os
+import http.server, os, sys
+if "--ready" in sys.argv:
+    open("/tmp/ready", "w").close()
 class Ready(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         ok = self.path == "/healthz/ready" and os.path.exists("/tmp/ready")
@@ -43,14 +47,27 @@ class Ready(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("127.0.0.1", 15021), Ready).serve_forever()
 `;
 
+/**
+ * R's site environment file is writable by the notebook user, as
+ * fix-permissions leaves $CONDA_DIR/lib/R/etc in the images. CONDA_DIR=/usr
+ * puts the script's R_HOME default on Debian's R, /usr/lib/R, whose etc/
+ * links to /etc/R, where Debian ships a Renviron.site. The root is unpacked
+ * without maintainer scripts, so the test image does what r-base-core's would
+ * have done: the BLAS/LAPACK alternatives and /etc/R/Renviron.
+ */
 const TEST_DOCKERFILE = (root: string) => `FROM ${root}
 SHELL ["/bin/bash", "-c"]
 COPY start-notebook-kubeflow.sh jupyter fake-sidecar /usr/local/bin/
 RUN chmod 755 /usr/local/bin/* && mkdir -p -m 1777 /tmp && \\
-    mkdir -p /home/jovyan /opt/kubeflow/home-template/.jupyter/lab && \\
+    mkdir -p /home/jovyan /opt/kubeflow/home-template/.jupyter/lab /opt/kubeflow/home-template/work && \\
     echo from-the-image > /opt/kubeflow/home-template/.jupyter/lab/seeded.txt && \\
-    chown -R 1000:100 /home/jovyan /opt/kubeflow/home-template
-ENV HOME=/home/jovyan NB_HOME_TEMPLATE=/opt/kubeflow/home-template PATH=/usr/local/bin:/usr/bin:/bin
+    echo new-in-this-image > /opt/kubeflow/home-template/.jupyter/lab/new-default.txt && \\
+    chown -R 1000:100 /home/jovyan /opt/kubeflow/home-template && \\
+    ln -s blas/libblas.so.3 /usr/lib/x86_64-linux-gnu/libblas.so.3 && \\
+    ln -s lapack/liblapack.so.3 /usr/lib/x86_64-linux-gnu/liblapack.so.3 && \\
+    cp /usr/lib/R/etc/Renviron.ucf /etc/R/Renviron && \\
+    echo 'SITE_LINE_KEPT=yes' >> /etc/R/Renviron.site && chown -R 1000:100 /etc/R
+ENV HOME=/home/jovyan NB_HOME_TEMPLATE=/opt/kubeflow/home-template PATH=/usr/local/bin:/usr/bin:/bin CONDA_DIR=/usr
 USER 1000:100
 CMD ["start-notebook-kubeflow.sh"]
 `;
@@ -172,6 +189,7 @@ describe('the server command', () => {
       '--PasswordIdentityProvider.hashed_password=',
       '--ServerApp.allow_origin=*',
       '--ServerApp.allow_remote_access=True',
+      '--ServerApp.authenticate_prometheus=False',
       '--ServerApp.terminado_settings={"shell_command": ["/bin/bash", "-l"]}',
       '--LabApp.title=My lab',
       '$(touch /tmp/x)',
@@ -198,10 +216,15 @@ describe('the server command', () => {
 });
 
 describe('runtime dir, home volume and Kubeflow Pipelines context', () => {
-  it('keeps the Jupyter runtime dir on local disk, private to the user, not on the home volume', () => {
+  it('keeps the Jupyter and XDG runtime dirs on local disk, private to the user, not on the home volume', () => {
     const home = volume();
     const run = runScript({ home });
-    expect(run.recorded).toMatchObject({ runtimeDir: '/tmp/jupyter-runtime', runtimeDirMode: '0o700' });
+    expect(run.recorded).toMatchObject({
+      runtimeDir: '/tmp/jupyter-runtime',
+      runtimeDirMode: '0o700',
+      xdgRuntimeDir: '/tmp/runtime-1000',
+      xdgRuntimeDirMode: '0o700',
+    });
     expect(existsSync(join(home, '.local/share/jupyter/runtime'))).toBe(false);
   });
 
@@ -211,17 +234,33 @@ describe('runtime dir, home volume and Kubeflow Pipelines context', () => {
       expect(run.status).toBe(0);
       expect(readFileSync(join(home, '.jupyter/lab/seeded.txt'), 'utf8')).toBe('from-the-image\n');
       expect(statSync(join(home, '.jupyter/lab/seeded.txt')).uid).toBe(1000);
-      expect(run.stderr).toContain('start-notebook-kubeflow: seeded the empty home /home/jovyan from /opt/kubeflow/home-template');
+      expect(statSync(join(home, 'work')).isDirectory()).toBe(true);
+      expect(run.stderr).toContain('start-notebook-kubeflow: copied 2 default file(s) or folder(s) from /opt/kubeflow/home-template that /home/jovyan lacked');
     }
   });
 
-  it('never touches a home that has anything in it', () => {
-    const home = volume({ 'work/analysis.ipynb': '{"cells": []}' });
+  it("brings the image's new default files to a home that has older ones, and replaces nothing of the user's", () => {
+    const home = volume({
+      'work/analysis.ipynb': '{"cells": []}',
+      '.jupyter/lab/seeded.txt': 'edited by the user\n',
+    });
     const run = runScript({ home });
     expect(run.status).toBe(0);
-    expect(existsSync(join(home, '.jupyter'))).toBe(false);
+    expect(readFileSync(join(home, '.jupyter/lab/new-default.txt'), 'utf8')).toBe('new-in-this-image\n');
+    expect(readFileSync(join(home, '.jupyter/lab/seeded.txt'), 'utf8')).toBe('edited by the user\n');
     expect(readFileSync(join(home, 'work/analysis.ipynb'), 'utf8')).toBe('{"cells": []}');
-    expect(run.stderr).not.toContain('seeded');
+    expect(run.stderr).toContain('start-notebook-kubeflow: copied 1 default file(s) or folder(s)');
+
+    const again = runScript({ home });
+    expect(again.stderr).not.toContain('copied');
+  });
+
+  it('leaves a file of the user where the image has a folder', () => {
+    const home = volume({ '.jupyter': 'a file, not a folder' });
+    const run = runScript({ home });
+    expect(run.status).toBe(0);
+    expect(readFileSync(join(home, '.jupyter'), 'utf8')).toBe('a file, not a folder');
+    expect(statSync(join(home, 'work')).isDirectory()).toBe(true);
   });
 
   it("writes ~/.config/kfp/context.json with the namespace of Kubeflow's NB_PREFIX, and nothing for another prefix", () => {
@@ -240,48 +279,171 @@ describe('runtime dir, home volume and Kubeflow Pipelines context', () => {
   });
 });
 
+describe('the Kubeflow Pipelines context the user edited', () => {
+  it('is kept, with one line saying so; a context this script wrote follows the namespace', () => {
+    const home = volume({ 'keep.txt': 'x' });
+    runScript({ home });
+    const context = join(home, '.config/kfp/context.json');
+    const edited = '{"namespace": "shared-team", "client_authentication_header_name": "kubeflow-userid"}\n';
+    writeFileSync(context, edited);
+    const run = runScript({ home, env: { NB_PREFIX: '/notebook/team-b/other/' } });
+    expect(run.status).toBe(0);
+    expect(readFileSync(context, 'utf8')).toBe(edited);
+    expect(run.stderr).toContain(`start-notebook-kubeflow: Kubeflow Pipelines context: keeping /home/jovyan/.config/kfp/context.json as edited`);
+
+    rmSync(context);
+    runScript({ home, env: { NB_PREFIX: '/notebook/team-b/other/' } });
+    expect(JSON.parse(readFileSync(context, 'utf8'))).toEqual({ namespace: 'team-b' });
+  });
+});
+
+describe("the pod's environment for R sessions", () => {
+  const pod = {
+    KUBERNETES_SERVICE_HOST: '10.96.0.1',
+    KUBERNETES_SERVICE_PORT: '443',
+    KUBERNETES_PORT_443_TCP: 'tcp://10.96.0.1:443',
+    HTTPS_PROXY: 'http://proxy.example:3128',
+    no_proxy: '.svc,.cluster.local,127.0.0.1',
+    KF_PIPELINES_ENDPOINT: 'http://ml-pipeline.kubeflow:8888',
+    UNRELATED: 'not-for-r',
+  };
+  const names = [...Object.keys(pod), 'SITE_LINE_KEPT'];
+  /** R's /etc/R as a named volume, so that what one start wrote is there for the next container, as on a pod's disk. */
+  const rEtc = `kf-e2e-r-etc-${randomBytes(3).toString('hex')}`;
+
+  afterAll(() => {
+    spawnSync('docker', ['volume', 'rm', '--force', rEtc], { stdio: 'ignore' });
+  });
+
+  /**
+   * Starts the script with the pod's `env`, then asks R, started with an
+   * empty environment as rsession is, which of `names` it sees.
+   */
+  function startThenAskR(env: Record<string, string>): Record<string, string> {
+    const args = ['run', '--rm', '--label', LABEL, '--volume', `${rEtc}:/etc/R`];
+    const started = [...args];
+    for (const [name, value] of Object.entries({ NB_PREFIX: PREFIX, ...env })) started.push('--env', `${name}=${value}`);
+    expect(spawnSync('docker', [...started, image], { encoding: 'utf8' }).status).toBe(0);
+    const program = `for (name in c(${names.map((name) => `"${name}"`).join(', ')})) cat(name, "=", Sys.getenv(name, "<unset>"), "\\n", sep = "")`;
+    const asked = spawnSync('docker', [...args, image, 'env', '-i', '/usr/bin/Rscript', '--default-packages=base', '-e', program], { encoding: 'utf8' });
+    expect(asked.status).toBe(0);
+    return Object.fromEntries(
+      asked.stdout
+        .trim()
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+  }
+
+  it('reach Renviron.site, which R reads at every session start; the rest of the file is kept and the block is rewritten at every start', () => {
+    expect(startThenAskR(pod)).toEqual({ ...pod, UNRELATED: '<unset>', SITE_LINE_KEPT: 'yes' });
+
+    const moved = { KUBERNETES_SERVICE_HOST: '10.100.0.1', KUBERNETES_SERVICE_PORT: '443' };
+    expect(startThenAskR(moved)).toEqual({
+      ...Object.fromEntries(names.map((name) => [name, '<unset>'])),
+      ...moved,
+      SITE_LINE_KEPT: 'yes',
+    });
+  });
+});
+
 describe('the Istio sidecar', () => {
-  it('is not waited for without Istio in the environment', () => {
+  const READY_URL = 'http://127.0.0.1:15021/healthz/ready';
+
+  /** A fake istio-proxy container; the script's container joins its network, as containers of one pod share it. */
+  function sidecar(...args: string[]): string {
+    const name = `kf-e2e-istio-${randomBytes(3).toString('hex')}`;
+    docker(['run', '--detach', '--rm', '--name', name, '--label', LABEL, image, 'fake-sidecar', ...args]);
+    const listening = `import socket; socket.create_connection(("127.0.0.1", 15021), timeout=1).close()`;
+    const deadline = Date.now() + 30_000;
+    while (spawnSync('docker', ['exec', name, 'python3', '-c', listening], { stdio: 'ignore' }).status !== 0) {
+      if (Date.now() > deadline) throw new Error(`the fake sidecar ${name} never listened on 15021`);
+    }
+    return name;
+  }
+
+  /** A mounted service-account token, as Kubernetes mounts one into a pod's containers. */
+  function serviceAccount(): string {
+    const dir = mkdtempSync(join(scratch, 'serviceaccount-'));
+    writeFileSync(join(dir, 'token'), 'a-token');
+    chmodSync(dir, 0o755);
+    return dir;
+  }
+
+  it('is not probed outside a pod', () => {
     const run = runScript();
     expect(run.status).toBe(0);
     expect(run.stderr).not.toMatch(/Istio/);
   });
 
-  it('is waited for, with a log line, until it is ready', async () => {
-    const sidecar = `kf-e2e-istio-${randomBytes(3).toString('hex')}`;
-    docker(['run', '--detach', '--rm', '--name', sidecar, '--label', LABEL, image, 'fake-sidecar']);
+  it('in a pod without one, costs one refused probe: no wait and no line', () => {
+    const run = runScript({ env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', ISTIO_PROXY_WAIT_SECONDS: '120' } });
+    expect(run.status).toBe(0);
+    expect(run.stderr).not.toMatch(/Istio/);
+    expect(run.recorded?.argv[0]).toBe('lab');
+  });
+
+  it('in a pod, one that is ready already gets one line and no wait', () => {
+    const proxy = sidecar('--ready');
     try {
-      const child = spawn('docker', dockerRunArgs({ network: sidecar, env: { ISTIO_META_MESH_ID: 'cluster.local', ISTIO_PROXY_WAIT_SECONDS: '120' } }));
+      const run = runScript({ network: proxy, env: { KUBERNETES_SERVICE_HOST: '10.96.0.1' } });
+      expect(run.status).toBe(0);
+      expect(run.stderr).toContain(`start-notebook-kubeflow: the Istio sidecar is ready (${READY_URL})`);
+      expect(run.stderr).not.toContain('waiting');
+    } finally {
+      spawnSync('docker', ['rm', '--force', proxy], { stdio: 'ignore' });
+    }
+  });
+
+  it('in an injected pod (a service-account token, no ISTIO_* variable here), is waited for, with a log line, until it is ready', async () => {
+    const proxy = sidecar();
+    try {
+      const args = dockerRunArgs({ network: proxy, env: { ISTIO_PROXY_WAIT_SECONDS: '120' } });
+      args.splice(args.indexOf(image), 0, '--volume', `${serviceAccount()}:/var/run/secrets/kubernetes.io/serviceaccount:ro`);
+      const child = spawn('docker', args);
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk) => (stdout += chunk));
       child.stderr.on('data', (chunk) => (stderr += chunk));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
       const deadline = Date.now() + 60_000;
-      while (!stderr.includes('waiting up to 120s for the Istio sidecar (http://localhost:15021/healthz/ready)')) {
+      while (!stderr.includes(`waiting up to 120s for the Istio sidecar (${READY_URL})`)) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`never saw the wait:\n${stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       // The sidecar is up but not ready: the server must not have started yet.
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(stdout).not.toContain(RECORDED);
-      docker(['exec', sidecar, 'touch', '/tmp/ready']);
+      docker(['exec', proxy, 'touch', '/tmp/ready']);
       const run = parseRun(await exited, stdout, stderr);
       expect(run.status).toBe(0);
       expect(run.stderr).toMatch(/start-notebook-kubeflow: the Istio sidecar is ready \(after \d+s\)/);
       expect(run.recorded?.argv[0]).toBe('lab');
     } finally {
-      spawnSync('docker', ['rm', '--force', sidecar], { stdio: 'ignore' });
+      spawnSync('docker', ['rm', '--force', proxy], { stdio: 'ignore' });
     }
   });
 
-  it('is waited for at most ISTIO_PROXY_WAIT_SECONDS when there is none, then the server starts anyway', () => {
+  it('that never gets ready is waited for at most ISTIO_PROXY_WAIT_SECONDS, then the server starts anyway', () => {
+    const proxy = sidecar();
+    try {
+      const run = runScript({ network: proxy, env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', ISTIO_PROXY_WAIT_SECONDS: '2' } });
+      expect(run.status).toBe(0);
+      expect(run.stderr).toContain(`start-notebook-kubeflow: waiting up to 2s for the Istio sidecar (${READY_URL})`);
+      expect(run.stderr).toContain(
+        'start-notebook-kubeflow: warning: the Istio sidecar is not ready after 2s; starting the server anyway (outbound calls may fail until it is)',
+      );
+      expect(run.recorded?.argv[0]).toBe('lab');
+    } finally {
+      spawnSync('docker', ['rm', '--force', proxy], { stdio: 'ignore' });
+    }
+  });
+
+  it('is waited for, bounded, when an ISTIO_* variable is set here (a PodDefault) even though nothing listens yet', () => {
     const run = runScript({ env: { ISTIO_META_MESH_ID: 'cluster.local', ISTIO_PROXY_WAIT_SECONDS: '2' } });
     expect(run.status).toBe(0);
-    expect(run.stderr).toContain('start-notebook-kubeflow: waiting up to 2s for the Istio sidecar (http://localhost:15021/healthz/ready)');
-    expect(run.stderr).toContain(
-      'start-notebook-kubeflow: warning: the Istio sidecar is not ready after 2s; starting the server anyway (outbound calls may fail until it is)',
-    );
+    expect(run.stderr).toContain(`start-notebook-kubeflow: waiting up to 2s for the Istio sidecar (${READY_URL})`);
+    expect(run.stderr).toContain('start-notebook-kubeflow: warning: the Istio sidecar is not ready after 2s');
     expect(run.recorded?.argv[0]).toBe('lab');
   });
 });
