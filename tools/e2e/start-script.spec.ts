@@ -1,22 +1,20 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { debianRootImage, DEBIAN_ROOT_SETUP } from './support/debian-root';
 import { readE2eServices } from './support/e2e-services';
 import { docker } from './support/notebook-fixtures';
 import { WORKSPACE_ROOT } from './support/temp-workspace';
 
 /**
  * images/base/start-notebook-kubeflow.sh, the real file, run with bash in a
- * container (docker run; podman cannot run containers here). The root is a
- * small Debian made offline-from-the-archive with mmdebstrap (bash, coreutils,
- * python3, R) and cached under the e2e state dir, so CI makes it once. The
+ * container (docker run; podman cannot run containers here) made from the
+ * shared small Debian root (bash, coreutils, python3, R). The
  * server the script execs, `jupyter`, is a recorder that prints its argv; a
  * fake Istio sidecar shares the container's network as a real one would.
  */
-const SUITE = 'bookworm';
-const ROOT_PACKAGES = ['bash', 'coreutils', 'python3-minimal', 'libpython3.11-stdlib', 'r-base-core', 'sed'];
 const SCRIPT = join(WORKSPACE_ROOT, 'images/base/start-notebook-kubeflow.sh');
 const LABEL = 'io.kubeflow-images.e2e=start-script';
 const PREFIX = '/notebook/team-a/my-notebook/';
@@ -51,21 +49,17 @@ http.server.HTTPServer(("127.0.0.1", 15021), Ready).serve_forever()
  * R's site environment file is writable by the notebook user, as
  * fix-permissions leaves $CONDA_DIR/lib/R/etc in the images. CONDA_DIR=/usr
  * puts the script's R_HOME default on Debian's R, /usr/lib/R, whose etc/
- * links to /etc/R, where Debian ships a Renviron.site. The root is unpacked
- * without maintainer scripts, so the test image does what r-base-core's would
- * have done: the BLAS/LAPACK alternatives and /etc/R/Renviron.
+ * links to /etc/R, where Debian ships a Renviron.site.
  */
 const TEST_DOCKERFILE = (root: string) => `FROM ${root}
 SHELL ["/bin/bash", "-c"]
+${DEBIAN_ROOT_SETUP}
 COPY start-notebook-kubeflow.sh jupyter fake-sidecar /usr/local/bin/
 RUN chmod 755 /usr/local/bin/* && mkdir -p -m 1777 /tmp && \\
     mkdir -p /home/jovyan /opt/kubeflow/home-template/.jupyter/lab /opt/kubeflow/home-template/work && \\
     echo from-the-image > /opt/kubeflow/home-template/.jupyter/lab/seeded.txt && \\
     echo new-in-this-image > /opt/kubeflow/home-template/.jupyter/lab/new-default.txt && \\
     chown -R 1000:100 /home/jovyan /opt/kubeflow/home-template && \\
-    ln -s blas/libblas.so.3 /usr/lib/x86_64-linux-gnu/libblas.so.3 && \\
-    ln -s lapack/liblapack.so.3 /usr/lib/x86_64-linux-gnu/liblapack.so.3 && \\
-    cp /usr/lib/R/etc/Renviron.ucf /etc/R/Renviron && \\
     echo 'SITE_LINE_KEPT=yes' >> /etc/R/Renviron.site && chown -R 1000:100 /etc/R
 ENV HOME=/home/jovyan NB_HOME_TEMPLATE=/opt/kubeflow/home-template PATH=/usr/local/bin:/usr/bin:/bin CONDA_DIR=/usr
 USER 1000:100
@@ -76,34 +70,6 @@ jest.setTimeout(300_000);
 
 let image: string;
 let scratch: string;
-
-/** The Debian root as a docker image: made once per package list, kept as a tarball in the state dir and as an image. */
-function debianRootImage(stateDir: string): string {
-  const key = createHash('sha256').update(JSON.stringify({ SUITE, ROOT_PACKAGES })).digest('hex').slice(0, 12);
-  const reference = `kf-e2e/start-script-root:${key}`;
-  if (spawnSync('docker', ['image', 'inspect', reference], { stdio: 'ignore' }).status === 0) return reference;
-  const dir = join(stateDir, 'start-script-root');
-  const tarball = join(dir, `${SUITE}-${key}.tar`);
-  if (!existsSync(tarball)) {
-    if (spawnSync('mmdebstrap', ['--version'], { stdio: 'ignore' }).status !== 0) {
-      throw new Error('mmdebstrap is not installed: run `bash tools/scripts/e2e-services.sh install` (it installs mmdebstrap)');
-    }
-    mkdirSync(dir, { recursive: true });
-    const partial = `${tarball}.${process.pid}.partial`;
-    const made = spawnSync(
-      'mmdebstrap',
-      ['--variant=extract', `--include=${ROOT_PACKAGES.join(',')}`, '--format=tar', SUITE, partial],
-      { encoding: 'utf8', timeout: 600_000 },
-    );
-    if (made.status !== 0) {
-      rmSync(partial, { force: true });
-      throw new Error(`mmdebstrap could not make the Debian root (is Debian's archive reachable?):\n${made.stderr.slice(-2000)}`);
-    }
-    renameSync(partial, tarball);
-  }
-  docker(['import', tarball, reference]);
-  return reference;
-}
 
 interface Run {
   status: number | null;
