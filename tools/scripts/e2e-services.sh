@@ -29,8 +29,8 @@ DOCKERD_PID="$STATE_DIR/dockerd.pid"
 DOCKERD_LOG="$STATE_DIR/dockerd.log"
 SERVICES_ENV="$STATE_DIR/services.env"
 
-# mmdebstrap: tools/e2e/start-script.spec.ts makes a small Debian root from Debian's archive
-# (cached under $E2E_STATE_DIR) to run the real start script with bash and python3.
+# mmdebstrap: the start-script and production-checks suites share a small Debian root made from Debian's archive
+# (cached under $E2E_STATE_DIR) to run the real start script and the images' checks with bash, python3 and R.
 APT_PACKAGES=(docker.io runc podman busybox-static docker-registry apache2-utils curl ca-certificates mmdebstrap)
 RUNC_DROPIN=/etc/containers/containers.conf.d/50-kf-e2e-runc.conf
 STORAGE_CONF=/etc/containers/storage.conf
