@@ -74,38 +74,48 @@ mkdir -p -m 700 "${XDG_RUNTIME_DIR}" || die "cannot create XDG_RUNTIME_DIR=${XDG
 # ---------------------------------------------------------------- home
 # What the home lacks of the template, copied with its modes and times;
 # nothing in the home is replaced, not even a file where the template has a
-# folder. Prints how many entries it copied.
+# folder. Prints how many entries it copied; an entry it cannot copy (a
+# read-only folder of the volume) is named in one warning and skipped, since
+# this runs at every start and must not keep the server from starting.
 copy_missing() {
     python3 - "$1" "$2" <<'PY'
 import os, shutil, sys
 template, home = sys.argv[1], sys.argv[2]
-copied = 0
+copied, failed = 0, []
+
+def copy(source, destination, copier):
+    global copied
+    try:
+        copier(source, destination)
+        copied += 1
+    except OSError as error:
+        failed.append(f"{destination} ({error.strerror or error})")
+
 for folder, dirs, files in os.walk(template):
-    relative = os.path.relpath(folder, template)
-    target = os.path.normpath(os.path.join(home, relative))
-    kept = []
+    target = os.path.normpath(os.path.join(home, os.path.relpath(folder, template)))
+    descend = []
     for name in dirs:
         source, destination = os.path.join(folder, name), os.path.join(target, name)
         if os.path.islink(source):
             files.append(name)
         elif not os.path.lexists(destination):
-            shutil.copytree(source, destination, symlinks=True)
-            copied += 1
+            copy(source, destination, lambda s, d: shutil.copytree(s, d, symlinks=True))
         elif os.path.isdir(destination) and not os.path.islink(destination):
-            kept.append(name)
-    dirs[:] = kept
+            descend.append(name)
+    dirs[:] = descend
     for name in files:
         source, destination = os.path.join(folder, name), os.path.join(target, name)
         if not os.path.lexists(destination):
-            shutil.copy2(source, destination, follow_symlinks=False)
-            copied += 1
+            copy(source, destination, lambda s, d: shutil.copy2(s, d, follow_symlinks=False))
 print(copied)
+if failed:
+    sys.stderr.write(f"start-notebook-kubeflow: warning: could not copy {len(failed)} default(s) from {template} into {home}, first {failed[0]}: check that the volume is writable by uid {os.getuid()}\n")
 PY
 }
 
 template="${NB_HOME_TEMPLATE:-/opt/kubeflow/home-template}"
 if [[ -d "${HOME}" && -d "${template}" ]]; then
-    copied="$(copy_missing "${template}" "${HOME}")" || die "cannot copy the default home ${template} into ${HOME}: check that the volume is writable by uid $(id -u)"
+    copied="$(copy_missing "${template}" "${HOME}")" || copied=0
     if (( copied > 0 )); then log "copied ${copied} default file(s) or folder(s) from ${template} that ${HOME} lacked (nothing in it was replaced)"; fi
 fi
 

@@ -221,6 +221,16 @@ describe('runtime dir, home volume and Kubeflow Pipelines context', () => {
     expect(again.stderr).not.toContain('copied');
   });
 
+  it('starts the server when the volume refuses some defaults, naming them in one warning and copying the rest', () => {
+    const home = volume({ '.jupyter/lab/keep.txt': 'x' });
+    chmodSync(join(home, '.jupyter/lab'), 0o555);
+    const run = runScript({ home });
+    expect(run.status).toBe(0);
+    expect(run.recorded?.argv[0]).toBe('lab');
+    expect(run.stderr).toContain('start-notebook-kubeflow: warning: could not copy 2 default(s) from /opt/kubeflow/home-template into /home/jovyan, first /home/jovyan/.jupyter/lab/');
+    expect(statSync(join(home, 'work')).isDirectory()).toBe(true);
+  });
+
   it('leaves a file of the user where the image has a folder', () => {
     const home = volume({ '.jupyter': 'a file, not a folder' });
     const run = runScript({ home });
