@@ -8,8 +8,10 @@ import { realizeBuild } from '../../lib/build-plan/realize-build';
 import { chooseEngine } from '../../lib/engine/choose-engine';
 import { assertEngineReady, dockerBuildxAvailable } from '../../lib/engine/engine-ready';
 import { runNxContainerCapturingOutput, startNxContainerChild } from '../../lib/engine/engine-output';
+import { onCleanDefaultBranch } from '../../lib/git/default-branch';
 import { readGitState } from '../../lib/git/git-state';
 import { recordedImages } from '../../lib/image-availability/recorded-images';
+import { layerCacheFor } from '../../lib/layer-cache/layer-cache';
 import { assertCompiledPluginFresh } from '../../lib/plugin-build/compiled-plugin';
 import { plannedRecord, recipeOf, removeRecord, writeRecord, type BuildRecord } from '../../lib/records/build-record';
 import { RegistryClient } from '../../lib/registry/registry-client';
@@ -56,6 +58,12 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
         push,
         tagLatest: options.tagLatest ?? booleanSetting(settings, 'IMAGE_TAG_LATEST'),
         cacheFrom: options.cacheFrom ?? [],
+        layerCache: layerCacheFor({
+          enabled: optionalSetting(settings, 'IMAGE_LAYER_CACHE') !== 'false',
+          imageRepository: registry ? plan.repository : null,
+          push,
+          onCleanDefaultBranch: () => onCleanDefaultBranch(context.root),
+        }),
         git: push && humanTags ? readGitState(context.root) : null,
       },
       {
@@ -65,6 +73,7 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
         runNxContainer,
         buildIsCertain: () => startNxContainerChild(context.root),
         log,
+        warn: (line) => logger.warn(`warning: ${line}`),
         prepareParent: parentSource.kind === 'project' ? async () => void (await images.ensure(parentSource.project, options.stream)) : undefined,
         ...(generatedIdentity && {
           prepareContext: () =>

@@ -96,6 +96,7 @@ export function toNxContainerOptions(
   tags: string[],
   push: boolean,
   cacheFrom: string[],
+  cacheTo: string[] = [],
 ): Record<string, unknown> {
   return {
     engine,
@@ -108,6 +109,7 @@ export function toNxContainerOptions(
       `io.kubeflow-images.content-tag=${plan.contentTag}`,
     ],
     'cache-from': cacheFrom,
+    'cache-to': cacheTo,
     push,
     load: engine === 'docker',
     // Without it nx-container runs `podman version` twice and `podman info` before every build, only to print them.

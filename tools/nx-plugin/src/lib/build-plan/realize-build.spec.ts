@@ -35,7 +35,7 @@ const options = (overrides: Partial<RealizeOptions> = {}): RealizeOptions => ({ 
  * pushes). `steps` is the order in which the build touched them;
  * `engineAnswers: false` stands for an engine that fails a lookup of an image it lacks.
  */
-function world({ inRegistry = false, inStorage = false, withRegistry = true, engineAnswers = true } = {}) {
+function world({ inRegistry = false, inStorage = false, withRegistry = true, engineAnswers = true, cacheTags = (): Promise<string[]> => Promise.resolve([]) } = {}) {
   const registryTags = new Map<string, string>(inRegistry ? [[IMAGE, DIGEST]] : []);
   const storage = new Map<string, string>(inStorage ? [[IMAGE, IMAGE_ID]] : []);
   const steps: string[] = [];
@@ -55,6 +55,10 @@ function world({ inRegistry = false, inStorage = false, withRegistry = true, eng
           retag: async (reference, tags) => {
             retags.push({ reference, tags });
             return registryTags.get(reference)!;
+          },
+          listTags: async (repository) => {
+            steps.push(`list tags of ${repository}`);
+            return cacheTags();
           },
         }
       : null,
@@ -241,5 +245,74 @@ describe('realizeBuild: refusals', () => {
     const error = await configurationError(realizeBuild(plan, options({ push: true, git: GIT }), w.deps, context));
     expect(error.message).toBe(`minimal: pushed ${IMAGE} but the registry does not list it: check the registry's storage`);
     expect(w.retags).toEqual([]);
+  });
+});
+
+describe('realizeBuild: layer cache', () => {
+  const CACHE = `${REPOSITORY}-layer-cache`;
+  const warnings = (w: ReturnType<typeof world>) => {
+    const lines: string[] = [];
+    w.deps.warn = (line) => void lines.push(line);
+    return lines;
+  };
+  const cacheExportFailure = () =>
+    Promise.reject(new EngineRunError(`STEP 2/6: COPY a /a\nError: failed pushing cache to {{{"localhost:5000" "x"} "abc"}}: 500 Internal Server Error\n`, 125, 'nx-container exited with code 125'));
+
+  it('reads and writes the cache the registry has, beside the user cache-from, without a warning', async () => {
+    const w = world({ cacheTags: async () => ['0a1b'] });
+    const lines = warnings(w);
+    await realizeBuild(plan, options({ push: true, cacheFrom: [`${REPOSITORY}:main`], layerCache: { repository: CACHE, read: true, write: true } }), w.deps, context);
+    expect(w.steps).toContain(`list tags of ${CACHE}`);
+    expect(w.nxContainerRuns).toEqual([expect.objectContaining({ 'cache-from': [`${REPOSITORY}:main`, CACHE], 'cache-to': [CACHE] })]);
+    expect(lines).toEqual([]);
+  });
+
+  it('warns once and builds without reading a cache the registry does not have, still writing it', async () => {
+    const w = world();
+    const lines = warnings(w);
+    const record = await realizeBuild(plan, options({ push: true, layerCache: { repository: CACHE, read: true, write: true } }), w.deps, context);
+    expect(w.nxContainerRuns).toEqual([expect.objectContaining({ 'cache-from': [], 'cache-to': [CACHE] })]);
+    expect(lines).toEqual([`no layer cache at ${CACHE} yet (first build, or pruned): building without it; this build writes it`]);
+    expect(record.source).toBe('built');
+  });
+
+  it('warns once and builds with no cache at all when the registry cannot answer for it', async () => {
+    const w = world({ cacheTags: () => Promise.reject(new Error('registry localhost:5000 answered 500 Internal Server Error')) });
+    const lines = warnings(w);
+    const record = await realizeBuild(plan, options({ push: true, layerCache: { repository: CACHE, read: true, write: true } }), w.deps, context);
+    expect(w.nxContainerRuns).toEqual([expect.objectContaining({ 'cache-from': [], 'cache-to': [] })]);
+    expect(lines).toEqual([`layer cache ${CACHE} is unreadable (registry localhost:5000 answered 500 Internal Server Error): building without it and not writing it`]);
+    expect(record.digest).toBe(DIGEST);
+  });
+
+  it('builds once more without exporting when buildah failed only because pushing the cache failed', async () => {
+    const w = world({ cacheTags: async () => ['0a1b'] });
+    const lines = warnings(w);
+    let runs = 0;
+    w.failBuild(() => (++runs === 1 ? cacheExportFailure() : Promise.resolve({ success: true })));
+    const record = await realizeBuild(plan, options({ push: true, layerCache: { repository: CACHE, read: true, write: true } }), w.deps, context);
+    expect(w.nxContainerRuns.map((run) => [run['cache-from'], run['cache-to']])).toEqual([
+      [[CACHE], [CACHE]],
+      [[CACHE], []],
+    ]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^exporting the layer cache to ${CACHE} failed \\(failed pushing cache to .*500 Internal Server Error\\): building again without exporting it$`));
+    expect(record.source).toBe('built');
+  });
+
+  it('does not build again when the build failed for another reason, or did not export', async () => {
+    const dockerfileError = () => Promise.reject(new EngineRunError('Error: building at STEP "RUN false": exit status 1\n', 1, 'nx-container exited with code 1'));
+    for (const [failure, write] of [[dockerfileError, true], [cacheExportFailure, false]] as const) {
+      const w = world({ cacheTags: async () => ['0a1b'] });
+      w.failBuild(failure);
+      await configurationError(realizeBuild(plan, options({ push: write, layerCache: { repository: CACHE, read: true, write } }), w.deps, context));
+      expect(w.nxContainerRuns).toHaveLength(1);
+    }
+  });
+
+  it('leaves the cache alone without a registry', async () => {
+    const w = world({ withRegistry: false });
+    await realizeBuild(plan, options({ layerCache: { repository: CACHE, read: true, write: false } }), w.deps, context);
+    expect(w.nxContainerRuns).toEqual([expect.objectContaining({ 'cache-from': [], 'cache-to': [] })]);
   });
 });

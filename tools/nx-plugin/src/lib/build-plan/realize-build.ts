@@ -7,12 +7,15 @@ import type { EngineName } from '../engine/engine-cli';
 import { inspectLocalImage, type LocalImage } from '../engine/local-images';
 import { humanTags, type GitState } from '../images/image-names';
 import { builtRecord, type BuildRecord } from '../records/build-record';
+import type { LayerCache } from '../layer-cache/layer-cache';
+import { runWithLayerCache } from '../layer-cache/run-with-layer-cache';
 import { toNxContainerOptions, type ImageBuildPlan } from './image-build-plan';
 
 /** The registry operations a build needs; implemented over the registry HTTP API. */
 export interface RegistryOperations {
   manifestDigest(reference: string): Promise<string | null>;
   retag(reference: string, tags: string[]): Promise<string>;
+  listTags(repository: string): Promise<string[]>;
 }
 
 export type NxContainerRun = (options: Record<string, unknown>, context: ExecutorContext) => Promise<{ success: boolean }>;
@@ -21,6 +24,8 @@ export interface RealizeOptions {
   push: boolean;
   tagLatest: boolean;
   cacheFrom: string[];
+  /** The registry layer cache to read and write; null or absent: none. */
+  layerCache?: LayerCache | null;
   /** The commit the human tags name; null pushes the content tag only (CI, where promotion adds them). */
   git: GitState | null;
 }
@@ -40,6 +45,8 @@ export interface RealizeDependencies {
   /** Told as soon as the engine is ready and certain to build, before the parent and context are made ready, so nx-container can load meanwhile. */
   buildIsCertain?: () => void;
   log: (line: string) => void;
+  /** Where a build that goes on without something says so (default: log). */
+  warn?: (line: string) => void;
   /** Makes the build context exist (a generated one) when, and only when, the engine must build. */
   prepareContext?: () => void | Promise<void>;
   /** Makes the parent image present in the engine before it builds on it (a cache hit may have restored only its record). */
@@ -98,10 +105,18 @@ export async function realizeBuild(
   await deps.prepareParent?.();
   await deps.prepareContext?.();
   // The engine pushes the content tag only (podman pushes tag by tag); the human tags are then added registry-side, as for a reused image.
-  const nxContainerOptions = toNxContainerOptions(plan, deps.engine, [plan.image], options.push, options.cacheFrom);
+  const registry = deps.registry;
+  const layerCache = registry ? (options.layerCache ?? null) : null;
   try {
-    const result = await deps.runNxContainer(nxContainerOptions, context);
-    if (!result.success) throw new Error('nx-container reported failure');
+    await runWithLayerCache(
+      layerCache,
+      { engine: deps.engine, listTags: (repository) => registry!.listTags(repository), warn: deps.warn ?? deps.log },
+      async (cache) => {
+        const nxContainerOptions = toNxContainerOptions(plan, deps.engine, [plan.image], options.push, [...options.cacheFrom, ...cache['cache-from']], cache['cache-to']);
+        const result = await deps.runNxContainer(nxContainerOptions, context);
+        if (!result.success) throw new Error('nx-container reported failure');
+      },
+    );
   } catch (error) {
     const dockerfileText = existsSync(plan.dockerfile) ? readFileSync(plan.dockerfile, 'utf8') : '';
     const where = { task: `${plan.project}:build-${plan.stream}`, engine: deps.engine, parent: plan.parent, dockerfile: relative(context.root, plan.dockerfile) };

@@ -1,5 +1,6 @@
 import { BuildConfigurationError } from '../errors';
 import type { GitState } from '../images/image-names';
+import { currentBranch } from './default-branch';
 import { git } from './run-git';
 
 /**
@@ -15,10 +16,5 @@ export function readGitState(workspaceRoot: string, env: NodeJS.ProcessEnv = pro
       `cannot read the git commit of ${workspaceRoot}: pushing tags images with the commit, so push from a git checkout with at least one commit`,
     );
   }
-  let branch: string | null = env.IMAGE_BRANCH || env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || null;
-  if (!branch) {
-    const name = git(workspaceRoot, ['rev-parse', '--abbrev-ref', 'HEAD']);
-    branch = name === 'HEAD' ? null : name;
-  }
-  return { sha, branch };
+  return { sha, branch: currentBranch(workspaceRoot, env) };
 }

@@ -192,6 +192,14 @@ describe('parseBuildSettings rejects bad input with one line naming the place', 
     );
   });
 
+  it('IMAGE_LAYER_CACHE is a boolean too, in the file or the environment', () => {
+    expect(configurationErrorOf(() => parseBuildSettings(VALID, FILE, { IMAGE_LAYER_CACHE: 'off' })).message).toBe(
+      'environment variable IMAGE_LAYER_CACHE="off" is not a boolean: use true or false',
+    );
+    expect(configurationErrorOf(() => parseBuildSettings(`${VALID}IMAGE_LAYER_CACHE=no\n`, FILE, {})).message).toMatch(/^build_settings\.env:\d+: IMAGE_LAYER_CACHE="no" is not a boolean: use true or false$/);
+    expect(parseBuildSettings(VALID, FILE, { IMAGE_LAYER_CACHE: 'false' }).values.IMAGE_LAYER_CACHE).toBe('false');
+  });
+
   it('accepts true, false and empty booleans', () => {
     for (const value of ['true', 'false', '']) expect(() => parseBuildSettings(VALID, FILE, { IMAGE_TAG_LATEST: value })).not.toThrow();
   });

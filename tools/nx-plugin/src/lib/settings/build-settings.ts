@@ -20,7 +20,7 @@ export const REQUIRED_SETTINGS = [
 ] as const;
 
 /** Keys that may be empty or absent. */
-export const OPTIONAL_SETTINGS = ['IMAGE_REGISTRY', 'IMAGE_ENGINE', 'IMAGE_PUSH', 'IMAGE_TAG_LATEST', 'IMAGE_REBUILD_DATE'] as const;
+export const OPTIONAL_SETTINGS = ['IMAGE_REGISTRY', 'IMAGE_ENGINE', 'IMAGE_PUSH', 'IMAGE_TAG_LATEST', 'IMAGE_REBUILD_DATE', 'IMAGE_LAYER_CACHE'] as const;
 
 /**
  * The date (YYYY-MM-DD) our own layers were last rebuilt for fixed packages:
@@ -29,8 +29,8 @@ export const OPTIONAL_SETTINGS = ['IMAGE_REGISTRY', 'IMAGE_ENGINE', 'IMAGE_PUSH'
  */
 export const REBUILD_DATE_SETTING = 'IMAGE_REBUILD_DATE';
 
-/** Settings that are `true` or `false` (empty or unset: false). */
-export const BOOLEAN_SETTINGS = ['IMAGE_PUSH', 'IMAGE_TAG_LATEST'] as const;
+/** Settings that are `true` or `false` (empty or unset: false, except IMAGE_LAYER_CACHE, which is on unless `false`). */
+export const BOOLEAN_SETTINGS = ['IMAGE_PUSH', 'IMAGE_TAG_LATEST', 'IMAGE_LAYER_CACHE'] as const;
 
 /**
  * The file may hold the user's own variables (e.g. parts that `$VAR`
