@@ -10,6 +10,10 @@
  * keeps no upload dates. An image whose age cannot be read is kept.
  * Deleting a manifest frees its blobs only at the registry's garbage
  * collection (ACR does it by itself; distribution: `registry garbage-collect`).
+ *
+ * Each image's layer cache (`<repository>-layer-cache`) keeps the entries
+ * the newest build of that image needs and ages out the rest after the same
+ * period (lib/layer-cache-retention.ts).
  */
 import { parseArgs } from 'node:util';
 import { createProjectGraphAsync, workspaceRoot } from '@nx/devkit';
@@ -19,6 +23,8 @@ import { RegistryClient } from '../nx-plugin/src/lib/registry/registry-client';
 import { loadBuildSettings, optionalSetting } from '../nx-plugin/src/lib/settings/build-settings';
 import { CiError, runCli } from './lib/ci-error';
 import { writeStepSummary } from './lib/github-output';
+import { BUILDKIT_CACHE_TAG, layerCacheRepository } from '../nx-plugin/src/lib/layer-cache/layer-cache';
+import { cacheEntriesToDelete, newestLayers, type CacheEntryFacts } from './lib/layer-cache-retention';
 import { manifestsByDigest, manifestsToDelete, parseRetentionDays, unpromotedDigests, type ManifestFacts } from './lib/retention';
 
 runCli('registry-prune', async () => {
@@ -38,27 +44,38 @@ runCli('registry-prune', async () => {
   const now = new Date();
   const rows: string[] = [];
   let count = 0;
-  for (const repository of repositories) {
+  /** Each manifest of a repository (by digest): its tags, build date and layers. */
+  const manifestsOf = async (repository: string, skipTags: string[] = []) => {
     const tags = new Map<string, string>();
     for (const tag of await client.listTags(repository)) {
+      if (skipTags.includes(tag)) continue;
       const digest = await client.manifestDigest(`${repository}:${tag}`);
       if (digest) tags.set(tag, digest);
     }
-    const byDigest = manifestsByDigest(tags);
-    const candidates: ManifestFacts[] = [];
-    for (const digest of unpromotedDigests(tags)) {
+    const facts: CacheEntryFacts[] = [];
+    for (const [digest, names] of manifestsByDigest(tags)) {
       const config = await client.imageConfig(`${repository}@${digest}`);
-      candidates.push({ digest, tags: byDigest.get(digest)!, created: config?.created ? new Date(config.created) : null });
+      facts.push({ digest, tags: names, created: config?.created ? new Date(config.created) : null, diffIds: config?.rootfs?.diff_ids ?? null });
     }
-    for (const manifest of manifestsToDelete(candidates, now, days)) {
-      count++;
-      if (values.apply) await client.deleteManifest(repository, manifest.digest);
-      const line = `${values.apply ? 'deleted' : 'would delete'} ${repository}@${manifest.digest} (${manifest.tags.join(', ')}; ${manifest.ageDays} days old)`;
-      console.log(line);
-      rows.push(`| \`${repository}\` | \`${manifest.tags.join(', ')}\` | ${manifest.ageDays} |`);
-    }
+    return { tags, facts };
+  };
+  const remove = async (repository: string, manifest: { digest: string; tags: string[]; ageDays: number }) => {
+    count++;
+    if (values.apply) await client.deleteManifest(repository, manifest.digest);
+    console.log(`${values.apply ? 'deleted' : 'would delete'} ${repository}@${manifest.digest} (${manifest.tags.join(', ')}; ${manifest.ageDays} days old)`);
+    rows.push(`| \`${repository}\` | \`${manifest.tags.join(', ')}\` | ${manifest.ageDays} |`);
+  };
+  for (const repository of repositories) {
+    const images = await manifestsOf(repository);
+    const unpromoted = new Set(unpromotedDigests(images.tags));
+    const candidates: ManifestFacts[] = images.facts.filter((manifest) => unpromoted.has(manifest.digest));
+    for (const manifest of manifestsToDelete(candidates, now, days)) await remove(repository, manifest);
+    // buildx's one cache tag is rewritten by every build that exports: always the newest build's.
+    const cache = layerCacheRepository(repository);
+    const entries = await manifestsOf(cache, [BUILDKIT_CACHE_TAG]);
+    for (const entry of cacheEntriesToDelete(entries.facts, newestLayers(images.facts), now, days)) await remove(cache, entry);
   }
   const verb = values.apply ? 'deleted' : 'would delete (dry run; --apply to delete)';
-  console.log(`registry-prune: ${verb} ${count} manifest(s) older than ${days} days that no human tag points at, in ${repositories.length} repositories`);
+  console.log(`registry-prune: ${verb} ${count} manifest(s) older than ${days} days that no human tag points at and no newest build needs, in ${repositories.length} image repositories and their layer caches`);
   writeStepSummary([`### Registry retention: ${verb} ${count} manifest(s) older than ${days} days`, '', '| repository | tags | days |', '| --- | --- | --- |', ...rows].join('\n'));
 });
