@@ -94,31 +94,41 @@ const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).d
 const EMPTY_TAR = Buffer.alloc(1024);
 const EMPTY_LAYER = gzipSync(EMPTY_TAR);
 
+/** Who pushes through the registry API: a suite's own registry, or the shared e2e one. */
+export type RegistryLogin = Pick<PrivateRegistry, 'host' | 'user' | 'password'>;
+
+/** The registry HTTP API with a basic-auth login: raw requests, and blob uploads. */
+function registryApi(registry: RegistryLogin) {
+  const authorization = `Basic ${Buffer.from(`${registry.user}:${registry.password}`).toString('base64')}`;
+  const api = async (method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Response> => {
+    const url = /^https?:/.test(path) ? path : `http://${registry.host}${path}`;
+    const response = await fetch(url, { method, body, headers: { Authorization: authorization, ...headers } });
+    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+    return response;
+  };
+  const pushBlob = async (repository: string, bytes: Buffer): Promise<{ digest: string; size: number }> => {
+    const digest = sha256(bytes);
+    const started = await api('POST', `/v2/${repository}/blobs/uploads/`);
+    const location = new URL(started.headers.get('location')!, `http://${registry.host}`);
+    location.searchParams.set('digest', digest);
+    await api('PUT', location.toString(), bytes, { 'Content-Type': 'application/octet-stream' });
+    return { digest, size: bytes.length };
+  };
+  return { api, pushBlob };
+}
+
 /**
  * Pushes a one-layer OCI image built on `created` (its config's date, which is
  * all retention reads) to `<host>/<repository>` through the registry API, tags
  * it with every one of `tags`, and returns its manifest digest. `label` makes
  * images of the same date distinct.
  */
-export async function pushDatedImage(registry: PrivateRegistry, repositoryName: string, tags: string[], created: Date, label: string): Promise<string> {
+export async function pushDatedImage(registry: RegistryLogin, repositoryName: string, tags: string[], created: Date, label: string): Promise<string> {
   const { repository } = parseRepository(repositoryName);
-  const authorization = `Basic ${Buffer.from(`${registry.user}:${registry.password}`).toString('base64')}`;
-  const api = async (method: string, path: string, body?: Buffer, contentType?: string): Promise<Response> => {
-    const url = /^https?:/.test(path) ? path : `http://${registry.host}${path}`;
-    const response = await fetch(url, { method, body, headers: { Authorization: authorization, ...(contentType && { 'Content-Type': contentType }) } });
-    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
-    return response;
-  };
-  const pushBlob = async (bytes: Buffer): Promise<{ digest: string; size: number }> => {
-    const digest = sha256(bytes);
-    const started = await api('POST', `/v2/${repository}/blobs/uploads/`);
-    const location = new URL(started.headers.get('location')!, `http://${registry.host}`);
-    location.searchParams.set('digest', digest);
-    await api('PUT', location.toString(), bytes, 'application/octet-stream');
-    return { digest, size: bytes.length };
-  };
-  const layer = await pushBlob(EMPTY_LAYER);
+  const { api, pushBlob } = registryApi(registry);
+  const layer = await pushBlob(repository, EMPTY_LAYER);
   const config = await pushBlob(
+    repository,
     Buffer.from(
       JSON.stringify({
         created: created.toISOString(),
@@ -139,6 +149,25 @@ export async function pushDatedImage(registry: PrivateRegistry, repositoryName: 
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
     }),
   );
-  for (const tag of tags) await api('PUT', `/v2/${repository}/manifests/${tag}`, manifest, mediaType);
+  for (const tag of tags) await api('PUT', `/v2/${repository}/manifests/${tag}`, manifest, { 'Content-Type': mediaType });
   return sha256(manifest);
+}
+
+/**
+ * Pushes under `tag` a copy of the image `<repository>:<sourceTag>` (a single
+ * manifest) whose config says it was built on `created`: the same layers,
+ * dated as the test needs. Returns the copy's manifest digest.
+ */
+export async function pushRedatedCopy(registry: RegistryLogin, repositoryName: string, sourceTag: string, tag: string, created: Date): Promise<string> {
+  const { repository } = parseRepository(repositoryName);
+  const { api, pushBlob } = registryApi(registry);
+  const accept = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
+  const source = await api('GET', `/v2/${repository}/manifests/${sourceTag}`, undefined, { Accept: accept });
+  const mediaType = source.headers.get('content-type') ?? 'application/vnd.oci.image.manifest.v1+json';
+  const manifest = (await source.json()) as { config: { digest: string; size: number; mediaType: string } };
+  const config = (await (await api('GET', `/v2/${repository}/blobs/${manifest.config.digest}`)).json()) as { created?: string };
+  const redated = await pushBlob(repository, Buffer.from(JSON.stringify({ ...config, created: created.toISOString() })));
+  const copy = Buffer.from(JSON.stringify({ ...manifest, config: { ...manifest.config, ...redated } }));
+  await api('PUT', `/v2/${repository}/manifests/${tag}`, copy, { 'Content-Type': mediaType });
+  return sha256(copy);
 }
