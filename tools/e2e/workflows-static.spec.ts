@@ -180,8 +180,17 @@ describe('build-image.yml (one image on its own runner)', () => {
   });
 
   it('pushes the content tag only', () => {
-    expect(job().steps![build()].env).toEqual({ IMAGE_PUSH: 'true', IMAGE_HUMAN_TAGS: 'false' });
+    expect(job().steps![build()].env).toMatchObject({ IMAGE_PUSH: 'true', IMAGE_HUMAN_TAGS: 'false' });
     expect(job().env).toMatchObject({ IMAGE_REGISTRY: '${{ inputs.registry }}', IMAGE_ENGINE: 'docker', TASK: '${{ inputs.task }}' });
+  });
+
+  it('builds with a buildx builder that can export the layer cache, which only the default branch writes', () => {
+    const builder = stepUsing(job(), 'docker/setup-buildx-action');
+    expect(builder).toBeLessThan(build());
+    // The action's default driver (docker-container): the plain docker driver cannot export a registry cache.
+    expect(job().steps![builder].with?.driver ?? 'docker-container').toBe('docker-container');
+    expect(job().steps![build()].env).toMatchObject({ IMAGE_DEFAULT_BRANCH: '${{ github.event.repository.default_branch }}' });
+    expect(job().steps![build()].env).not.toHaveProperty('IMAGE_LAYER_CACHE');
   });
 
   it('tests the pushed digest, then hands the passed record to the promotion', () => {

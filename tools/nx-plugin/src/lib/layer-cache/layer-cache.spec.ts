@@ -1,4 +1,4 @@
-import { cacheStateOf, isCacheExportFailure, layerCacheFor, layerCacheOptions, layerCacheRepository } from './layer-cache';
+import { cacheExportFailureLine, cacheStateOf, isCacheExportFailure, layerCacheFor, layerCacheOptions, layerCacheRepository } from './layer-cache';
 
 const REPOSITORY = 'myacr.azurecr.io/minimal-notebook-cpu';
 const CACHE = 'myacr.azurecr.io/minimal-notebook-cpu-layer-cache';
@@ -62,5 +62,11 @@ describe('isCacheExportFailure', () => {
   it("recognises buildah's failed cache push, not a failed step", () => {
     expect(isCacheExportFailure('Error: failed pushing cache to {{{"localhost:5999" "x-layer-cache"} "ac65"}}: connection refused')).toBe(true);
     expect(isCacheExportFailure('Error: building at STEP "RUN false": while running runtime: exit status 1')).toBe(false);
+  });
+
+  it("recognises buildx's refusal to export from its plain docker driver", () => {
+    const output = 'ERROR: failed to build: Cache export is not supported for the docker driver.\nSwitch to a different driver, or turn on the containerd image store, and try again.\n';
+    expect(isCacheExportFailure(output)).toBe(true);
+    expect(cacheExportFailureLine(output)).toBe('Cache export is not supported for the docker driver.');
   });
 });

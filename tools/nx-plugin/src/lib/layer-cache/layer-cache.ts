@@ -51,8 +51,17 @@ export function layerCacheOptions(engine: EngineName, cache: { repository: strin
   return { 'cache-from': cache.read ? [cache.repository] : [], 'cache-to': cache.write ? [cache.repository] : [] };
 }
 
-/** buildah fails the whole build when pushing a step's cache fails; this is how it says so. */
-export const isCacheExportFailure = (engineOutput: string): boolean => /failed pushing cache to/i.test(engineOutput);
+/**
+ * A build that failed only for its cache export: buildah fails the whole
+ * build when pushing a step's cache fails, and buildx refuses any export on
+ * its plain docker driver (ignore-error covers only the export itself).
+ */
+const CACHE_EXPORT_FAILURE = /(?:failed pushing cache to|cache export is not supported for the \S+ driver).*$/im;
+
+export const isCacheExportFailure = (engineOutput: string): boolean => CACHE_EXPORT_FAILURE.test(engineOutput);
+
+/** The engine's line saying why, for the warning. */
+export const cacheExportFailureLine = (engineOutput: string): string | null => CACHE_EXPORT_FAILURE.exec(engineOutput)?.[0].trim() ?? null;
 
 /** What the registry holds for a cache before the build: buildah logs a failed cache pull at debug level only, so it is asked here. */
 export type CacheState = { state: 'present' } | { state: 'absent' } | { state: 'unreadable'; reason: string };

@@ -1,6 +1,6 @@
 import type { EngineName } from '../engine/engine-cli';
 import { EngineRunError } from '../engine/engine-output';
-import { cacheStateOf, cacheWarning, isCacheExportFailure, layerCacheOptions, type CacheState, type LayerCache } from './layer-cache';
+import { cacheExportFailureLine, cacheStateOf, cacheWarning, isCacheExportFailure, layerCacheOptions, type CacheState, type LayerCache } from './layer-cache';
 
 export type CacheOptions = ReturnType<typeof layerCacheOptions>;
 
@@ -38,7 +38,7 @@ export async function runWithLayerCache(cache: LayerCache | null, deps: LayerCac
     await build(layerCacheOptions(deps.engine, used));
   } catch (error) {
     if (!used.write || !(error instanceof EngineRunError) || !isCacheExportFailure(error.output)) throw error;
-    const cause = /failed pushing cache to.*$/im.exec(error.output)?.[0] ?? 'the registry refused it';
+    const cause = cacheExportFailureLine(error.output) ?? 'the engine refused it';
     deps.warn(`exporting the layer cache to ${cache.repository} failed (${firstLine(cause)}): building again without exporting it`);
     await build(layerCacheOptions(deps.engine, { ...used, write: false }));
   }
