@@ -29,6 +29,7 @@ import { createBenchHierarchy } from './lib/scenarios/bench-hierarchy';
 import { changeScenario } from './lib/scenarios/change';
 import { coldScenario } from './lib/scenarios/cold';
 import { freshRunnerScenario } from './lib/scenarios/fresh-runner';
+import { freshRunnerChangeScenario } from './lib/scenarios/fresh-runner-change';
 import { noopScenario } from './lib/scenarios/noop';
 import { scaleScenarios } from './lib/scenarios/scale';
 
@@ -81,6 +82,7 @@ async function runBench(ctx: BenchContext): Promise<void> {
       log,
     }),
   );
+  await freshRunnerChangeScenario(ctx, hierarchy);
   const scale = scaleScenarios(ctx, hierarchy.upstream, hierarchy.upstreamLock);
 
   const targets = evaluateTargets(ctx.results, {

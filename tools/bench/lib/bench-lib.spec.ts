@@ -125,6 +125,17 @@ describe('report', () => {
     expect(evaluateTargets(results, { ...inputs, baselineRepositoriesPulled: 4 }).find((target) => target.target.startsWith('fresh-runner:'))!.pass).toBe(false);
   });
 
+  it('judges the layer cache on a fresh runner against the classic builder and against the same build without the cache', () => {
+    const base = [result('cold'), result('noop'), result('leaf-change', { rebuilt: ['a'] }), result('minimal-change'), result('fresh-runner')];
+    const change = (fields: Partial<ScenarioResult>) =>
+      evaluateTargets([...base, result('fresh-runner-change', { rebuilt: ['a'], wall_s: 6, pulled_bytes: 100, baseline_wall_s: 7, baseline_pulled_bytes: 120, nocache_wall_s: 10, ...fields })], inputs).filter((target) =>
+        target.target.startsWith('fresh-runner-change:'),
+      );
+    expect(change({}).map((target) => target.pass)).toEqual([true, true, true]);
+    expect(change({ wall_s: 7.5, pulled_bytes: 121 }).map((target) => target.pass)).toEqual([false, false, false]);
+    expect(change({ nocache_wall_s: undefined }).map((target) => target.pass)).toEqual([true, true, false]);
+  });
+
   it('leaves out the scale targets when the scale scenarios did not run, and misses overhead when no task ran', () => {
     const results = [result('cold'), result('noop'), result('leaf-change', { rebuilt: ['a'] }), result('minimal-change'), result('fresh-runner')];
     const targets = evaluateTargets(results, { ...inputs, scale: [] });

@@ -1,6 +1,6 @@
 /** One line of dist/bench/results.json. Extra fields say how a number was measured. */
 export interface ScenarioResult {
-  scenario: 'cold' | 'noop' | 'leaf-change' | 'minimal-change' | 'fresh-runner' | 'pruned-engine';
+  scenario: 'cold' | 'noop' | 'leaf-change' | 'minimal-change' | 'fresh-runner' | 'pruned-engine' | 'fresh-runner-change';
   rebuilt: string[];
   wall_s: number;
   pulled_bytes: number;
@@ -124,14 +124,38 @@ export function evaluateTargets(results: ScenarioResult[], inputs: TargetInputs)
   };
   const plan = scale('scale-plan');
   const pruned = results.find((result) => result.scenario === 'pruned-engine');
+  const change = results.find((result) => result.scenario === 'fresh-runner-change');
   return [
     ...targets,
     ...(pruned ? [prunedEngineTarget(pruned)] : []),
+    ...(change ? freshRunnerChangeTargets(change) : []),
     ...scaled('scale-noop', 'noop', 2),
     ...scaled('scale-leaf-change', 'one-leaf change', 1.5),
     ...(plan
       ? [{ target: `${plan.images} images: plan of everything <= 15 s`, pass: plan.wall_s <= 15, measured: `${plan.wall_s.toFixed(2)} s (${plan.reference_images} images: ${plan.reference_wall_s.toFixed(2)} s)` }]
       : []),
+  ];
+}
+
+/** The layer cache's three promises for a one-line change late in a big image on a fresh runner. */
+export function freshRunnerChangeTargets(result: ScenarioResult): TargetResult[] {
+  const nocache = typeof result.nocache_wall_s === 'number' ? result.nocache_wall_s : null;
+  return [
+    {
+      target: 'fresh-runner-change: wall_s <= baseline_wall_s (classic builder, --cache-from the previous :latest)',
+      pass: result.baseline_wall_s !== null && result.wall_s <= result.baseline_wall_s,
+      measured: `nx ${result.wall_s.toFixed(2)} s vs classic builder ${result.baseline_wall_s?.toFixed(2) ?? '-'} s`,
+    },
+    {
+      target: 'fresh-runner-change: pulled_bytes <= baseline_pulled_bytes',
+      pass: result.baseline_pulled_bytes !== null && result.pulled_bytes <= result.baseline_pulled_bytes,
+      measured: `nx ${result.pulled_bytes} B vs classic builder ${result.baseline_pulled_bytes ?? '-'} B`,
+    },
+    {
+      target: 'fresh-runner-change: wall_s <= 0.6 x nocache_wall_s',
+      pass: nocache !== null && result.wall_s <= 0.6 * nocache,
+      measured: `${result.wall_s.toFixed(2)} s / ${nocache?.toFixed(2) ?? '-'} s without the layer cache = ${nocache ? (result.wall_s / nocache).toFixed(2) : '-'}x`,
+    },
   ];
 }
 
