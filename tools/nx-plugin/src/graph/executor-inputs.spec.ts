@@ -50,6 +50,8 @@ describe('inferred inputs of every cached target', () => {
     expect(closure.files.filter((path) => !covered(path, target.inputs))).toEqual([]);
     const external = (target.inputs ?? []).flatMap((input) => (typeof input === 'object' && 'externalDependencies' in input ? input.externalDependencies : []));
     expect(closure.packages.filter((name) => !external.includes(name))).toEqual([]);
+    // And nothing it does not load: Nx refuses an external dependency it cannot find.
+    expect(external.filter((name) => !closure.packages.includes(name))).toEqual([]);
   });
 
   it('leaves specs and test helpers out of every code input', () => {

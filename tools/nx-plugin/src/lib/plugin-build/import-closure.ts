@@ -10,7 +10,8 @@ export interface ImportClosure {
   packages: string[];
 }
 
-const SPECIFIER = /(?:\bfrom|\bimport|\brequire(?:\.resolve)?)\s*\(?\s*['"]([^'"\n]+)['"]/g;
+// The keyword must stand alone: `{ 'cache-from': [], 'x': 1 }` names no module.
+const SPECIFIER = /(?<![\w$.'"-])(?:from|import|require(?:\.resolve)?)\s*\(?\s*['"]([^'"\n]+)['"]/g;
 
 function packageOf(specifier: string): string {
   const parts = specifier.split('/');
