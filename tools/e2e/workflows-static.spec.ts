@@ -57,16 +57,30 @@ describe('every workflow', () => {
     for (const [id, job] of jobsOf(file)) expect(`${id}: ${typeof job.permissions}`).toBe(`${id}: object`);
   });
 
-  it.each(files())('%s: Node 24', (file) => {
+  it.each(files())('%s: the Node major of .nvmrc', (file) => {
+    const major = Number(readFileSync(join(WORKSPACE_ROOT, '.nvmrc'), 'utf8').trim());
     for (const [, job] of jobsOf(file)) {
       const setup = (job.steps ?? []).filter((step) => step.uses?.startsWith('actions/setup-node@'));
-      for (const step of setup) expect(step.with).toMatchObject({ 'node-version': 24 });
+      for (const step of setup) expect(step.with).toMatchObject({ 'node-version': major });
     }
   });
 
+  type DependabotUpdate = { 'package-ecosystem': string; ignore?: { 'dependency-name': string; versions?: string[]; 'update-types'?: string[] }[] };
+  const dependabot = () => parse(readFileSync(join(WORKSPACE_ROOT, '.github', 'dependabot.yml'), 'utf8')) as { updates: DependabotUpdate[] };
+
   it('dependabot keeps the actions and npm packages current', () => {
-    const config = parse(readFileSync(join(WORKSPACE_ROOT, '.github', 'dependabot.yml'), 'utf8')) as { updates: { 'package-ecosystem': string }[] };
-    expect(config.updates.map((update) => update['package-ecosystem']).sort()).toEqual(['github-actions', 'npm']);
+    expect(dependabot().updates.map((update) => update['package-ecosystem']).sort()).toEqual(['github-actions', 'npm']);
+  });
+
+  it('dependabot never offers a dotenv-expand that runs commands (1000 and later), nor TypeScript 7, nor a Node types major', () => {
+    const npm = dependabot().updates.find((update) => update['package-ecosystem'] === 'npm');
+    expect(npm?.ignore).toEqual(
+      expect.arrayContaining([
+        { 'dependency-name': 'dotenv-expand', versions: ['>=1000'] },
+        { 'dependency-name': 'typescript', versions: ['>=7'] },
+        { 'dependency-name': '@types/node', 'update-types': ['version-update:semver-major'] },
+      ]),
+    );
   });
 
   describe('names no image: everything comes from Nx', () => {
@@ -131,6 +145,12 @@ describe('pull-request.yml', () => {
   it('runs the unit tests and type check on every pull request', () => {
     expect(Object.keys(workflow().on)).toEqual(['pull_request']);
     expect(runs(workflow().jobs.unit)).toMatch(/^npm run test:unit$/m);
+  });
+
+  it('audits every installed package, devDependencies included, failing on a high or critical advisory', () => {
+    const unit = workflow().jobs.unit;
+    expect(runs(unit)).toMatch(/^npm audit --audit-level=high$/m);
+    expect(stepRunning(unit, /^npm audit/)).toBeGreaterThan(stepRunning(unit, /^npm ci$/));
   });
 
   it('runs the e2e suites with the docker engine and buildx', () => {

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { normalizePath, readLayerFiles } from './layer-files';
 import { streamOf } from './test-archives.test-helper';
 
@@ -27,7 +28,6 @@ describe('readLayerFiles', () => {
   });
 
   it('fails on a stream that is not a tar', async () => {
-    const { Readable } = await import('node:stream');
     await expect(readLayerFiles(Readable.from([Buffer.from('not a tar archive at all'.repeat(40))]))).rejects.toThrow();
   });
 });

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   loadBuildSettings,
@@ -283,6 +283,25 @@ describe('loadBuildSettings', () => {
     const error = configurationErrorOf(() => loadBuildSettings(root, {}));
     expect(error.message).toMatch(/^build_settings\.env:\d+: /);
     expect(error.message).not.toContain(root);
+  });
+
+  it('reads a command substitution as text and never runs it, bare, quoted or through a reference', () => {
+    const marker = join(root, 'ran');
+    const command = `$(touch ${marker})`;
+    const text = [
+      `CUSTOM_BARE=${command}`,
+      `CUSTOM_QUOTED="${command}"`,
+      `CUSTOM_BACKTICKS=\`touch ${marker}\``,
+      withLine(VALID, 'IMAGE_ENGINE', 'IMAGE_ENGINE=auto'),
+      `CUSTOM_REFERENCE=\${CUSTOM_BARE}`,
+    ].join('\n');
+    writeFileSync(join(root, SETTINGS_FILE), text);
+    const { values } = loadBuildSettings(root, {});
+    expect(existsSync(marker)).toBe(false);
+    expect(values.CUSTOM_BARE).toBe(command);
+    expect(values.CUSTOM_QUOTED).toBe(command);
+    expect(values.CUSTOM_BACKTICKS).toBe(`touch ${marker}`); // dotenv reads backticks as quotes
+    expect(values.CUSTOM_REFERENCE).toBe(command);
   });
 
   it("loads the repository's real build_settings.env with every required key", () => {
