@@ -11,6 +11,7 @@
  * Writes the body to BODY.md and the job summary, and the title as the step output `title`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { CiError, runCli } from '../ci/lib/ci-error';
 import { writeStepOutputs, writeStepSummary } from '../ci/lib/github-output';
 import { findings } from '../ci/lib/trivy-report';
@@ -19,27 +20,25 @@ import { cveChange, updatePrBody, updatePrTitle } from './lib/update-pr';
 import { upstreamPackages } from './lib/upstream-packages';
 import type { UpdateSummary } from './lib/upstream-update';
 
-function option(args: string[], name: string): string | undefined {
-  const index = args.indexOf(name);
-  if (index === -1) return undefined;
-  const value = args[index + 1];
-  if (!value || value.startsWith('--')) throw new CiError(`${name} needs a value`);
-  return value;
-}
-
 const pinned = (image: UpdateSummary['upstream']['old']) => (image.digest ? `${image.reference}@${image.digest}` : image.reference);
 
 runCli('update-pr', async () => {
-  const args = process.argv.slice(2);
-  const summaryFile = option(args, '--summary');
-  const output = option(args, '--output');
-  if (!summaryFile || !output) throw new CiError('usage: update-pr.ts --summary SUMMARY.json --output BODY.md [--packages] [--old-scan OLD.json --new-scan NEW.json]');
+  const usage = 'usage: update-pr.ts --summary SUMMARY.json --output BODY.md [--packages] [--old-scan OLD.json --new-scan NEW.json]';
+  let args;
+  try {
+    args = parseArgs({
+      options: { summary: { type: 'string' }, output: { type: 'string' }, packages: { type: 'boolean', default: false }, 'old-scan': { type: 'string' }, 'new-scan': { type: 'string' } },
+    }).values;
+  } catch (error) {
+    throw new CiError(`${(error as Error).message}: ${usage}`);
+  }
+  const { summary: summaryFile, output } = args;
+  if (!summaryFile || !output) throw new CiError(usage);
   const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as UpdateSummary;
-  const oldScan = option(args, '--old-scan');
-  const newScan = option(args, '--new-scan');
+  const { 'old-scan': oldScan, 'new-scan': newScan } = args;
   const cves = oldScan && newScan ? cveChange(findings(readFileSync(oldScan, 'utf8'), oldScan), findings(readFileSync(newScan, 'utf8'), newScan)) : null;
   let packages = null;
-  if (args.includes('--packages') && summary.upstream.moved) {
+  if (args.packages && summary.upstream.moved) {
     packages = await upstreamPackages(realCli('docker'), pinned(summary.upstream.old), pinned(summary.upstream.new)).catch((error: Error) => {
       console.error(`update-pr: warning: no package difference in the pull request: ${error.message}`);
       return null;

@@ -12,7 +12,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { writeStepOutputs } from '../ci/lib/github-output';
 import { CiError, runCli } from '../ci/lib/ci-error';
 import { repoLocation } from '../nx-plugin/src/lib/gpu-upstream/git-source';
@@ -26,14 +26,6 @@ import { COMMIT_SETTING, runUpstreamUpdate, type UpdateSummary } from './lib/ups
 
 const run = promisify(execFile);
 const WORKSPACE_ROOT = join(__dirname, '..', '..');
-
-function option(args: string[], name: string): string | undefined {
-  const index = args.indexOf(name);
-  if (index === -1) return undefined;
-  const value = args[index + 1];
-  if (!value || value.startsWith('--')) throw new CiError(`${name} needs a value`);
-  return value;
-}
 
 function readScans(dir: string | undefined) {
   if (!dir) return [];
@@ -115,8 +107,13 @@ function report(summary: UpdateSummary, failed: boolean): void {
 }
 
 runCli('upstream:update', async () => {
-  const args = process.argv.slice(2);
-  const summaryFile = option(args, '--summary');
+  let args: { 'scan-reports'?: string; summary?: string };
+  try {
+    args = parseArgs({ options: { 'scan-reports': { type: 'string' }, summary: { type: 'string' } } }).values;
+  } catch (error) {
+    throw new CiError(`${(error as Error).message}: usage: npm run upstream:update [-- --scan-reports DIR] [--summary FILE]`);
+  }
+  const summaryFile = args.summary;
   const settingsPath = join(WORKSPACE_ROOT, SETTINGS_FILE);
   const outcome = await runUpstreamUpdate({
     settingsText: readFileSync(settingsPath, 'utf8'),
@@ -125,7 +122,7 @@ runCli('upstream:update', async () => {
     registry: new RegistryClient({ timeoutMs: 20_000 }),
     gpuJupyterTags,
     verifyStreams,
-    scans: readScans(option(args, '--scan-reports')),
+    scans: readScans(args['scan-reports']),
     pins: packagePins(ourDockerfiles()),
     now: new Date(),
   });
