@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
+import { readRecordIn } from './support/records';
 import { createPodmanMachine, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';
 import { createTempWorkspace, type NxResult, type TempWorkspace } from './support/temp-workspace';
 
@@ -167,6 +169,63 @@ describe('the image generator', () => {
     const result = workspace.nx(['g', '@kubeflow-images/nx-plugin:image', 'badname', '--parent=minimal', '--imageName=Bad Name!', '--no-interactive'], IN_PROCESS_PLUGINS);
     expectOneLineFailure(result, /--imageName="Bad Name!" is not an image name \(.*\): use lower-case letters/);
     expect(existsSync(join(workspace.root, 'images', 'badname'))).toBe(false);
+  });
+});
+
+/**
+ * A symlink in a build context is sent by the engine as the link itself. The
+ * Nx key and the content tag must agree about it: whatever the link points
+ * to, a plan replayed from the Nx cache carries the tag a fresh plan computes.
+ */
+describe('a symlink in a build context', () => {
+  const link = () => join(workspace.root, 'images', 'geomatics', 'linked-settings');
+  let outside: string;
+  const planTag = (...extra: string[]) => {
+    rmSync(recordPath('geomatics'), { force: true });
+    workspace.nxOk(['run', 'geomatics:build-cpu', '-c', 'plan', '--excludeTaskDependencies', '--output-style=static', ...extra], IN_PROCESS_PLUGINS);
+    return readRecordIn(workspace.root, 'geomatics')!.contentTag;
+  };
+  /** The tag of a plan Nx may replay, and the tag of a fresh plan: they must be the same. */
+  const agreedTag = () => {
+    const cached = planTag();
+    expect(planTag('--skip-nx-cache')).toBe(cached);
+    return cached;
+  };
+
+  beforeAll(() => {
+    outside = mkdtempSync(join(tmpdir(), 'kf-outside-context-'));
+    writeFileSync(join(outside, 'settings.txt'), 'one\n');
+  });
+
+  afterAll(() => {
+    rmSync(link(), { force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('to a file outside: changing that file changes neither the tag nor the Nx key; pointing the link elsewhere changes both', () => {
+    symlinkSync(join(outside, 'settings.txt'), link());
+    const linked = agreedTag();
+    writeFileSync(join(outside, 'settings.txt'), 'two\n');
+    expect(agreedTag()).toBe(linked);
+    writeFileSync(join(outside, 'other.txt'), 'two\n');
+    rmSync(link());
+    symlinkSync(join(outside, 'other.txt'), link());
+    expect(agreedTag()).not.toBe(linked);
+  });
+
+  it('dangling: plans, as the engine would send it', () => {
+    rmSync(link(), { force: true });
+    symlinkSync(join(outside, 'no-such-file'), link());
+    agreedTag();
+  });
+
+  it('to a directory outside the context: plans, and what the directory holds is not part of the tag', () => {
+    rmSync(link(), { force: true });
+    symlinkSync(outside, link());
+    const tag = agreedTag();
+    writeFileSync(join(outside, 'new-file.txt'), 'x\n');
+    expect(agreedTag()).toBe(tag);
+    rmSync(join(outside, 'new-file.txt'));
   });
 });
 

@@ -10,6 +10,9 @@
 #   the engine copies the exec bit into the image. Files the engine never
 #   receives (.dockerignore) are listed too: flipping one makes the build run
 #   and find its image unchanged, which costs a lookup, never a wrong reuse.
+# - The target text of every symlink under images/: the engine sends a link
+#   as the link itself, so the content tag hashes that text, which Nx's file
+#   hashing does not see.
 # - With IMAGE_PUSH=true, a value of its own: the registry, not Nx, is the
 #   cache when pushing, so every executor runs and asks the registry (a HEAD
 #   per image) instead of trusting a record the registry may have lost.
@@ -36,6 +39,9 @@ fi
 
 if [ -d images ]; then
   find images -type f \( -perm -u=x -o -perm -g=x -o -perm -o=x \) | sort | sed 's/^/exec /'
+  find images -type l | sort | while IFS= read -r kf_link; do
+    printf 'link %s -> %s\n' "$kf_link" "$(readlink "$kf_link")"
+  done
 fi
 
 # IMAGE_PUSH may be set in build_settings.env too (the environment wins, as for every setting).

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { hashBuildContext, hashDockerfile } from '../content-tag/build-context';
@@ -81,6 +81,12 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
   if (options.registry !== undefined) checkRegistryPrefix(`${project}:${buildTarget(stream)} option registry`, options.registry);
   const dockerfile = join(context.root, options.dockerfile ?? join(node.root, 'Dockerfile'));
   const buildContext = join(context.root, options.context ?? node.root);
+  const shownContext = relative(context.root, buildContext) || '.';
+  if (options.context !== undefined && !options.generated && (shownContext === '..' || shownContext.startsWith('../') || isAbsolute(shownContext))) {
+    throw new BuildConfigurationError(
+      `${node.root}/project.json: ${project}:${buildTarget(stream)} option context "${options.context}" is outside the workspace, where Nx cannot hash it: use a folder inside the workspace (by default the image's folder, ${node.root})`,
+    );
+  }
   const registry = options.registry ?? optionalSetting(settings, 'IMAGE_REGISTRY');
   let generatedIdentity: GpuUpstreamIdentity | null = null;
   if (options.generated) {
@@ -103,7 +109,7 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
     dockerfile,
     dockerfileSha256,
     context: buildContext,
-    contextFiles: generatedIdentity ? [] : hashBuildContext(buildContext),
+    contextFiles: generatedIdentity ? [] : hashBuildContext(buildContext, shownContext),
     parentSource,
     parentRecord: parentSource.kind === 'project' ? readRecord(context.root, parentSource.project, stream) : null,
     // An upstream's Dockerfile is not ours: the rebuild date is for the layers we install.

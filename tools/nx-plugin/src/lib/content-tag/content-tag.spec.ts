@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BuildConfigurationError } from '../errors';
@@ -152,6 +153,74 @@ describe('hashBuildContext and hashDockerfile', () => {
     expect(first).not.toBe(second);
     expect(hashBuildContext(second)).toEqual(hashBuildContext(first));
     expect(tagOf(second)).toBe(tagOf(first));
+  });
+
+  describe('symlinks, sent by the engine as the link itself', () => {
+    function outsideFile(content: string): string {
+      const dir = mkdtempSync(join(tmpdir(), 'content-tag-outside-'));
+      roots.push(dir);
+      writeFileSync(join(dir, 'settings.txt'), content);
+      return join(dir, 'settings.txt');
+    }
+
+    it('hashes a link to a file outside the context by its target text, not by what it points to', () => {
+      const dir = makeContext();
+      const outside = outsideFile('one\n');
+      symlinkSync(outside, join(dir, 'linked.txt'));
+      const link = hashBuildContext(dir).find((file) => file.path === 'linked.txt')!;
+      expect(link).toEqual({ path: 'linked.txt', sha256: sha256(outside), executable: false, symlink: true });
+      const tag = tagOf(dir);
+      writeFileSync(outside, 'two\n');
+      expect(tagOf(dir)).toBe(tag);
+    });
+
+    it('changes the tag when the link is pointed elsewhere or replaced by a file with the same content', () => {
+      const dir = makeContext();
+      const outside = outsideFile('one\n');
+      symlinkSync(outside, join(dir, 'linked.txt'));
+      const tag = tagOf(dir);
+      rmSync(join(dir, 'linked.txt'));
+      symlinkSync(outsideFile('one\n'), join(dir, 'linked.txt'));
+      const repointed = tagOf(dir);
+      expect(repointed).not.toBe(tag);
+      rmSync(join(dir, 'linked.txt'));
+      writeFileSync(join(dir, 'linked.txt'), outside);
+      expect(tagOf(dir)).not.toBe(repointed);
+    });
+
+    it('accepts a dangling link and a link to a directory (outside or inside), without following either', () => {
+      const dir = makeContext();
+      symlinkSync('/no/such/target', join(dir, 'dangling'));
+      symlinkSync(tmpdir(), join(dir, 'outside-dir'));
+      symlinkSync('conf', join(dir, 'conf-link'));
+      const paths = hashBuildContext(dir).map((file) => file.path);
+      expect(paths).toEqual(expect.arrayContaining(['dangling', 'outside-dir', 'conf-link']));
+      expect(paths.filter((path) => path.startsWith('conf-link/'))).toEqual([]);
+    });
+
+    it('leaves out a link that .dockerignore excludes', () => {
+      const dir = makeContext();
+      symlinkSync('/no/such/target', join(dir, 'README.md.link'));
+      writeFileSync(join(dir, '.dockerignore'), 'README.md*\n');
+      expect(hashBuildContext(dir).map((file) => file.path)).not.toContain('README.md.link');
+    });
+  });
+
+  it('names a unix socket in the context and the fix, and accepts it once ignored', async () => {
+    const dir = makeContext();
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(join(dir, 'conf', 'agent.sock'), resolve));
+    try {
+      expect(() => hashBuildContext(dir, 'images/minimal')).toThrow(
+        new BuildConfigurationError(
+          'build context: images/minimal/conf/agent.sock is a unix socket, which an image cannot contain: move it out of the context or add "conf/agent.sock" to its .dockerignore',
+        ),
+      );
+      writeFileSync(join(dir, '.dockerignore'), '**/*.sock\n');
+      expect(hashBuildContext(dir).map((file) => file.path)).not.toContain('conf/agent.sock');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('names the path when the context directory does not exist', () => {

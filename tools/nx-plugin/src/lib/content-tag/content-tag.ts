@@ -6,6 +6,8 @@ export interface ContextFile {
   path: string;
   sha256: string;
   executable: boolean;
+  /** A symlink, sent by the engine as the link itself: sha256 is that of the link's target text. */
+  symlink?: boolean;
 }
 
 /** Everything that decides what an image contains. */
@@ -33,7 +35,7 @@ export function contentTag(inputs: ContentInputs): string {
     dockerfile: inputs.dockerfileSha256,
     context: [...inputs.contextFiles]
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-      .map((file) => [file.path, file.sha256, file.executable]),
+      .map((file) => (file.symlink ? [file.path, file.sha256, 'symlink'] : [file.path, file.sha256, file.executable])),
     parent: inputs.parentIdentity,
     buildArgs: Object.keys(inputs.buildArgs)
       .sort()
