@@ -62,10 +62,12 @@ const settingsCases: BadInput[] = [
   { name: 'a duplicate key', edits: { [SETTINGS]: appended('IMAGE_ENGINE=podman') }, line: /build_settings\.env:\d+ and build_settings\.env:\d+ both set IMAGE_ENGINE \(the last would win silently\): keep one of them/ },
   { name: 'a misspelled key', edits: { [SETTINGS]: appended('IMAGE_REGISTERY=myacr.azurecr.io') }, line: /build_settings\.env:\d+: unknown setting IMAGE_REGISTERY \(did you mean IMAGE_REGISTRY\?\): fix the name, or prefix your own variables with CUSTOM_/ },
   { name: 'an unknown engine in plan mode', edits: { [SETTINGS]: setting('IMAGE_ENGINE', 'dokcer') }, line: /build_settings\.env:\d+: IMAGE_ENGINE="dokcer" is not an engine \(did you mean docker\?\): use docker, podman, auto/ },
+  { name: 'a push without a registry', env: { IMAGE_PUSH: 'true', IMAGE_REGISTRY: '' }, line: /base: push needs a registry: set IMAGE_REGISTRY \(build_settings\.env or environment\) or the target's "registry" option, or set IMAGE_PUSH=false/ },
   { name: 'a boolean that is neither true nor false', env: { IMAGE_PUSH: 'maybe' }, line: /environment variable IMAGE_PUSH="maybe" is not a boolean: use true or false/ },
   { name: 'an unterminated quote', edits: { [SETTINGS]: setting('GPU_JUPYTER_REPO', '"https://github.com/iot-salzburg/gpu-jupyter.git') }, line: /build_settings\.env:\d+: the value of GPU_JUPYTER_REPO opens a " quote that is never closed: add the closing "/ },
   { name: 'a line that is no setting', edits: { [SETTINGS]: appended('IMAGE_REGISTRY myacr.azurecr.io') }, line: /build_settings\.env:\d+: cannot read "IMAGE_REGISTRY myacr\.azurecr\.io": write settings as KEY=value/ },
   { name: 'a required key missing', edits: { [SETTINGS]: setting('GPU_JUPYTER_HEAD_COMMIT', '') }, line: /build_settings\.env: required setting GPU_JUPYTER_HEAD_COMMIT is missing or empty: add GPU_JUPYTER_HEAD_COMMIT=<value>/ },
+  { name: 'a gpu-jupyter pin that is a branch', edits: { [SETTINGS]: setting('GPU_JUPYTER_HEAD_COMMIT', 'main') }, line: /build_settings\.env:\d+: GPU_JUPYTER_HEAD_COMMIT="main" is not a full commit: use the commit's 40 hex digits/ },
   { name: 'a reference to an undefined variable', edits: { [SETTINGS]: setting('UPSTREAM_CONTAINER_CPU', '${UPSTREAM_CONTAINER_CPU_UNTAGED}:x') }, line: /build_settings\.env: UPSTREAM_CONTAINER_CPU refers to \$UPSTREAM_CONTAINER_CPU_UNTAGED, which is neither set in the file nor in the environment/ },
   { name: 'no settings file', edits: { [SETTINGS]: () => null }, line: /build_settings\.env not found at the workspace root .*: restore it from git/ },
 ].map((input) => ({ project: 'base', ...input }));
@@ -77,6 +79,7 @@ const imageCases: BadInput[] = [
   { name: 'an empty Dockerfile', project: 'minimal', edits: { [dockerfile('minimal')]: () => '' }, line: /images\/minimal\/Dockerfile:1 base-container-arg the Dockerfile has no FROM instruction \(is it empty\?\): start the file with `ARG BASE_CONTAINER`/ },
   { name: 'a Dockerfile without ARG BASE_CONTAINER', project: 'minimal', edits: { [dockerfile('minimal')]: (text) => text.replace(/^ARG BASE_CONTAINER\n/m, '') }, line: /images\/minimal\/Dockerfile:1 base-container-arg FROM uses \$BASE_CONTAINER but no `ARG BASE_CONTAINER` is declared before the first FROM: add `ARG BASE_CONTAINER`/ },
   { name: 'a Dockerfile FROM ubuntu:22.04', project: 'minimal', edits: { [dockerfile('minimal')]: (text) => text.replace('FROM $BASE_CONTAINER', 'FROM ubuntu:22.04') }, line: /images\/minimal\/Dockerfile:2 base-container-arg the final stage builds FROM ubuntu:22\.04, not \$BASE_CONTAINER/ },
+  { name: 'a context outside the workspace', project: 'geomatics', edits: { [project('geomatics')]: json((c) => (c.targets = { 'build-cpu': { options: { context: '../../..' } } })) }, line: /images\/geomatics\/project\.json: geomatics:build-cpu option context "\.\.\/\.\.\/\.\." is outside the workspace, where Nx cannot hash it: use a folder inside the workspace/ },
   { name: 'no Dockerfile', project: 'minimal', edits: { [dockerfile('minimal')]: () => null }, line: /minimal: Dockerfile .*images\/minimal\/Dockerfile not found: create it/ },
 ];
 
@@ -86,6 +89,7 @@ const hierarchyCases: BadInput[] = [
   { name: 'a cycle', edits: { [project('base')]: json((c) => (c.implicitDependencies = ['minimal'])) }, line: /images\/base\/project\.json: the image hierarchy has a cycle \(base -> minimal -> base\): remove one of these implicitDependencies/ },
   { name: 'two parents', edits: { [project('geomatics')]: json((c) => (c.implicitDependencies = ['minimal', 'base'])) }, line: /images\/geomatics\/project\.json: geomatics has several parent images \(minimal, base\) in implicitDependencies: an image has exactly one parent; keep one/ },
   { name: 'a parent lacking the stream', edits: { [project('machine-learning')]: json((c) => (c.implicitDependencies = ['geomatics'])) }, line: /machine-learning:build-gpu builds on geomatics, which has no build-gpu target: add build-gpu to images\/geomatics\/project\.json or remove build-gpu from images\/machine-learning\/project\.json/ },
+  { name: 'two images with one image name', edits: { [project('geomatics')]: json((c) => (c.metadata.imageName = 'minimal-notebook')) }, line: /images\/minimal\/project\.json: metadata\.imageName "minimal-notebook" is already the image name of geomatics \(images\/geomatics\/project\.json\), and both would push to the same repository: give minimal its own imageName/ },
   { name: 'no parent', edits: { [project('minimal')]: json((c) => (c.implicitDependencies = [])) }, line: /images\/minimal\/project\.json: minimal has no parent image: name its parent project in implicitDependencies/ },
 ].map((input) => ({ project: 'minimal', ...input }));
 
@@ -169,6 +173,12 @@ describe('the image generator', () => {
     const result = workspace.nx(['g', '@kubeflow-images/nx-plugin:image', 'badname', '--parent=minimal', '--imageName=Bad Name!', '--no-interactive'], IN_PROCESS_PLUGINS);
     expectOneLineFailure(result, /--imageName="Bad Name!" is not an image name \(.*\): use lower-case letters/);
     expect(existsSync(join(workspace.root, 'images', 'badname'))).toBe(false);
+  });
+
+  it('refuses an image name another image is published under and writes nothing', () => {
+    const result = workspace.nx(['g', '@kubeflow-images/nx-plugin:image', 'geo2', '--parent=minimal', '--imageName=geomatics-notebook', '--no-interactive'], IN_PROCESS_PLUGINS);
+    expectOneLineFailure(result, /--imageName geomatics-notebook: geomatics \(images\/geomatics\/project\.json\) is published under that name already; choose another --imageName/);
+    expect(existsSync(join(workspace.root, 'images', 'geo2'))).toBe(false);
   });
 });
 

@@ -101,6 +101,23 @@ describe('prepareBuild', () => {
   const prepare = (project: string, stream: Stream, options: Partial<PrepareOptions> = {}, projects = PROJECTS) =>
     prepareBuild({ stream, ...options }, context(project, stream, projects));
 
+  describe('checks a plan makes before any engine is involved', () => {
+    it('refuses IMAGE_PUSH=true without a registry, in plan mode too', () => {
+      write('build_settings.env', `${fixtureBuildSettings(PIN, { IMAGE_REGISTRY: '' })}IMAGE_PUSH=true\n`);
+      expect(configurationErrorOf(() => prepare('base', 'cpu', { plan: true })).message).toBe(
+        `base: push needs a registry: set IMAGE_REGISTRY (build_settings.env or environment) or the target's "registry" option, or set IMAGE_PUSH=false`,
+      );
+      expect(() => prepare('base', 'cpu', { plan: true, registry: 'localhost:5000' })).not.toThrow();
+      expect(() => prepare('base', 'cpu', { plan: true, push: false })).not.toThrow();
+    });
+
+    it('refuses a context outside the workspace, naming the project.json and the option', () => {
+      expect(configurationErrorOf(() => prepare('base', 'cpu', { plan: true, context: '../..' })).message).toBe(
+        `images/base/project.json: base:build-cpu option context "../.." is outside the workspace, where Nx cannot hash it: use a folder inside the workspace (by default the image's folder, images/base)`,
+      );
+    });
+  });
+
   describe('the parent', () => {
     it('builds a cpu root on its pin, by the digest the lock holds', () => {
       const { plan, parentSource, warnings } = prepare('base', 'cpu');

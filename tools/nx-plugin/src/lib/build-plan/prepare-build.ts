@@ -11,8 +11,9 @@ import { buildTarget, toImageGraph, type Stream } from '../hierarchy/image-graph
 import { assertBaseContainerContract } from '../lint/rules/base-container-arg';
 import { readRecord } from '../records/build-record';
 import { checkImageName, checkRegistryPrefix } from '../registry/image-reference';
-import { loadBuildSettings, optionalSetting, settingsBuildArgs, type BuildSettings } from '../settings/build-settings';
+import { booleanSetting, loadBuildSettings, optionalSetting, settingsBuildArgs, type BuildSettings } from '../settings/build-settings';
 import { planImageBuild, type ImageBuildPlan } from './image-build-plan';
+import { pushNeedsRegistry } from './realize-build';
 
 export interface PrepareOptions {
   stream: Stream;
@@ -22,6 +23,7 @@ export interface PrepareOptions {
   registry?: string;
   buildArgs?: Record<string, string>;
   plan?: boolean;
+  push?: boolean;
   /** The context is generated from pins (gpu-upstream): see the build executor's schema. */
   generated?: boolean;
 }
@@ -88,6 +90,8 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext):
     );
   }
   const registry = options.registry ?? optionalSetting(settings, 'IMAGE_REGISTRY');
+  // Found by plan too: a push without a registry must not wait for the first real build to fail.
+  if (!registry && (options.push ?? booleanSetting(settings, 'IMAGE_PUSH'))) throw pushNeedsRegistry(project);
   let generatedIdentity: GpuUpstreamIdentity | null = null;
   if (options.generated) {
     // The context may not exist yet: its identity is that of the pins it is generated from.

@@ -203,7 +203,7 @@ describe('realizeBuild: refusals', () => {
     const w = world({ withRegistry: false });
     const error = await configurationError(realizeBuild(plan, options({ push: true }), w.deps, context));
     expect(error.message).toBe(
-      'minimal: push needs a registry: set IMAGE_REGISTRY (build_settings.env or environment) or the target\'s "registry" option',
+      'minimal: push needs a registry: set IMAGE_REGISTRY (build_settings.env or environment) or the target\'s "registry" option, or set IMAGE_PUSH=false',
     );
     expect(w.steps).toEqual([]);
   });

@@ -59,17 +59,19 @@ export interface RealizeDependencies {
  * one already in the engine's storage is reused when not pushing; only
  * otherwise does the engine build.
  */
+export function pushNeedsRegistry(project: string): BuildConfigurationError {
+  return new BuildConfigurationError(
+    `${project}: push needs a registry: set IMAGE_REGISTRY (build_settings.env or environment) or the target's "registry" option, or set IMAGE_PUSH=false`,
+  );
+}
+
 export async function realizeBuild(
   plan: ImageBuildPlan,
   options: RealizeOptions,
   deps: RealizeDependencies,
   context: ExecutorContext,
 ): Promise<BuildRecord> {
-  if (options.push && !deps.registry) {
-    throw new BuildConfigurationError(
-      `${plan.project}: push needs a registry: set IMAGE_REGISTRY (build_settings.env or environment) or the target's "registry" option`,
-    );
-  }
+  if (options.push && !deps.registry) throw pushNeedsRegistry(plan.project);
   const inspectLocal = deps.inspectLocalImage ?? ((reference: string) => inspectLocalImage(deps.engine, reference));
   const humanTagNames = options.push && options.git ? humanTags(options.git, options.tagLatest) : [];
   const humanReferences = humanTagNames.map((tag) => `${plan.repository}:${tag}`);

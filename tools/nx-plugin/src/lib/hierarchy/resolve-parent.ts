@@ -139,9 +139,27 @@ function hierarchyChain(graph: ImageGraph, project: string, stream: Stream): Hie
  * Cheap: one walk up each chain, no files read.
  */
 export function checkHierarchy(graph: ImageGraph): void {
+  checkUniqueImageNames(graph);
   for (const name of Object.keys(graph).sort()) {
     const node = graph[name];
     if (!isImageProject(node)) continue;
     for (const stream of STREAMS) if (hasStream(node, stream)) hierarchyChain(graph, name, stream);
+  }
+}
+
+/** Two projects with one image name would push over each other's tags and records in the registry. */
+function checkUniqueImageNames(graph: ImageGraph): void {
+  const owners = new Map<string, string>();
+  for (const name of Object.keys(graph).sort()) {
+    const { imageName, root } = graph[name];
+    if (!imageName) continue;
+    const first = owners.get(imageName);
+    if (first === undefined) {
+      owners.set(imageName, name);
+      continue;
+    }
+    throw new BuildConfigurationError(
+      `${root}/project.json: metadata.imageName "${imageName}" is already the image name of ${first} (${graph[first].root}/project.json), and both would push to the same repository: give ${name} its own imageName`,
+    );
   }
 }

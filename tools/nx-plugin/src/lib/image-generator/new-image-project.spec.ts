@@ -15,6 +15,12 @@ const EXISTING = {
 };
 
 describe('planNewImage', () => {
+  it('refuses an --imageName another project is published under', () => {
+    expect(configurationErrorOf(() => planNewImage({ name: 'geo2', parent: 'minimal', streams: 'cpu', imageName: 'geomatics-notebook' }, EXISTING)).message).toBe(
+      '--imageName geomatics-notebook: geomatics (images/geomatics/project.json) is published under that name already; choose another --imageName',
+    );
+  });
+
   it('names the parent as the one implicit dependency and its streams in metadata, with no target', () => {
     const plan = planNewImage({ name: 'nlp', parent: 'minimal', streams: 'gpu,cpu' }, EXISTING);
     expect(plan.root).toBe('images/nlp');

@@ -61,6 +61,12 @@ export function planNewImage(
   const root = `images/${name}`;
   const imageName = request.imageName ?? `${name}-notebook`;
   checkImageName('--imageName', imageName);
+  const taken = Object.values(existing).find((project) => (project.metadata as { imageName?: unknown } | undefined)?.imageName === imageName);
+  if (taken) {
+    throw new BuildConfigurationError(
+      `--imageName ${imageName}: ${taken.name ?? taken.root} (${taken.root}/project.json) is published under that name already; choose another --imageName`,
+    );
+  }
   return {
     name,
     root,

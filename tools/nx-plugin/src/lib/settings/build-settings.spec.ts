@@ -100,9 +100,23 @@ describe('parseBuildSettings', () => {
 
   it('takes a required key from the environment when the file lacks it', () => {
     const text = withLine(VALID, 'GPU_JUPYTER_HEAD_COMMIT', null);
-    const settings = parseBuildSettings(text, FILE, { GPU_JUPYTER_HEAD_COMMIT: 'from-env' });
-    expect(settings.values.GPU_JUPYTER_HEAD_COMMIT).toBe('from-env');
+    const settings = parseBuildSettings(text, FILE, { GPU_JUPYTER_HEAD_COMMIT: 'a'.repeat(40) });
+    expect(settings.values.GPU_JUPYTER_HEAD_COMMIT).toBe('a'.repeat(40));
   });
+
+  it.each(['main', 'v1.9_cuda-12.5_ubuntu-22.04', '01eff8a9a3bc', '01EFF8A9A3BC05191B07077083A857F78EDECE92'])(
+    'refuses GPU_JUPYTER_HEAD_COMMIT=%s, which is no full commit (a branch or tag moves under the pin)',
+    (value) => {
+      const text = withLine(VALID, 'GPU_JUPYTER_HEAD_COMMIT', `GPU_JUPYTER_HEAD_COMMIT=${value}`);
+      const lineNumber = text.split('\n').findIndex((l) => l.startsWith('GPU_JUPYTER_HEAD_COMMIT')) + 1;
+      expect(configurationErrorOf(() => parseBuildSettings(text, FILE, {})).message).toBe(
+        `${FILE}:${lineNumber}: GPU_JUPYTER_HEAD_COMMIT="${value}" is not a full commit: use the commit's 40 hex digits (run \`git rev-parse <branch>\` in a gpu-jupyter clone)`,
+      );
+      expect(configurationErrorOf(() => parseBuildSettings(VALID, FILE, { GPU_JUPYTER_HEAD_COMMIT: value })).message).toMatch(
+        /^environment variable GPU_JUPYTER_HEAD_COMMIT=".*" is not a full commit/,
+      );
+    },
+  );
 
   it('rejects a malformed line, naming file:line', () => {
     const text = VALID.replace('DOCKER_STACKS_REPO=', 'DOCKER_STACKS_REPO ');

@@ -132,6 +132,13 @@ function validateValues(values: Record<string, string>, keys: KeyLines, file: st
       `${source('IMAGE_ENGINE')}=${quoted(engine)} is not an engine${didYouMean(engine.toLowerCase(), ENGINE_CHOICES)}: use ${ENGINE_CHOICES.join(', ')}`,
     );
   }
+  const gpuCommit = values.GPU_JUPYTER_HEAD_COMMIT;
+  // A branch or tag name moves under the pin: the same settings would generate a different gpu-upstream.
+  if (gpuCommit && !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(gpuCommit)) {
+    throw new BuildConfigurationError(
+      `${source('GPU_JUPYTER_HEAD_COMMIT')}=${quoted(gpuCommit)} is not a full commit: use the commit's 40 hex digits (run \`git rev-parse <branch>\` in a gpu-jupyter clone)`,
+    );
+  }
   checkRepositoryName(source('UPSTREAM_CONTAINER_CPU_UNTAGGED'), values.UPSTREAM_CONTAINER_CPU_UNTAGGED);
   checkImageReference(source('UPSTREAM_CONTAINER_CPU'), values.UPSTREAM_CONTAINER_CPU);
   checkRegistryPrefix(source('IMAGE_REGISTRY'), values.IMAGE_REGISTRY ?? '');
