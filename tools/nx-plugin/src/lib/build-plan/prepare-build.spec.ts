@@ -111,6 +111,12 @@ describe('prepareBuild', () => {
       expect(() => prepare('base', 'cpu', { plan: true, push: false })).not.toThrow();
     });
 
+    it('refuses a buildArgs key no ARG of the Dockerfile declares', () => {
+      expect(configurationErrorOf(() => prepare('minimal', 'cpu', { plan: true, buildArgs: { PYTHON_VERSON: '3.12' } })).message).toBe(
+        'images/minimal/project.json: minimal:build-cpu buildArgs.PYTHON_VERSON is no ARG of images/minimal/Dockerfile, so the build would ignore it: declare `ARG PYTHON_VERSON` in the Dockerfile before it is used, or remove the key',
+      );
+    });
+
     it('refuses a context outside the workspace, naming the project.json and the option', () => {
       expect(configurationErrorOf(() => prepare('base', 'cpu', { plan: true, context: '../..' })).message).toBe(
         `images/base/project.json: base:build-cpu option context "../.." is outside the workspace, where Nx cannot hash it: use a folder inside the workspace (by default the image's folder, images/base)`,
@@ -208,7 +214,7 @@ describe('prepareBuild', () => {
     });
 
     it('takes the Dockerfile, context and build args the target names', () => {
-      write('docker/alt.Dockerfile', fixtureDockerfile('alt'));
+      write('docker/alt.Dockerfile', `${fixtureDockerfile('alt')}ARG PYTHON_VERSION\n`);
       const { plan } = prepare('base', 'cpu', { dockerfile: 'docker/alt.Dockerfile', context: 'docker', buildArgs: { PYTHON_VERSION: '3.12' } });
       expect(plan).toMatchObject({ dockerfile: join(root, 'docker/alt.Dockerfile'), context: join(root, 'docker') });
       expect(plan.buildArgs).toEqual({ PYTHON_VERSION: '3.12', BASE_CONTAINER: `${PIN}@${digest('a')}` });
