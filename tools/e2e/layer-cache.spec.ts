@@ -15,7 +15,7 @@ import { startFailingRegistryProxy, type FailingRegistryProxy } from './support/
 import { notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';
 import { pushDatedImage, pushRedatedCopy } from './support/private-registry';
-import { readRecordIn } from './support/records';
+import { readRecordIn, tasksRun } from './support/records';
 import { accessLogSize, waitForAccessLog } from './support/registry-access-log';
 import { registryClientFor } from './support/registry-api';
 import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, type TempWorkspace } from './support/temp-workspace';
@@ -191,6 +191,10 @@ describe('layer cache in the registry', () => {
     expect(warningLines(output)).toEqual([]);
     const layers = localLayers(machine, recordOf(runner, changed).image);
     expect(expensiveLayer(layers)).toBe(expensiveLayer(builds[builds.length - 1].layers));
+    // The switch is part of no cache key: turned off, the same build is an Nx cache hit.
+    const replay = runner.nx(['run', `${changed}:${TARGET}`, '--output-style=static'], { ...machine.env, IMAGE_REGISTRY: registryPrefix, ...PR_BUILD, IMAGE_LAYER_CACHE: 'false' });
+    expectNxSuccess(replay);
+    expect(tasksRun(replay.output, TARGET)).toEqual([]);
 
     const pushed = build(runner, machine, MAIN_PUSH);
     expect(recordOf(runner, changed).digest).toMatch(/^sha256:/);
