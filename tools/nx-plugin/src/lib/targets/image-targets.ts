@@ -102,7 +102,10 @@ export function imageTargets(facts: ImageProjectFacts, graph: ImageGraph, code: 
       inputs: [
         'containerChecks',
         ...(ancestors.length ? [{ input: 'containerChecks', projects: ancestors }] : []),
-        { dependentTasksOutputFiles: `dist/images/{projectName}/${stream}.json` },
+        // The record of the build it depends on. Nx matches this glob against
+        // the dependent tasks' outputs as is ({projectName} is not expanded
+        // here), and the only dependent task is this project's build.
+        { dependentTasksOutputFiles: `dist/images/*/${stream}.json` },
         { env: 'IMAGE_RUNTIME' },
         ...code['container-test'],
       ],
@@ -113,7 +116,7 @@ export function imageTargets(facts: ImageProjectFacts, graph: ImageGraph, code: 
       executor: executor('inspect'),
       options: { stream },
       dependsOn: [build],
-      inputs: [{ dependentTasksOutputFiles: `dist/images/{projectName}/${stream}.json` }, '{projectRoot}/Dockerfile', ...code.inspect],
+      inputs: [{ dependentTasksOutputFiles: `dist/images/*/${stream}.json` }, '{projectRoot}/Dockerfile', ...code.inspect],
       outputs: [`{workspaceRoot}/dist/images/{projectName}/${stream}.inspect.json`],
       cache: true,
     };
