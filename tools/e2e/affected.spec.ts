@@ -39,6 +39,26 @@ describe('nx affected on real git history', () => {
     expect(affected('build-gpu')).toEqual(imagesOf(graph, 'gpu'));
   }, 120_000);
 
+  it('moving a pin of one stream leaves every plan task of the other stream an Nx cache hit (project-level affected may still list them)', () => {
+    const plan = (stream: 'cpu' | 'gpu') => {
+      const result = workspace.nx(['run-many', '-t', `build-${stream}`, '-c', 'plan', '--output-style=static']);
+      expectNxSuccess(result);
+      return result.output;
+    };
+    const ran = (output: string, stream: 'cpu' | 'gpu', cached: boolean) =>
+      imagesOf(graph, stream).filter((image) => new RegExp(`> nx run ${image}:build-${stream}:plan${cached ? '\\s+\\[(local|remote) cache\\]' : '\\s*$'}`, 'm').test(output));
+    plan('cpu');
+    plan('gpu');
+    const settings = readFileSync(`${workspace.root}/build_settings.env`, 'utf8');
+    expect(settings).toMatch(/^GPU_JUPYTER_HEAD_COMMIT=/m);
+    workspace.write('build_settings.env', settings.replace(/^GPU_JUPYTER_HEAD_COMMIT=.*$/m, 'GPU_JUPYTER_HEAD_COMMIT=0000000000000000000000000000000000000001'));
+    const cpu = plan('cpu');
+    expect(ran(cpu, 'cpu', true)).toEqual(imagesOf(graph, 'cpu'));
+    const gpu = plan('gpu');
+    expect(ran(gpu, 'gpu', false)).toEqual(imagesOf(graph, 'gpu'));
+    workspace.write('build_settings.env', settings);
+  }, 300_000);
+
   it('a change to the top-level README affects no image', () => {
     workspace.write('README.md', 'changed\n');
     workspace.commit('change readme');

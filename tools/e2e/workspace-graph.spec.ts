@@ -21,6 +21,7 @@ describe('workspace project graph', () => {
 
   it('has exactly the hierarchy of the design as implicit dependencies', () => {
     expect(implicitEdges()).toEqual([
+      'base -> cpu-upstream',
       'base -> gpu-upstream',
       'geomatics -> minimal',
       'machine-learning -> minimal',
@@ -49,9 +50,14 @@ describe('workspace project graph', () => {
     expect(build.outputs).toEqual(['{workspaceRoot}/dist/images/{projectName}/cpu.json']);
     expect(build.cache).toBe(true);
     expect(build.configurations?.plan).toEqual({ plan: true });
-    expect(build.inputs).toContainEqual('buildSettings');
+    // This stream's settings only, never the whole settings file: a pin of the other stream keeps its key.
+    expect(build.inputs).toContainEqual({ dependentTasksOutputFiles: 'dist/images/*/cpu.settings.json', transitive: true });
+    expect(build.inputs).not.toContainEqual('{workspaceRoot}/build_settings.env');
     expect(graph.nodes['machine-learning'].data.targets!['build-gpu'].dependsOn).toEqual([{ projects: ['minimal'], target: 'build-gpu' }]);
     expect(graph.nodes['base'].data.targets!['build-gpu'].dependsOn).toEqual([{ projects: ['gpu-upstream'], target: 'build-gpu' }]);
+    // The cpu root builds on the pin cpu-upstream stands for: its task resolves the cpu stream's settings.
+    expect(graph.nodes['base'].data.targets!['build-cpu'].dependsOn).toEqual([{ projects: ['cpu-upstream'], target: 'settings' }]);
+    expect(Object.keys(graph.nodes['cpu-upstream'].data.targets ?? {})).toEqual(['settings']);
     // A target an image's project.json adds options to keeps what the plugin infers.
     expect(graph.nodes['machine-learning'].data.targets!['build-gpu'].options).toMatchObject({ stream: 'gpu', buildArgs: { XGBOOST_PACKAGE: 'xgboost' } });
   });
@@ -66,7 +72,7 @@ describe('workspace project graph', () => {
     }
   });
 
-  it('names every published image and marks only gpu-upstream as an upstream', () => {
+  it('names every published image and marks the two stream roots as upstreams', () => {
     const images = toImageGraph(graph);
     expect(
       Object.fromEntries(
@@ -82,6 +88,6 @@ describe('workspace project graph', () => {
       'r-studio': 'r-studio',
       'gpu-upstream': 'upstream-equivalent-notebook',
     });
-    expect(Object.values(images).filter((node) => node.tags.includes(UPSTREAM_TAG)).map((node) => node.name)).toEqual(['gpu-upstream']);
+    expect(Object.values(images).filter((node) => node.tags.includes(UPSTREAM_TAG)).map((node) => node.name).sort()).toEqual(['cpu-upstream', 'gpu-upstream']);
   });
 });

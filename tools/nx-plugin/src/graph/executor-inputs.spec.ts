@@ -39,7 +39,7 @@ describe('inferred inputs of every cached target', () => {
   );
 
   it('finds cached targets of every executor that has them, for every image', () => {
-    expect(new Set(cached.map(({ executor }) => executor))).toEqual(new Set(['build', 'lint', 'container-test', 'inspect', 'generate-gpu-upstream', 'stream-parity']));
+    expect(new Set(cached.map(({ executor }) => executor))).toEqual(new Set(['build', 'lint', 'container-test', 'inspect', 'generate-gpu-upstream', 'stream-parity', 'stream-settings']));
     expect(Object.keys(projects).sort()).toEqual(expect.arrayContaining(['base', 'minimal']));
   });
 

@@ -45,10 +45,11 @@ export const createNodes: CreateNodes = [
     const images = files.map((file) => [file, readFacts(context.workspaceRoot, file)] as const).filter((entry): entry is readonly [string, ImageProjectFacts] => !!entry[1]);
     if (images.length === 0) return [];
     const graph = factsGraph(images.map(([, facts]) => facts));
+    const projects = Object.fromEntries(images.map(([, facts]) => [facts.name, facts]));
     const code = executorCodeInputs(context.workspaceRoot);
     return images.map(([file, facts]): readonly [string, CreateNodesResult] => [
       file,
-      { projects: { [facts.root]: { targets: imageTargets(facts, graph, code) } } },
+      { projects: { [facts.root]: { targets: imageTargets(facts, graph, projects, code) } } },
     ]);
   },
 ];

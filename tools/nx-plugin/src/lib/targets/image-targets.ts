@@ -18,8 +18,22 @@ export interface ImageProjectFacts {
 export const EXECUTOR_PACKAGE = '@kubeflow-images/nx-plugin';
 const executor = (name: string) => `${EXECUTOR_PACKAGE}:${name}`;
 
+export function isUpstream(facts: ImageProjectFacts): boolean {
+  return facts.tags.includes(UPSTREAM_TAG);
+}
+
+/** An upstream that publishes an image but has no Dockerfile: its build context is generated (gpu-upstream). */
 export function isGeneratedUpstream(facts: ImageProjectFacts): boolean {
-  return facts.tags.includes(UPSTREAM_TAG) && !facts.hasDockerfile;
+  return isUpstream(facts) && !facts.hasDockerfile && !!facts.imageName;
+}
+
+/**
+ * An upstream that publishes nothing: it stands for an image pinned in
+ * build_settings.env (the cpu stream's docker-stacks root) and owns that pin
+ * and its lock entry. It builds nothing; its stream's root image takes the pin.
+ */
+export function isPinnedUpstream(facts: ImageProjectFacts): boolean {
+  return isUpstream(facts) && !facts.hasDockerfile && !facts.imageName;
 }
 
 /** The hierarchy as parent resolution sees it, with each project's build targets from its streams. */
@@ -31,7 +45,7 @@ export function factsGraph(projects: ImageProjectFacts[]): ImageGraph {
         name: facts.name,
         root: facts.root,
         implicitDependencies: facts.implicitDependencies.filter((dep) => !dep.startsWith('!')),
-        targets: facts.streams.map(buildTarget),
+        targets: isPinnedUpstream(facts) ? [] : facts.streams.map(buildTarget),
         tags: facts.tags,
         imageName: facts.imageName,
       },
@@ -58,6 +72,11 @@ export function ancestorsIn(graph: ImageGraph, project: string, stream: Stream):
   }
 }
 
+/** The upstream project among `facts`' implicit dependencies that stands for `stream`'s pinned root, if any. */
+function pinOwner(facts: ImageProjectFacts, projects: Record<string, ImageProjectFacts>, stream: Stream): string | undefined {
+  return facts.implicitDependencies.find((dep) => projects[dep] && isPinnedUpstream(projects[dep]) && projects[dep].streams.includes(stream));
+}
+
 /** Where a generated upstream's context and Dockerfile are written (gitignored). */
 export function generatedContextOf(project: string): string {
   return `dist/images/${project}/context`;
@@ -69,24 +88,57 @@ export function generatedContextOf(project: string): string {
  * `build-<stream>` depends on the parent's `build-<stream>` only, and reads
  * only that stream's chain, so the two streams are two chains in the task graph.
  */
-export function imageTargets(facts: ImageProjectFacts, graph: ImageGraph, code: Record<string, CodeInputs>): Record<string, TargetConfiguration> {
+export function imageTargets(
+  facts: ImageProjectFacts,
+  graph: ImageGraph,
+  projects: Record<string, ImageProjectFacts>,
+  code: Record<string, CodeInputs>,
+): Record<string, TargetConfiguration> {
   const targets: Record<string, TargetConfiguration> = {};
+  if (isUpstream(facts)) {
+    const upstreams = Object.values(projects).filter(isUpstream).map((upstream) => upstream.name).sort();
+    for (const stream of facts.streams) {
+      targets.settings = {
+        executor: executor('stream-settings'),
+        options: { stream },
+        cache: true,
+        inputs: [
+          '{workspaceRoot}/build_settings.env',
+          '{workspaceRoot}/upstream-lock.json',
+          // What each upstream owns is in its project.json metadata.
+          { input: 'projectFile', projects: upstreams },
+          'buildIdentity',
+          ...code['stream-settings'],
+        ],
+        outputs: [`{workspaceRoot}/dist/images/{projectName}/${stream}.settings.json`],
+      };
+    }
+  }
+  if (isPinnedUpstream(facts)) return targets;
   const generated = isGeneratedUpstream(facts);
   const context = generatedContextOf(facts.name);
   for (const stream of STREAMS.filter((candidate) => facts.streams.includes(candidate))) {
     const build = buildTarget(stream);
     const ancestors = ancestorsIn(graph, facts.name, stream);
     const parent = ancestors[0];
+    const root = ancestors.length ? ancestors[ancestors.length - 1] : facts.name;
+    // The stream's settings come from its upstream: the chain's root when that is an upstream, else the pin's owner.
+    const settingsOwner = projects[root] && isUpstream(projects[root]) ? root : pinOwner(projects[root] ?? facts, projects, stream);
+    const dependsOn = [
+      ...(parent ? [{ projects: [parent], target: build }] : []),
+      ...(!parent && settingsOwner ? [settingsOwner === facts.name ? 'settings' : { projects: [settingsOwner], target: 'settings' }] : []),
+    ];
     targets[build] = {
       executor: executor('build'),
       options: { stream, ...(generated ? { generated: true, context, dockerfile: `${context}/Dockerfile` } : {}) },
       configurations: { plan: { plan: true } },
-      dependsOn: parent ? [{ projects: [parent], target: build }] : [],
+      dependsOn,
       inputs: [
         'imageContext',
         { dependentTasksOutputFiles: `dist/images/*/${stream}.json` },
         ...(parent ? [{ input: 'imageContext', projects: [parent] }] : []),
-        'buildSettings',
+        // The settings and lock entries of this stream only, resolved by the upstream's settings target.
+        { dependentTasksOutputFiles: `dist/images/*/${stream}.settings.json`, transitive: true },
         'buildEnvironment',
         ...code.build,
         'buildIdentity',

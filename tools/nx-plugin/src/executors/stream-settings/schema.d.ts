@@ -1,0 +1,3 @@
+export interface StreamSettingsExecutorOptions {
+  stream: 'cpu' | 'gpu';
+}

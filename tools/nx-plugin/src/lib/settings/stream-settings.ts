@@ -1,0 +1,58 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Stream } from '../hierarchy/image-graph';
+import type { LockEntry, UpstreamLock } from '../upstream-lock/upstream-lock';
+import type { BuildSettings } from './build-settings';
+
+/** What an upstream project owns, from its project.json metadata: the settings and lock entries of its stream only. */
+export interface UpstreamOwnership {
+  project: string;
+  stream: Stream;
+  /** Keys of build_settings.env that only this stream's chain reads. */
+  settings: string[];
+  /** Keys of upstream-lock.json that only this stream's chain reads. */
+  lockEntries: string[];
+}
+
+/** The settings and lock entries one stream's builds are made from: what their Nx cache key holds instead of the whole files. */
+export interface StreamSettings {
+  stream: Stream;
+  settings: Record<string, string>;
+  lock: Record<string, LockEntry>;
+}
+
+/**
+ * The resolved settings (file, environment, expansion) and lock entries a
+ * stream can read: all of them except those an upstream of another stream
+ * owns. A pin of the other stream (GPU_JUPYTER_HEAD_COMMIT for cpu) is left
+ * out, so moving it leaves this stream's tasks Nx cache hits.
+ */
+export function streamSettings(stream: Stream, settings: BuildSettings, lock: UpstreamLock, owners: UpstreamOwnership[]): StreamSettings {
+  const others = owners.filter((owner) => owner.stream !== stream);
+  const foreignSettings = new Set(others.flatMap((owner) => owner.settings));
+  const foreignLock = new Set(others.flatMap((owner) => owner.lockEntries));
+  const pick = <T>(entries: Record<string, T>, foreign: Set<string>) =>
+    Object.fromEntries(Object.keys(entries).filter((key) => !foreign.has(key)).sort().map((key) => [key, entries[key]]));
+  return { stream, settings: pick(settings.values, foreignSettings), lock: pick(lock.upstreams, foreignLock) };
+}
+
+/** Reads what an upstream project's metadata says it owns (`settings`, `lockEntries`), for one stream. */
+export function ownershipOf(project: string, metadata: unknown): UpstreamOwnership | null {
+  const data = (metadata ?? {}) as { streams?: unknown; settings?: unknown; lockEntries?: unknown };
+  const strings = (value: unknown) => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+  const streams = strings(data.streams) as Stream[];
+  if (streams.length !== 1) return null;
+  return { project, stream: streams[0], settings: strings(data.settings), lockEntries: strings(data.lockEntries) };
+}
+
+/** Where a stream's settings are written (declared as the settings target's output). */
+export function streamSettingsPath(workspaceRoot: string, project: string, stream: Stream): string {
+  return join(workspaceRoot, 'dist', 'images', project, `${stream}.settings.json`);
+}
+
+export function writeStreamSettings(path: string, value: StreamSettings): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(temporary, path);
+}
