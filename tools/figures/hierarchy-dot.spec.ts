@@ -30,8 +30,9 @@ function image(name: string, parent: string | null, streams: Stream[], extra: Pa
 /** The workspace's hierarchy, as the design describes it. */
 function workspaceGraph(): ImageGraph {
   const nodes: ImageNode[] = [
+    { name: 'cpu-upstream', root: 'images/cpu-upstream', implicitDependencies: [], targets: ['settings'], tags: ['image:upstream'] },
     image('gpu-upstream', null, ['gpu'], { tags: ['image:upstream'], imageName: 'upstream-equivalent-notebook' }),
-    image('base', 'gpu-upstream', ['cpu', 'gpu']),
+    image('base', 'gpu-upstream', ['cpu', 'gpu'], { implicitDependencies: ['cpu-upstream', 'gpu-upstream'] }),
     image('minimal', 'base', ['cpu', 'gpu']),
     image('machine-learning', 'minimal', ['cpu', 'gpu']),
     image('geomatics', 'minimal', ['cpu']),
@@ -58,7 +59,7 @@ describe('hierarchyModel', () => {
   it('takes each stream parent from resolveParent: the pin for the cpu root, gpu-upstream for the gpu root', () => {
     const edges = hierarchyModel(workspaceGraph(), settings).edges.filter((edge) => edge.child === 'base');
     expect(edges).toEqual([
-      { stream: 'cpu', child: 'base', parent: { kind: 'pinned', settingKey: 'UPSTREAM_CONTAINER_CPU', reference: 'quay.io/jupyter/datascience-notebook:abcdef123456' } },
+      { stream: 'cpu', child: 'base', parent: { kind: 'pinned', settingKey: 'UPSTREAM_CONTAINER_CPU', reference: 'quay.io/jupyter/datascience-notebook:abcdef123456', owner: 'cpu-upstream' } },
       { stream: 'gpu', child: 'base', parent: { kind: 'project', project: 'gpu-upstream' } },
     ]);
   });
@@ -88,6 +89,11 @@ describe('summaryDot', () => {
     expect(dot).toContain('<B>geomatics-notebook</B>');
     expect(dot).toContain('<B>r-studio</B>');
     expect(dot).toContain('{ rank=min; "pin:UPSTREAM_CONTAINER_CPU"; "image:gpu-upstream"; }');
+  });
+
+  it('names the cpu root after the upstream project that stands for its pin', () => {
+    expect(dot).toMatch(/<B>quay\.io\/jupyter\/datascience-notebook<\/B>.*images\/cpu-upstream · cpu root/);
+    expect(detailedDot(workspaceGraph(), settings)).toContain('images/cpu-upstream · UPSTREAM_CONTAINER_CPU in build_settings.env');
   });
 
   it('says which streams each image is built in, and leaves out projects that are not images', () => {

@@ -25,7 +25,8 @@ export interface FigureImage {
 /** Where one stream of an image gets its parent from. */
 export type FigureParent =
   | { kind: 'project'; project: string }
-  | { kind: 'pinned'; settingKey: string; reference: string }
+  /** `owner`: the upstream project that stands for the pin (e.g. cpu-upstream), when the root names one. */
+  | { kind: 'pinned'; settingKey: string; reference: string; owner?: string }
   /** An upstream project: its own (generated) Dockerfile names its base. */
   | { kind: 'own-dockerfile' };
 
@@ -59,11 +60,16 @@ export function hierarchyModel(graph: ImageGraph, settings: BuildSettings): Hier
     for (const stream of image.streams) {
       const [{ parent: source }] = resolveParentChain(graph, image.name, stream, settings); // throws on a cycle, naming it
       const parent: FigureParent =
-        source.kind === 'pinned' ? { kind: 'pinned', settingKey: source.settingKey, reference: source.reference } : source;
+        source.kind === 'pinned' ? { kind: 'pinned', settingKey: source.settingKey, reference: source.reference, owner: pinOwner(graph, image.name) } : source;
       edges.push({ stream, child: image.name, parent });
     }
   }
   return { images, edges };
+}
+
+/** The upstream project a root image names that builds nothing: it stands for the root's pin. */
+function pinOwner(graph: ImageGraph, root: string): string | undefined {
+  return graph[root].implicitDependencies.find((dep) => graph[dep] && graph[dep].tags.includes(UPSTREAM_TAG) && !isImageProject(graph[dep]));
 }
 
 // ---------------------------------------------------------------- shared style
@@ -120,7 +126,7 @@ export function summaryDot(graph: ImageGraph, settings: BuildSettings): string {
   for (const pin of pins) {
     const untagged = settings.values[`${pin.settingKey}_UNTAGGED`] || displayReference(pin.reference).repository;
     lines.push(
-      `  ${q(pinId(pin.settingKey))} [label=${html(untagged, `build_settings.env · ${pin.streams.join(' + ')} root`)}, fillcolor=${q(FILL.upstream)}];`,
+      `  ${q(pinId(pin.settingKey))} [label=${html(untagged, `${pin.owner ? `${graph[pin.owner].root} · ` : ''}${pin.streams.join(' + ')} root`)}, fillcolor=${q(FILL.upstream)}];`,
     );
   }
   for (const image of model.images) {
@@ -180,7 +186,7 @@ export function detailedDot(graph: ImageGraph, settings: BuildSettings): string 
     for (const pin of pinnedParents(model).filter((p) => p.streams.includes(stream))) {
       const { repository, tag } = displayReference(pin.reference);
       lines.push(
-        `    ${q(streamId(stream, pinId(pin.settingKey)))} [fillcolor=${q(FILL.upstream)}, label=${html(repository, tag ? `${tag.startsWith('@') ? '' : 'tag '}${tag}` : '', `${pin.settingKey} in build_settings.env`)}];`,
+        `    ${q(streamId(stream, pinId(pin.settingKey)))} [fillcolor=${q(FILL.upstream)}, label=${html(repository, tag ? `${tag.startsWith('@') ? '' : 'tag '}${tag}` : '', `${pin.owner ? `${graph[pin.owner].root} · ` : ''}${pin.settingKey} in build_settings.env`)}];`,
       );
       crossEdges.push(`  ${q(sourceId)} -> ${q(streamId(stream, pinId(pin.settingKey)))} [style=dashed, label=" published image"];`);
       origins.push(streamId(stream, pinId(pin.settingKey)));
@@ -221,6 +227,7 @@ export function detailedDot(graph: ImageGraph, settings: BuildSettings): string 
 interface PinnedParent {
   settingKey: string;
   reference: string;
+  owner?: string;
   streams: Stream[];
 }
 
@@ -228,7 +235,7 @@ function pinnedParents(model: HierarchyModel): PinnedParent[] {
   const pins = new Map<string, PinnedParent>();
   for (const edge of model.edges) {
     if (edge.parent.kind !== 'pinned') continue;
-    const pin = pins.get(edge.parent.settingKey) ?? { settingKey: edge.parent.settingKey, reference: edge.parent.reference, streams: [] };
+    const pin = pins.get(edge.parent.settingKey) ?? { settingKey: edge.parent.settingKey, reference: edge.parent.reference, owner: edge.parent.owner, streams: [] };
     if (!pin.streams.includes(edge.stream)) pin.streams.push(edge.stream);
     pins.set(edge.parent.settingKey, pin);
   }
