@@ -91,7 +91,8 @@ describe('real builds through nx', () => {
     const result = nx(workspace, ['run-many', '-t', 'build-cpu']);
     expectNxSuccess(result);
     expect(tasksRun(result.output, 'build-cpu')).toEqual([]);
-    expect(result.output).toMatch(/read the output from the cache instead of running the command for 5 out of 5 tasks/);
+    // Every task, the build tasks and the settings task of the stream's upstream they depend on.
+    expect(result.output).toMatch(/read the output from the cache instead of running the command for (\d+) out of \1 tasks/);
     for (const image of images.all) expect(readRecordIn(workspace.root, image)!.imageId).toBe(before[image]);
   });
 

@@ -25,8 +25,8 @@ describe('nx show target inputs: every cached target of every image covers the c
     expectNxSuccess(result);
     return JSON.parse(result.output.slice(result.output.search(/[[{]/)));
   };
-  const images: string[] = nxJson(['show', 'projects', '--json']).filter((name: string) => name !== 'nx-plugin');
-  const cached = images.flatMap((project) => {
+  const projects: string[] = nxJson(['show', 'projects', '--json']);
+  const cached = projects.flatMap((project) => {
     const config = nxJson(['show', 'project', project, '--json']) as ProjectJson;
     return Object.entries(config.targets)
       .filter(([, target]) => target.cache && target.executor?.startsWith(`${EXECUTOR_PACKAGE}:`))
