@@ -40,6 +40,9 @@ export const CUSTOM_SETTING_PREFIX = 'CUSTOM_';
 
 export type SettingKey = (typeof REQUIRED_SETTINGS)[number] | (typeof OPTIONAL_SETTINGS)[number];
 
+/** Settings that change how a build runs, never what it produces (whether it reads a layer cache): part of no cache key. */
+export const RUN_ONLY_SETTINGS: readonly SettingKey[] = ['IMAGE_LAYER_CACHE'];
+
 const KNOWN_SETTINGS: readonly string[] = [...REQUIRED_SETTINGS, ...OPTIONAL_SETTINGS];
 
 export interface BuildSettings {

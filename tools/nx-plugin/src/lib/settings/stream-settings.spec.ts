@@ -36,6 +36,12 @@ describe('streamSettings', () => {
     expect(streamSettings('gpu', moved, lock, owners)).not.toEqual(streamSettings('gpu', settings, lock, owners));
   });
 
+  it('leaves out what never changes what is built: the layer cache is part of no cache key', () => {
+    const withCache = { ...settings, values: { ...settings.values, IMAGE_LAYER_CACHE: 'false' } };
+    expect(streamSettings('cpu', withCache, lock, owners)).toEqual(streamSettings('cpu', settings, lock, owners));
+    expect(streamSettings('gpu', withCache, lock, owners)).toEqual(streamSettings('gpu', settings, lock, owners));
+  });
+
   it('reads ownership from an upstream of one stream only', () => {
     expect(ownershipOf('cpu-upstream', { streams: ['cpu'], settings: ['A'], lockEntries: ['B'] })).toEqual({ project: 'cpu-upstream', stream: 'cpu', settings: ['A'], lockEntries: ['B'] });
     expect(ownershipOf('base', { imageName: 'base-notebook', streams: ['cpu', 'gpu'] })).toBeNull();

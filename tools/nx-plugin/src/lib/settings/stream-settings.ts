@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Stream } from '../hierarchy/image-graph';
 import type { LockEntry, UpstreamLock } from '../upstream-lock/upstream-lock';
-import type { BuildSettings } from './build-settings';
+import { RUN_ONLY_SETTINGS, type BuildSettings } from './build-settings';
 
 /** What an upstream project owns, from its project.json metadata: the settings and lock entries of its stream only. */
 export interface UpstreamOwnership {
@@ -25,11 +25,12 @@ export interface StreamSettings {
  * The resolved settings (file, environment, expansion) and lock entries a
  * stream can read: all of them except those an upstream of another stream
  * owns. A pin of the other stream (GPU_JUPYTER_HEAD_COMMIT for cpu) is left
- * out, so moving it leaves this stream's tasks Nx cache hits.
+ * out, so moving it leaves this stream's tasks Nx cache hits; so is a
+ * setting that never changes what is built (RUN_ONLY_SETTINGS).
  */
 export function streamSettings(stream: Stream, settings: BuildSettings, lock: UpstreamLock, owners: UpstreamOwnership[]): StreamSettings {
   const others = owners.filter((owner) => owner.stream !== stream);
-  const foreignSettings = new Set(others.flatMap((owner) => owner.settings));
+  const foreignSettings = new Set<string>([...others.flatMap((owner) => owner.settings), ...RUN_ONLY_SETTINGS]);
   const foreignLock = new Set(others.flatMap((owner) => owner.lockEntries));
   const pick = <T>(entries: Record<string, T>, foreign: Set<string>) =>
     Object.fromEntries(Object.keys(entries).filter((key) => !foreign.has(key)).sort().map((key) => [key, entries[key]]));
