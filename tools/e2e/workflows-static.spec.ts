@@ -28,6 +28,9 @@ import {
 
 jest.setTimeout(120_000);
 
+/** The GitHub environment that holds the push login; its deployment branches are the default branch only. */
+const PUSH_ENVIRONMENT = 'image-push';
+
 const jobsOf = (file: string) => Object.entries(load(file).jobs);
 const usesLines = (file: string) => text(file).split('\n').filter((line) => /^\s*(-\s+)?uses:\s/.test(line));
 
@@ -108,12 +111,10 @@ describe('every workflow', () => {
     });
   });
 
-  it('calls the single-image workflow only with the inputs and secrets it declares', () => {
-    const called = load('build-image.yml').on.workflow_call as {
-      inputs: Record<string, { required?: boolean }>;
-      secrets: Record<string, { required?: boolean }>;
-    };
-    const required = (declared: Record<string, { required?: boolean }>) => Object.keys(declared).filter((key) => declared[key].required).sort();
+  it('calls the single-image workflow only with the inputs it declares, and passes it no secret', () => {
+    const called = load('build-image.yml').on.workflow_call as { inputs: Record<string, { required?: boolean }>; secrets?: unknown };
+    expect(called.secrets).toBeUndefined();
+    const required = Object.keys(called.inputs).filter((key) => called.inputs[key].required).sort();
     let calls = 0;
     for (const file of files()) {
       for (const [id, job] of jobsOf(file)) {
@@ -122,12 +123,32 @@ describe('every workflow', () => {
         calls++;
         const given = Object.keys(job.with ?? {});
         expect(given.filter((key) => !(key in called.inputs))).toEqual([]);
-        expect(required(called.inputs).filter((key) => !given.includes(key))).toEqual([]);
-        expect(job.secrets).not.toBe('inherit');
-        expect(Object.keys(job.secrets ?? {}).sort()).toEqual(required(called.secrets));
+        expect(required.filter((key) => !given.includes(key))).toEqual([]);
+        expect(`${file}: ${id}: ${JSON.stringify(job.secrets)}`).toBe(`${file}: ${id}: undefined`);
       }
     }
     expect(calls).toBeGreaterThan(0);
+  });
+
+  it('the push login lives only in the environment protected to the default branch: every job that reads it runs in it', () => {
+    const users: string[] = [];
+    for (const file of files()) {
+      expect(`${file}: ${/^\s*secrets:\s*inherit/m.test(text(file))}`).toBe(`${file}: false`);
+      for (const [id, job] of jobsOf(file)) {
+        if (!/secrets\.ACR_(USERNAME|PASSWORD)\b/.test(JSON.stringify(job))) continue;
+        users.push(`${file}:${id}`);
+        expect(`${file}:${id} environment ${JSON.stringify(job.environment)}`).toBe(`${file}:${id} environment "${PUSH_ENVIRONMENT}"`);
+      }
+    }
+    expect(users.sort()).toEqual(['build-image.yml:build', 'main.yml:promote', 'registry-prune.yml:prune']);
+  });
+
+  it.each(files())('%s: one concurrency group per ref (or pull request); only pull requests cancel a run in progress', (file) => {
+    const concurrency = load(file).concurrency as { group: string; 'cancel-in-progress': boolean } | undefined;
+    if (file === 'build-image.yml') return expect(concurrency).toBeUndefined();
+    expect(concurrency?.['cancel-in-progress']).toBe(file === 'pull-request.yml');
+    if (file === 'main.yml') expect(concurrency?.group).toBe('${{ github.workflow }}-${{ github.ref }}');
+    if (file === 'pull-request.yml') expect(concurrency?.group).toBe('pull-request-${{ github.event.pull_request.number }}');
   });
 
   it('only the promote job moves human tags: no build asks for them', () => {
@@ -166,7 +187,11 @@ describe('pull-request.yml', () => {
     const checkout = stepUsing(job, 'actions/checkout');
     expect(job.steps![checkout].with).toMatchObject({ 'fetch-depth': 0 });
     expect(stepUsing(job, 'nrwl/nx-set-shas')).toBeGreaterThan(checkout);
-    expect([...runs(job).matchAll(/nx affected -t ((?:\w[\w-]* ?)+)/g)].map((m) => m[1].trim().split(/\s+/))).toEqual([['lint', 'build-cpu', 'test-cpu', 'inspect-cpu'], ['build-gpu']]);
+    // gpu images are tested too: their checks need no device.
+    expect([...runs(job).matchAll(/nx affected -t ((?:\w[\w-]* ?)+)/g)].map((m) => m[1].trim().split(/\s+/))).toEqual([
+      ['lint', 'build-cpu', 'test-cpu', 'inspect-cpu'],
+      ['build-gpu', 'test-gpu'],
+    ]);
     expect(stepRunning(job, /nx affected/)).toBeGreaterThan(stepUsing(job, 'nrwl/nx-set-shas'));
   });
 
@@ -213,16 +238,21 @@ describe('build-image.yml (one image on its own runner)', () => {
     expect(job().steps![build()].env).not.toHaveProperty('IMAGE_LAYER_CACHE');
   });
 
-  it('tests the pushed digest, then hands the passed record to the promotion', () => {
+  it('tests and scans the pushed digest, and only then marks it as tested', () => {
     const pin = stepRunning(job(), /tools\/ci\/materialise\.ts --tasks "\$TASK"/);
     const test = stepRunning(job(), /nx run "\$TEST_TASK" --excludeTaskDependencies/);
-    const upload = stepUsing(job(), 'actions/upload-artifact');
+    const trivy = stepUsing(job(), 'aquasecurity/trivy-action');
+    const gate = stepRunning(job(), /tools\/ci\/scan-report\.ts --report trivy\.json/);
+    const mark = stepRunning(job(), /tools\/ci\/mark-tested\.ts --task "\$TASK" --test "\$TEST_TASK"/);
     expect(pin).toBeGreaterThan(build());
+    expect(job().steps![pin].id).toBe('pinned');
     expect(test).toBeGreaterThan(pin);
     expect(job().steps![test].if).toBe("inputs.test != ''");
-    expect(upload).toBeGreaterThan(test);
-    expect(job().steps![upload].if).toBeUndefined();
-    expect(job().steps![upload].with).toMatchObject({ name: '${{ steps.tested.outputs.artifact }}', path: 'tested/' });
+    expect(trivy).toBeGreaterThan(test);
+    expect(job().steps![trivy].with).toMatchObject({ 'image-ref': '${{ steps.pinned.outputs.image }}', trivyignores: '.trivyignore.yaml' });
+    expect(gate).toBeGreaterThan(trivy);
+    expect(mark).toBeGreaterThan(gate);
+    for (const step of [test, trivy, gate, mark].map((i) => job().steps![i])) expect(step.if ?? "inputs.test != ''").toBe("inputs.test != ''");
   });
 });
 
@@ -252,21 +282,26 @@ function expectFanOut(workflow: Workflow): number {
 describe('main.yml', () => {
   const workflow = () => load('main.yml');
 
-  it('runs on pushes to main and one run at a time', () => {
+  it('runs on pushes to main and by hand (every image, or a rollback)', () => {
     expect(workflow().on.push).toEqual({ branches: ['main'] });
-    expect(workflow().concurrency).toEqual({ group: 'main-images', 'cancel-in-progress': false });
+    expect(Object.keys((workflow().on.workflow_dispatch as { inputs: object }).inputs).sort()).toEqual(['all', 'rollback-to']);
   });
 
-  it('plans the affected images with nrwl/nx-set-shas, tests both streams, and fans out one job per image per level', () => {
+  it('plans with nrwl/nx-set-shas, everything when it found no green run, tests both streams, and fans out one job per image per level', () => {
     const plan = workflow().jobs.plan;
-    expect(plan.steps![stepUsing(plan, 'actions/checkout')].with).toMatchObject({ 'fetch-depth': 0 });
-    expect(stepUsing(plan, 'nrwl/nx-set-shas')).toBeLessThan(stepRunning(plan, /tools\/ci\/plan\.ts/));
-    expect(runs(plan)).toMatch(/if \[ "\$BUILD_ALL" = true \]; then scope=--all; else scope=; fi\n.*plan\.ts --max-levels \d+ --test-streams cpu,gpu \$scope/);
-    expect(plan.steps![stepRunning(plan, /plan\.ts/)].env).toEqual({ BUILD_ALL: '${{ inputs.all }}' });
+    expect(plan.steps![stepUsing(plan, 'actions/checkout')].with).toMatchObject({ 'fetch-depth': 0, ref: '${{ inputs.rollback-to || github.sha }}' });
+    const shas = stepUsing(plan, 'nrwl/nx-set-shas');
+    expect(shas).toBeLessThan(stepRunning(plan, /tools\/ci\/plan\.ts/));
+    expect(runs(plan)).toMatch(/then scope=--promote-only; elif \[ "\$BUILD_ALL" = true \]; then scope=--all; else scope=; fi\n.*plan\.ts --max-levels \d+ --test-streams cpu,gpu --no-previous-build "\$NO_PREVIOUS_BUILD" \$scope/);
+    expect(plan.steps![stepRunning(plan, /plan\.ts/)].env).toEqual({
+      BUILD_ALL: '${{ inputs.all }}',
+      ROLLBACK_TO: '${{ inputs.rollback-to }}',
+      NO_PREVIOUS_BUILD: `\${{ steps.${plan.steps![shas].id}.outputs.noPreviousBuild }}`,
+    });
     expect(expectFanOut(workflow())).toBeGreaterThanOrEqual(1);
   });
 
-  it('promotes every image in one step, only after every level passed, latest only from the default branch', () => {
+  it('promotes every image in one step, only after every level passed, with the whole history, and keeps the release manifest', () => {
     const promote = workflow().jobs.promote;
     const { levels } = levelJobs(workflow());
     expect(needsOf(promote)).toEqual(['plan', ...levels.map(([id]) => id)]);
@@ -276,11 +311,14 @@ describe('main.yml', () => {
       BUILT_TASKS: '${{ needs.plan.outputs.built-tasks }}',
       UNCHANGED_TASKS: '${{ needs.plan.outputs.retag-tasks }}',
       DEFAULT_BRANCH: '${{ github.event.repository.default_branch }}',
+      ROLLBACK_TO: '${{ inputs.rollback-to }}',
     });
+    expect(promote.steps![stepUsing(promote, 'actions/checkout')].with).toMatchObject({ 'fetch-depth': 0, ref: '${{ inputs.rollback-to || github.sha }}' });
     const step = stepRunning(promote, /tools\/ci\/promote\.ts/);
-    expect(runs(promote)).toMatch(/promote\.ts --default-branch "\$DEFAULT_BRANCH"\s+--built "\$BUILT_TASKS" --unchanged "\$UNCHANGED_TASKS" --tested tested/);
-    expect(stepUsing(promote, 'actions/download-artifact')).toBeLessThan(step);
-    expect(promote.steps![stepUsing(promote, 'actions/download-artifact')].with).toMatchObject({ pattern: 'tested-*', path: 'tested', 'merge-multiple': true });
+    expect(runs(promote)).toMatch(/promote\.ts --default-branch "\$DEFAULT_BRANCH" \\\s+--built "\$BUILT_TASKS" --unchanged "\$UNCHANGED_TASKS" --out release \$rollback/);
+    const upload = stepUsing(promote, 'actions/upload-artifact');
+    expect(upload).toBeGreaterThan(step);
+    expect(promote.steps![upload].with).toMatchObject({ path: 'release/', 'if-no-files-found': 'error' });
     expect(promote.steps![stepUsing(promote, 'docker/login-action')].with).toMatchObject({ username: '${{ secrets.ACR_USERNAME }}', password: '${{ secrets.ACR_PASSWORD }}' });
   });
 });

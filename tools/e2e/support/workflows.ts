@@ -32,6 +32,8 @@ export interface Job {
   outputs?: Record<string, string>;
   env?: Record<string, unknown>;
   permissions?: Record<string, string> | string;
+  environment?: string | { name: string };
+  concurrency?: unknown;
   steps?: Step[];
 }
 export interface Workflow {
