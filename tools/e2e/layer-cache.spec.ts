@@ -29,7 +29,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** The branch comes from git here, whatever CI variables the test process itself runs under. */
 const GIT_DECIDES_BRANCH = { IMAGE_BRANCH: '', GITHUB_HEAD_REF: '', GITHUB_REF_NAME: '', IMAGE_DEFAULT_BRANCH: '' };
 /** What main's build-image.yml does: push the content tag only. */
-const MAIN_PUSH = { ...GIT_DECIDES_BRANCH, IMAGE_PUSH: 'true', IMAGE_HUMAN_TAGS: 'false' };
+const MAIN_PUSH = { ...GIT_DECIDES_BRANCH, IMAGE_PUSH: 'true' };
 /** What pull-request.yml does: read the registry, push nothing. */
 const PR_BUILD = { ...GIT_DECIDES_BRANCH, IMAGE_PUSH: 'false' };
 

@@ -1,18 +1,18 @@
 /**
  * main.yml replayed with podman against a real registry, each job on a fresh
  * clone with empty engine storage (a fresh runner): level jobs push content
- * tags only and hand over their tested record; the promote job then moves
- * every human tag at once. A commit whose level-1 job fails moves nothing.
- * (Container tests themselves are not replayed: podman cannot run containers
- * here; tools/e2e/container-tests.spec.ts covers test-cpu.)
+ * tags only and mark the digest their tests passed on; the promote job then
+ * moves every human tag at once, only onto marked digests and never
+ * backwards. (Container tests themselves are not replayed: podman cannot run
+ * containers here; tools/e2e/container-tests.spec.ts covers test-cpu. A job
+ * "whose tests fail" here is one that pushed and left no mark.)
  *
  * Kept cheap (2-core CI): the fixture workspace keeps one line of the real
  * hierarchy (the middle image's ancestors, the middle image, one child), the
- * three cases share it and the registry, and each commit builds only what it
- * must.
+ * cases share it, its git history and the registry, run in order, and each
+ * commit builds only what it must (most cases build one image or none).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
 import { parentChain } from '../nx-plugin/src/lib/hierarchy/resolve-parent';
@@ -27,6 +27,8 @@ import { accessLogSize, blobGets, readAccessLog } from './support/registry-acces
 import { readRecordIn } from './support/records';
 import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, nxIn, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 import { buildTasks, ciScript, ciScriptResult, levelJobs, levelsOf, loadWorkflow } from './support/workflows';
+import { startRegistryOutage } from './support/registry-outage';
+import type { ReleaseManifest } from '../ci/lib/promotion';
 
 jest.setTimeout(600_000);
 
@@ -41,12 +43,13 @@ let cpuImages: string[];
 let middle: string;
 let child: string;
 let prefix: string;
-let tested: string;
 const maxLevels = () => levelJobs(loadWorkflow('main.yml')).maxLevels;
 const MAIN = { GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' };
 
-function onFreshRunner<T>(run: (root: string, env: NodeJS.ProcessEnv) => T): T {
+/** A job on a fresh runner, checked out at `at` (default: the tip of main, as a push's run is). */
+function onFreshRunner<T>(run: (root: string, env: NodeJS.ProcessEnv) => T, at?: string): T {
   const clone = cloneTempWorkspace(workspace, 'kf-wf-runner-');
+  if (at) git(clone.root, 'checkout', '-q', at);
   const runner = createPodmanMachine(services);
   try {
     return run(clone.root, { ...runner.env, ...MAIN });
@@ -60,23 +63,30 @@ function expectNx(root: string, args: string[], env: NodeJS.ProcessEnv): void {
   expectNxSuccess(nxIn(root, [...args, '--output-style=static'], env));
 }
 
+interface RunOptions {
+  /** The commit the run is for (default: the tip). */
+  at?: string;
+  /** Projects whose container tests "fail": pushed, but no mark. */
+  failingTests?: string[];
+}
+
 /**
  * build-image.yml for one matrix entry: content tag only, pinned to the pushed
- * digest, passed record handed over. Returns that record and how the build
+ * digest, marked when its tests pass. Returns that record and how the build
  * step got the image (built, or reused from the registry).
  */
-function buildImageJob(job: ImageJob): { record: BuildRecord; source: BuildRecord['source'] } {
+function buildImageJob(job: ImageJob, options: RunOptions): { record: BuildRecord; source: BuildRecord['source'] } {
   return onFreshRunner((root, env) => {
     if (job.parents) ciScript(root, 'materialise.ts', ['--tasks', job.parents], env);
     for (const task of job.prepare.split(' ').filter(Boolean)) expectNx(root, ['run', task, '--excludeTaskDependencies'], env);
-    expectNx(root, ['run', job.task, '--excludeTaskDependencies'], { ...env, IMAGE_PUSH: 'true', IMAGE_HUMAN_TAGS: 'false' });
+    expectNx(root, ['run', job.task, '--excludeTaskDependencies'], { ...env, IMAGE_PUSH: 'true' });
     const pushed = readRecordIn(root, job.project)!;
     expect(pushed.tags).toEqual([pushed.image]);
     ciScript(root, 'materialise.ts', ['--tasks', job.task], env);
-    const record = readRecordIn(root, job.project)!;
-    writeFileSync(join(tested, `${job.project}-${job.stream}.json`), JSON.stringify(record));
-    return { record, source: pushed.source };
-  });
+    if (options.failingTests?.includes(job.project)) throw new Error(`${job.task}: container tests failed`);
+    ciScript(root, 'mark-tested.ts', ['--task', job.task, '--test', job.test], env);
+    return { record: readRecordIn(root, job.project)!, source: pushed.source };
+  }, options.at);
 }
 
 /** plan, then the level jobs in order; a failing job stops the later levels, as `needs` does. */
@@ -89,16 +99,17 @@ interface LevelsRun {
   failed: string | null;
   error?: string;
 }
-function runLevels(planEnv: NodeJS.ProcessEnv, planArgs: string[] = []): LevelsRun {
-  rmSync(tested, { recursive: true, force: true });
-  mkdirSync(tested);
-  const outputs = onFreshRunner((root, env) => ciScript(root, 'plan.ts', ['--max-levels', String(maxLevels()), '--streams', 'cpu', ...planArgs], { ...env, ...planEnv }));
+function plan(planEnv: NodeJS.ProcessEnv, planArgs: string[] = [], at?: string): Record<string, string> {
+  return onFreshRunner((root, env) => ciScript(root, 'plan.ts', ['--max-levels', String(maxLevels()), '--streams', 'cpu', ...planArgs], { ...env, ...planEnv }), at);
+}
+function runLevels(planEnv: NodeJS.ProcessEnv, planArgs: string[] = [], options: RunOptions = {}): LevelsRun {
+  const outputs = plan(planEnv, planArgs, options.at);
   const records = new Map<string, BuildRecord>();
   const sources = new Map<string, BuildRecord['source']>();
   for (const level of levelsOf(outputs, maxLevels())) {
     for (const job of level) {
       try {
-        const { record, source } = buildImageJob(job);
+        const { record, source } = buildImageJob(job, options);
         records.set(job.project, record);
         sources.set(job.project, source);
       } catch (error) {
@@ -109,10 +120,26 @@ function runLevels(planEnv: NodeJS.ProcessEnv, planArgs: string[] = []): LevelsR
   return { outputs, records, sources, failed: null };
 }
 
-function promote(outputs: Record<string, string>) {
-  return onFreshRunner((root, env) =>
-    ciScriptResult(root, 'promote.ts', ['--default-branch', 'main', '--built', outputs['built-tasks'], '--unchanged', outputs['retag-tasks'], '--tested', tested], env),
-  );
+interface PromoteRun {
+  status: number | null;
+  output: string;
+  manifest: ReleaseManifest | null;
+  spawner: string | null;
+}
+function promote(outputs: Record<string, string>, options: { at?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {}): PromoteRun {
+  return onFreshRunner((root, env) => {
+    const args = ['--default-branch', 'main', '--built', outputs['built-tasks'], '--unchanged', outputs['retag-tasks'], '--out', 'release', ...(options.args ?? [])];
+    const result = ciScriptResult(root, 'promote.ts', args, { ...env, ...options.env });
+    const read = (file: string) => {
+      try {
+        return readFileSync(join(root, 'release', file), 'utf8');
+      } catch {
+        return null;
+      }
+    };
+    const manifest = read('release-manifest.json');
+    return { status: result.status, output: result.output, manifest: manifest ? (JSON.parse(manifest) as ReleaseManifest) : null, spawner: read('spawner-images.yaml') };
+  }, options.at);
 }
 
 const repository = (project: string) => `${prefix}/${images[project].imageName}-cpu`;
@@ -137,7 +164,6 @@ beforeAll(async () => {
   cpuImages = [...parentChain(images, middle, 'cpu', settings), child].sort();
 
   prefix = `${services.registry}/wf-${Date.now().toString(36)}`;
-  tested = mkdtempSync(join(tmpdir(), 'kf-tested-'));
   workspace = createTempWorkspace('kf-wf-fanout-');
   for (const project of allCpu.filter((project) => !cpuImages.includes(project))) {
     rmSync(join(workspace.root, images[project].root), { recursive: true, force: true });
@@ -151,22 +177,35 @@ beforeAll(async () => {
 afterAll(() => {
   workspace?.remove();
   machine?.remove();
-  if (tested) rmSync(tested, { recursive: true, force: true });
 });
 
-it('the first run builds every image with its content tag only; promotion then tags every tested digest at once', async () => {
+const sha = (rev = 'HEAD') => git(workspace.root, 'rev-parse', rev);
+const nothingAffected = { NX_BASE: 'HEAD', NX_HEAD: 'HEAD' };
+/** Commits of the cases below, by what they are. */
+const commits: Record<string, string> = {};
+
+it('the first run builds every image with its content tag only; promotion then tags every tested digest at once, with a manifest of them', async () => {
   const { outputs, records, sources, failed, error } = runLevels({}, ['--all']);
   expect(`${failed}: ${error ?? ''}`).toBe('null: ');
   expect([...records.keys()].sort()).toEqual(cpuImages);
   expect(cpuImages.map((project) => sources.get(project))).toEqual(cpuImages.map(() => 'built'));
   expect(Object.values(await tagDigests('latest'))).toEqual(cpuImages.map(() => null));
   const result = promote(outputs);
-  expect(result.status).toBe(0);
-  const sha = git(workspace.root, 'rev-parse', 'HEAD');
+  expect(`${result.status}: ${result.output}`).toMatch(/^0: /);
+  commits.first = sha();
   const latest = await tagDigests('latest');
   for (const project of cpuImages) {
     expect(`${project}: ${latest[project]}`).toBe(`${project}: ${records.get(project)!.digest}`);
-    for (const tag of [sha, sha.slice(0, 7), 'main']) expect(`${project} ${tag}: ${(await tagDigests(tag))[project]}`).toBe(`${project} ${tag}: ${latest[project]}`);
+    for (const tag of [commits.first, commits.first.slice(0, 7), 'main']) expect(`${project} ${tag}: ${(await tagDigests(tag))[project]}`).toBe(`${project} ${tag}: ${latest[project]}`);
+  }
+  // The release manifest and the spawner snippet name exactly what the registry's tags point at.
+  expect(result.manifest).toMatchObject({ commit: commits.first, tags: [commits.first, commits.first.slice(0, 7), 'main', 'latest'], branchTagsMoved: true, rollback: null });
+  expect(Object.fromEntries(result.manifest!.images.map((image) => [image.task.split(':')[0], image.image]))).toEqual(
+    Object.fromEntries(cpuImages.map((project) => [project, `${repository(project)}@${latest[project]}`])),
+  );
+  for (const image of result.manifest!.images) {
+    expect(image.testMark).toMatchObject({ commit: commits.first, task: expect.stringMatching(/:(test|build)-cpu$/) });
+    expect(result.spawner).toContain(`      - ${image.image}\n`);
   }
 });
 
@@ -174,7 +213,7 @@ it('a commit whose level-1 job fails moves no human tag of any image, and promot
   const before = await tagDigests('latest');
   workspace.write(`${images[middle].root}/Dockerfile`, fixtureDockerfile(`${middle}-v2`));
   workspace.write(`${images[child].root}/Dockerfile`, fixtureDockerfile(`${child}-broken`, 'exit 1'));
-  const sha = workspace.commit('change the middle image; break its child');
+  commits.failed = workspace.commit('change the middle image; break its child');
   const { outputs, sources, failed, error } = runLevels({ NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD' });
   expect(levelsOf(outputs, maxLevels()).map((level) => level.map((job) => job.project))).toEqual([[middle], [child]]);
   expect(sources.get(middle)).toBe('built');
@@ -184,15 +223,15 @@ it('a commit whose level-1 job fails moves no human tag of any image, and promot
   // The workflow skips promote after a failed level (!failure()); run anyway, it must refuse by itself.
   const result = promote(outputs);
   expect(result.status).not.toBe(0);
-  expect(result.output).toMatch(/no passed container test recorded for .*nothing is promoted/);
+  expect(result.output).toMatch(new RegExp(`cannot promote ${child}:build-cpu \\(.*is not in the registry\\)\\. No tag was moved`));
   expect(await tagDigests('latest')).toEqual(before);
-  expect(Object.values(await tagDigests(sha))).toEqual(cpuImages.map(() => null));
+  expect(Object.values(await tagDigests(commits.failed))).toEqual(cpuImages.map(() => null));
 });
 
 it('the fixed commit rebuilds what it affects, and promotion retags the rest without pulling a layer', async () => {
   const before = await tagDigests('latest');
   workspace.write(`${images[child].root}/Dockerfile`, fixtureDockerfile(child));
-  const sha = workspace.commit('fix the child');
+  commits.fixed = workspace.commit('fix the child');
   const { outputs, records, sources, failed, error } = runLevels({ NX_BASE: 'HEAD~2', NX_HEAD: 'HEAD' });
   expect(`${failed}: ${error ?? ''}`).toBe('null: ');
   expect(levelsOf(outputs, maxLevels()).map((level) => level.map((job) => job.project))).toEqual([[middle], [child]]);
@@ -203,10 +242,112 @@ it('the fixed commit rebuilds what it affects, and promotion retags the rest wit
   expect(promote(outputs).status).toBe(0);
   expect(ourBlobGets(logOffset)).toEqual([]);
   const latest = await tagDigests('latest');
-  const shaTags = await tagDigests(sha);
+  const shaTags = await tagDigests(commits.fixed);
   for (const project of cpuImages) {
     expect(shaTags[project]).toBe(latest[project]);
     if (records.has(project)) expect(`${project}: ${latest[project]}`).toBe(`${project}: ${records.get(project)!.digest}`);
     else expect(`${project}: ${latest[project]}`).toBe(`${project}: ${before[project]}`);
   }
+});
+
+it('a re-run of the older failed run after the newer one went green (nothing affected, everything to retag) leaves latest where it is', async () => {
+  const before = await tagDigests('latest');
+  // nx-set-shas picks the newer green commit as base: plan sees nothing affected and lists every image for promotion.
+  const outputs = plan(nothingAffected, [], commits.failed);
+  expect(levelsOf(outputs, maxLevels())).toEqual([]);
+  const result = promote(outputs, { at: commits.failed });
+  expect(result.status).not.toBe(0);
+  expect(result.output).toMatch(new RegExp(`cannot promote ${child}:build-cpu .*No tag was moved`));
+  expect(await tagDigests('latest')).toEqual(before);
+  expect(await tagDigests('main')).toEqual(before);
+  expect(Object.values(await tagDigests(commits.failed))).toEqual(cpuImages.map(() => null));
+});
+
+it('an unchanged image whose content was pushed but never passed its tests is refused, named, and nothing moves', async () => {
+  const before = await tagDigests('latest');
+  workspace.write(`${images[child].root}/Dockerfile`, fixtureDockerfile(`${child}-v3`));
+  commits.untested = workspace.commit('change the child; its tests fail');
+  const { outputs, failed } = runLevels({ NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD' }, [], { failingTests: [child] });
+  expect(failed).toBe(`${child}:build-cpu`);
+  // Even when the plan calls it unchanged (a re-run whose base is this commit), its pushed content is refused.
+  const rerun = plan(nothingAffected);
+  expect(rerun['retag-tasks'].split(' ')).toContain(`${child}:build-cpu`);
+  for (const run of [outputs, rerun]) {
+    const result = promote(run);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toMatch(new RegExp(`cannot promote ${child}:build-cpu \\(${repository(child)}@sha256:[0-9a-f]{64} has no test mark: its container tests never passed\\)\\. No tag was moved`));
+  }
+  expect(await tagDigests('latest')).toEqual(before);
+  expect(Object.values(await tagDigests(commits.untested))).toEqual(cpuImages.map(() => null));
+});
+
+it('a commit that is no longer the tip when its promotion runs moves its sha tags only, and says so', async () => {
+  // The untested commit's run is re-run and passes; meanwhile a newer commit lands and is promoted first.
+  const late = runLevels({ NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD' }, [], { at: commits.untested });
+  expect(`${late.failed}: ${late.error ?? ''}`).toBe('null: ');
+  workspace.write(`${images[child].root}/Dockerfile`, fixtureDockerfile(`${child}-v4`));
+  commits.newer = workspace.commit('change the child again');
+  const newer = runLevels({ NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD' });
+  expect(`${newer.failed}: ${newer.error ?? ''}`).toBe('null: ');
+  expect(promote(newer.outputs).status).toBe(0);
+  const latest = await tagDigests('latest');
+  expect(latest[child]).toBe(newer.records.get(child)!.digest);
+
+  const result = promote(late.outputs, { at: commits.untested });
+  expect(`${result.status}: ${result.output}`).toMatch(new RegExp(`^0: [\\s\\S]*${commits.untested} is no longer the tip of main \\(${commits.newer}\\)[\\s\\S]*only the sha tags move`));
+  expect(result.manifest).toMatchObject({ branchTagsMoved: false, tags: [commits.untested, commits.untested.slice(0, 7)] });
+  expect(await tagDigests('latest')).toEqual(latest);
+  expect(await tagDigests('main')).toEqual(latest);
+  expect((await tagDigests(commits.untested))[child]).toBe(late.records.get(child)!.digest);
+});
+
+it('when a move fails midway (the registry stops), promote lists what moved; a re-run converges', async () => {
+  const latest = await tagDigests('latest');
+  workspace.write('README.md', `${readFileSync(join(workspace.root, 'README.md'), 'utf8')}\nA change no image sees.\n`);
+  commits.docs = workspace.commit('docs only');
+  const outputs = plan({ NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD' });
+  expect(outputs['built-tasks']).toBe('');
+  const tags = [commits.docs, commits.docs.slice(0, 7), 'main', 'latest'];
+  // The first image's tags go through; the registry stops before the second image's first tag.
+  const outage = await startRegistryOutage(services.registry, tags.length);
+  let result: PromoteRun;
+  try {
+    const authFile = join(workspace.root, 'outage-auth.json');
+    writeFileSync(authFile, JSON.stringify({ auths: { [outage.host]: { auth: Buffer.from(`${services.user}:${services.password}`).toString('base64') } } }));
+    const viaOutage = prefix.replace(services.registry, outage.host);
+    result = promote(outputs, { env: { IMAGE_REGISTRY: viaOutage, REGISTRY_AUTH_FILE: authFile } });
+  } finally {
+    await outage.stop();
+  }
+  const order = outputs['retag-tasks'].split(' ');
+  expect(result.status).not.toBe(0);
+  expect(result.output).toContain(`failed at ${order[1]} (`);
+  expect(result.output).toContain(`Moved: ${order[0]}. Not moved: ${order.slice(1).join(', ')}.`);
+  const halfway = await tagDigests(commits.docs);
+  expect(cpuImages.filter((project) => halfway[project] !== null)).toEqual([order[0].split(':')[0]]);
+
+  const again = promote(outputs);
+  expect(`${again.status}: ${again.output}`).toMatch(/^0: /);
+  expect(await tagDigests(commits.docs)).toEqual(latest);
+  expect(await tagDigests('latest')).toEqual(latest);
+});
+
+it('when nx-set-shas found no green run, the plan builds and tests every image instead of trusting its HEAD~1 guess', () => {
+  const outputs = plan({ NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD' }, ['--no-previous-build', 'true']);
+  expect(levelsOf(outputs, maxLevels()).flat().map((job) => job.project).sort()).toEqual(cpuImages);
+  expect(outputs['retag-tasks']).toBe('');
+  // The same guess, trusted, sees nothing (the last commit changed no image).
+  expect(levelsOf(plan({ NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD' }, ['--no-previous-build', 'false']), maxLevels())).toEqual([]);
+});
+
+it('a rollback by hand moves the branch tag and latest back to an earlier commit’s tested digests, and records it', async () => {
+  const before = await tagDigests('latest');
+  const outputs = plan({}, ['--promote-only'], commits.fixed);
+  const result = promote(outputs, { at: commits.fixed, args: ['--rollback'] });
+  expect(`${result.status}: ${result.output}`).toMatch(/^0: /);
+  const fixed = await tagDigests(commits.fixed);
+  expect(await tagDigests('latest')).toEqual(fixed);
+  expect(await tagDigests('main')).toEqual(fixed);
+  expect(fixed[child]).not.toBe(before[child]);
+  expect(result.manifest!.rollback).toEqual({ to: commits.fixed, previous: Object.fromEntries(cpuImages.map((project) => [`${project}:build-cpu`, before[project]])) });
 });

@@ -153,7 +153,7 @@ describe('every workflow', () => {
 
   it('only the promote job moves human tags: no build asks for them', () => {
     for (const file of files()) {
-      expect(`${file}: ${/IMAGE_TAG_LATEST|--latest\b|retag\.ts/.test(text(file))}`).toBe(`${file}: false`);
+      expect(`${file}: ${/IMAGE_TAG_LATEST|IMAGE_HUMAN_TAGS|--latest\b|retag\.ts/.test(text(file))}`).toBe(`${file}: false`);
       const promoting = jobsOf(file).filter(([, job]) => /tools\/ci\/promote\.ts/.test(runs(job))).map(([id]) => `${file}:${id}`);
       expect(promoting).toEqual(file === 'main.yml' ? ['main.yml:promote'] : []);
     }
@@ -225,7 +225,7 @@ describe('build-image.yml (one image on its own runner)', () => {
   });
 
   it('pushes the content tag only', () => {
-    expect(job().steps![build()].env).toMatchObject({ IMAGE_PUSH: 'true', IMAGE_HUMAN_TAGS: 'false' });
+    expect(job().steps![build()].env).toMatchObject({ IMAGE_PUSH: 'true' });
     expect(job().env).toMatchObject({ IMAGE_REGISTRY: '${{ inputs.registry }}', IMAGE_ENGINE: 'docker', TASK: '${{ inputs.task }}' });
   });
 

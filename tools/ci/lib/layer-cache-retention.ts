@@ -29,7 +29,7 @@ export const isLayerPrefix = (layers: string[], image: string[]): boolean => lay
 export function cacheVerdict(entry: CacheEntryFacts, newestImageLayers: string[] | null, now: Date, days: number): CacheVerdict {
   if (newestImageLayers && entry.diffIds && isLayerPrefix(entry.diffIds, newestImageLayers)) return { action: 'keep', reason: 'needed by the newest build' };
   // Cache tags are never human tags: only age decides the rest.
-  const byAge = imageVerdict({ digest: entry.digest, tags: [], created: entry.created }, now, days);
+  const byAge = imageVerdict({ digest: entry.digest, tags: [], created: entry.created }, now, { days, shaDays: days });
   return byAge.action === 'delete' ? byAge : { action: 'keep', reason: byAge.reason === 'age unknown' ? 'age unknown' : 'recent' };
 }
 

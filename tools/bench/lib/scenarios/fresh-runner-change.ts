@@ -64,7 +64,7 @@ export async function freshRunnerChangeScenario(ctx: BenchContext, h: BenchHiera
   const chain = chainOf(h.graph, project);
   const dockerfile = `${h.graph.images[project].root}/Dockerfile`;
   const ciEnv = (machine: PodmanMachine, extra: NodeJS.ProcessEnv = {}) =>
-    ctx.nxEnv(machine, { IMAGE_REGISTRY: ctx.registryPrefix, IMAGE_PUSH: 'true', IMAGE_HUMAN_TAGS: 'false', IMAGE_BRANCH: '', GITHUB_HEAD_REF: '', GITHUB_REF_NAME: '', IMAGE_DEFAULT_BRANCH: '', ...extra });
+    ctx.nxEnv(machine, { IMAGE_REGISTRY: ctx.registryPrefix, IMAGE_PUSH: 'true', IMAGE_BRANCH: '', GITHUB_HEAD_REF: '', GITHUB_REF_NAME: '', IMAGE_DEFAULT_BRANCH: '', ...extra });
   const freshClone = (source: TempWorkspace) => {
     const clone = cloneTempWorkspace(source, 'kf-bench-change-');
     ctx.cleanup.add(`remove ${clone.root}`, () => removeWorkspace(clone, false));

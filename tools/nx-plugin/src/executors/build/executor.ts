@@ -9,7 +9,6 @@ import { chooseEngine } from '../../lib/engine/choose-engine';
 import { assertEngineReady, dockerBuildxAvailable } from '../../lib/engine/engine-ready';
 import { runNxContainerCapturingOutput, startNxContainerChild } from '../../lib/engine/engine-output';
 import { onCleanDefaultBranch } from '../../lib/git/default-branch';
-import { readGitState } from '../../lib/git/git-state';
 import { recordedImages } from '../../lib/image-availability/recorded-images';
 import { layerCacheFor } from '../../lib/layer-cache/layer-cache';
 import { assertCompiledPluginFresh } from '../../lib/plugin-build/compiled-plugin';
@@ -45,8 +44,6 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
     }
     const engine = chooseEngine(options.engine ?? optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
     const push = options.push ?? booleanSetting(settings, 'IMAGE_PUSH');
-    // CI turns human tags off (IMAGE_HUMAN_TAGS=false): there they are moved by promotion, after the tests.
-    const humanTags = options.humanTags ?? process.env.IMAGE_HUMAN_TAGS !== 'false';
     const registryClient = registry ? new RegistryClient() : null;
     const log = (line: string) => logger.info(line);
     // nx-container runs in a child process: it keeps the engine's output for the error, and gets a fresh temp folder per build.
@@ -56,7 +53,6 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
       plan,
       {
         push,
-        tagLatest: options.tagLatest ?? booleanSetting(settings, 'IMAGE_TAG_LATEST'),
         cacheFrom: options.cacheFrom ?? [],
         layerCache: layerCacheFor({
           enabled: optionalSetting(settings, 'IMAGE_LAYER_CACHE') !== 'false',
@@ -64,7 +60,6 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
           push,
           onCleanDefaultBranch: () => onCleanDefaultBranch(context.root),
         }),
-        git: push && humanTags ? readGitState(context.root) : null,
       },
       {
         engine,

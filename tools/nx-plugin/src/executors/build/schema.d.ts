@@ -5,8 +5,6 @@ export interface BuildExecutorOptions {
   context?: string;
   registry?: string;
   push?: boolean;
-  humanTags?: boolean;
-  tagLatest?: boolean;
   buildArgs?: Record<string, string>;
   cacheFrom?: string[];
   engine?: 'docker' | 'podman' | 'auto';

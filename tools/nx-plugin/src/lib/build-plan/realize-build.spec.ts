@@ -11,7 +11,6 @@ const IMAGE = `${REPOSITORY}:${TAG}`;
 const PARENT = 'localhost:5000/base-notebook-cpu:content-fedcba9876543210fedcba98';
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 const IMAGE_ID = `sha256:${'1'.repeat(64)}`;
-const GIT = { sha: 'a'.repeat(40), branch: 'main' };
 
 const plan: ImageBuildPlan = {
   project: 'minimal',
@@ -27,7 +26,7 @@ const plan: ImageBuildPlan = {
 
 const context = imageExecutorContext('minimal', 'build-cpu');
 
-const options = (overrides: Partial<RealizeOptions> = {}): RealizeOptions => ({ push: false, tagLatest: false, cacheFrom: [], git: null, ...overrides });
+const options = (overrides: Partial<RealizeOptions> = {}): RealizeOptions => ({ push: false, cacheFrom: [], ...overrides });
 
 /**
  * A registry, an engine storage and nx-container, in memory: nx-container
@@ -100,29 +99,12 @@ async function configurationError(promise: Promise<unknown>): Promise<BuildConfi
 }
 
 describe('realizeBuild: reuse', () => {
-  it('reuses a content tag the registry has: no build, human tags added registry-side, no pull', async () => {
+  it('reuses a content tag the registry has: no build, no pull, and no tag added (human tags move only in promotion)', async () => {
     const w = world({ inRegistry: true });
-    const record = await realizeBuild(plan, options({ push: true, tagLatest: true, git: GIT }), w.deps, context);
+    const record = await realizeBuild(plan, options({ push: true }), w.deps, context);
     expect(w.steps).toEqual([]);
-    expect(w.retags).toEqual([{ reference: IMAGE, tags: [GIT.sha, GIT.sha.slice(0, 7), 'main', 'latest'] }]);
-    expect(record).toMatchObject({
-      image: IMAGE,
-      contentTag: TAG,
-      parent: PARENT,
-      source: 'registry',
-      digest: DIGEST,
-      imageId: null,
-      planned: false,
-      tags: [IMAGE, `${REPOSITORY}:${GIT.sha}`, `${REPOSITORY}:${GIT.sha.slice(0, 7)}`, `${REPOSITORY}:main`, `${REPOSITORY}:latest`],
-    });
-    expect(w.lines).toEqual([`${IMAGE} is already in the registry (${DIGEST}): not rebuilt, human tags added registry-side`]);
-  });
-
-  it('keeps the content tag alone when no commit is given (CI, where promotion adds the human tags)', async () => {
-    const w = world({ inRegistry: true });
-    const record = await realizeBuild(plan, options({ push: true, git: null }), w.deps, context);
     expect(w.retags).toEqual([]);
-    expect(record.tags).toEqual([IMAGE]);
+    expect(record).toMatchObject({ image: IMAGE, contentTag: TAG, parent: PARENT, source: 'registry', digest: DIGEST, imageId: null, planned: false, tags: [IMAGE] });
     expect(w.lines).toEqual([`${IMAGE} is already in the registry (${DIGEST}): not rebuilt`]);
   });
 
@@ -165,12 +147,12 @@ describe('realizeBuild: build', () => {
     expect(w.retags).toEqual([]);
   });
 
-  it('pushes only the content tag, then adds the human tags registry-side and records the digest', async () => {
+  it('pushes the content tag only and records the digest: no commit or branch tag on content a build made', async () => {
     const w = world();
-    const record = await realizeBuild(plan, options({ push: true, git: GIT }), w.deps, context);
+    const record = await realizeBuild(plan, options({ push: true }), w.deps, context);
     expect(w.nxContainerRuns).toEqual([expect.objectContaining({ tags: [IMAGE], push: true })]);
-    expect(w.retags).toEqual([{ reference: IMAGE, tags: [GIT.sha, GIT.sha.slice(0, 7), 'main'] }]);
-    expect(record).toMatchObject({ source: 'built', digest: DIGEST, tags: [IMAGE, `${REPOSITORY}:${GIT.sha}`, `${REPOSITORY}:${GIT.sha.slice(0, 7)}`, `${REPOSITORY}:main`] });
+    expect(w.retags).toEqual([]);
+    expect(record).toMatchObject({ source: 'built', digest: DIGEST, tags: [IMAGE] });
   });
 
   it("builds again when pushing although the engine's storage has the image: the registry must get it", async () => {
@@ -236,13 +218,13 @@ describe('realizeBuild: refusals', () => {
     expect(error.message).toBe(`minimal: podman reported success but has no image ${IMAGE}: check the engine's storage`);
   });
 
-  it('refuses a push the registry does not list afterwards, and adds no human tags', async () => {
+  it('refuses a push the registry does not list afterwards', async () => {
     const w = world();
     w.deps.runNxContainer = async () => {
       w.storage.set(IMAGE, IMAGE_ID);
       return { success: true };
     };
-    const error = await configurationError(realizeBuild(plan, options({ push: true, git: GIT }), w.deps, context));
+    const error = await configurationError(realizeBuild(plan, options({ push: true }), w.deps, context));
     expect(error.message).toBe(`minimal: pushed ${IMAGE} but the registry does not list it: check the registry's storage`);
     expect(w.retags).toEqual([]);
   });

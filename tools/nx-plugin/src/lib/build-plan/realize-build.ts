@@ -5,7 +5,6 @@ import { BuildConfigurationError } from '../errors';
 import { describeEngineFailure } from '../engine/classify-engine-failure';
 import type { EngineName } from '../engine/engine-cli';
 import { inspectLocalImage, type LocalImage } from '../engine/local-images';
-import { humanTags, type GitState } from '../images/image-names';
 import { builtRecord, type BuildRecord } from '../records/build-record';
 import type { LayerCache } from '../layer-cache/layer-cache';
 import { runWithLayerCache } from '../layer-cache/run-with-layer-cache';
@@ -21,13 +20,11 @@ export interface RegistryOperations {
 export type NxContainerRun = (options: Record<string, unknown>, context: ExecutorContext) => Promise<{ success: boolean }>;
 
 export interface RealizeOptions {
+  /** Push the content tag (the only tag a build ever gives: human tags move only in promotion, onto tested digests). */
   push: boolean;
-  tagLatest: boolean;
   cacheFrom: string[];
   /** The registry layer cache to read and write; null or absent: none. */
   layerCache?: LayerCache | null;
-  /** The commit the human tags name; null pushes the content tag only (CI, where promotion adds them). */
-  git: GitState | null;
 }
 
 export interface RealizeDependencies {
@@ -55,7 +52,7 @@ export interface RealizeDependencies {
 
 /**
  * Makes the planned image exist, doing as little as possible: a content tag
- * already in the registry is reused (human tags added registry-side, no pull);
+ * already in the registry is reused (no pull);
  * one already in the engine's storage is reused when not pushing; only
  * otherwise does the engine build.
  */
@@ -73,19 +70,13 @@ export async function realizeBuild(
 ): Promise<BuildRecord> {
   if (options.push && !deps.registry) throw pushNeedsRegistry(plan.project);
   const inspectLocal = deps.inspectLocalImage ?? ((reference: string) => inspectLocalImage(deps.engine, reference));
-  const humanTagNames = options.push && options.git ? humanTags(options.git, options.tagLatest) : [];
-  const humanReferences = humanTagNames.map((tag) => `${plan.repository}:${tag}`);
-  const addHumanTags = async () => {
-    if (humanTagNames.length > 0 && deps.registry) await deps.registry.retag(plan.image, humanTagNames);
-  };
 
   if (deps.registry) {
     const digest = await deps.registry.manifestDigest(plan.image);
     if (digest) {
-      await addHumanTags();
-      deps.log(`${plan.image} is already in the registry (${digest}): not rebuilt${humanReferences.length ? ', human tags added registry-side' : ''}`);
+      deps.log(`${plan.image} is already in the registry (${digest}): not rebuilt`);
       return builtRecord(plan, {
-        tags: [plan.image, ...humanReferences],
+        tags: [plan.image],
         imageId: (await inspectLocal(plan.image)).id,
         digest,
         source: 'registry',
@@ -106,7 +97,8 @@ export async function realizeBuild(
   deps.buildIsCertain?.();
   await deps.prepareParent?.();
   await deps.prepareContext?.();
-  // The engine pushes the content tag only (podman pushes tag by tag); the human tags are then added registry-side, as for a reused image.
+  // The content tag only: a commit's tags (sha, branch, latest) never name content a build made, which may come from a
+  // working tree that differs from the commit; promotion gives them to tested digests.
   const registry = deps.registry;
   const layerCache = registry ? (options.layerCache ?? null) : null;
   try {
@@ -132,7 +124,5 @@ export async function realizeBuild(
   if (options.push && !digest) {
     throw new BuildConfigurationError(`${plan.project}: pushed ${plan.image} but the registry does not list it: check the registry's storage`);
   }
-  await addHumanTags();
-  const tags = [plan.image, ...humanReferences];
-  return builtRecord(plan, { tags, imageId, digest, source: 'built' });
+  return builtRecord(plan, { tags: [plan.image], imageId, digest, source: 'built' });
 }

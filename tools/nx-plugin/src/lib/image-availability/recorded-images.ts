@@ -42,7 +42,7 @@ export function recordedImages(context: ExecutorContext, deps: RecordedImagesDep
     await realizeBuild(
       // Under the recorded reference: a child's record names it.
       { ...plan, image: record.image, repository: writtenName(record.image) },
-      { push: false, tagLatest: false, cacheFrom: [], git: null },
+      { push: false, cacheFrom: [] },
       {
         engine: deps.engine,
         // ensureImage asked the registry already.

@@ -1,5 +1,5 @@
 import { assertValidTag } from '../registry/image-reference';
-import { humanTags, imageRepository, tagFromBranch } from './image-names';
+import { imageRepository, tagFromBranch } from './image-names';
 
 describe('imageRepository', () => {
   it('prefixes the registry and suffixes the stream', () => {
@@ -54,26 +54,5 @@ describe('tagFromBranch', () => {
       expect(tag.length).toBeLessThanOrEqual(128);
       expect(() => assertValidTag(tag, 'branch')).not.toThrow();
     }
-  });
-});
-
-describe('humanTags', () => {
-  const sha = '0123456789abcdef0123456789abcdef01234567';
-
-  it('gives the full sha, the 7-character short sha and the branch', () => {
-    expect(humanTags({ sha, branch: 'feature/x' }, false)).toEqual([sha, '0123456', tagFromBranch('feature/x')]);
-  });
-
-  it('adds latest only when asked', () => {
-    expect(humanTags({ sha, branch: 'main' }, true)).toEqual([sha, '0123456', 'main', 'latest']);
-    expect(humanTags({ sha, branch: 'main' }, false)).not.toContain('latest');
-  });
-
-  it('omits the branch when detached', () => {
-    expect(humanTags({ sha, branch: null }, false)).toEqual([sha, '0123456']);
-  });
-
-  it('does not repeat a tag', () => {
-    expect(humanTags({ sha, branch: 'latest' }, true)).toEqual([sha, '0123456', 'latest']);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Stream } from '../hierarchy/image-graph';
-import { assertValidTag, isValidTag } from '../registry/image-reference';
+import { isValidTag } from '../registry/image-reference';
 
 /** The published repository of an image: `<registry>/<image-name>-<stream>`, registry optional. */
 export function imageRepository(registry: string, imageName: string, stream: Stream): string {
@@ -26,13 +26,3 @@ export interface GitState {
   sha: string;
   branch: string | null;
 }
-
-/** The human tags a pushed image carries: full sha, short sha, branch, and latest when asked. */
-export function humanTags(git: GitState, tagLatest: boolean): string[] {
-  const tags = [git.sha, git.sha.slice(0, 7)];
-  if (git.branch) tags.push(tagFromBranch(git.branch));
-  if (tagLatest) tags.push('latest');
-  for (const tag of tags) assertValidTag(tag);
-  return [...new Set(tags)];
-}
-

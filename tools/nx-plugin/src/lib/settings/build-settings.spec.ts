@@ -215,7 +215,12 @@ describe('parseBuildSettings rejects bad input with one line naming the place', 
   });
 
   it('accepts true, false and empty booleans', () => {
-    for (const value of ['true', 'false', '']) expect(() => parseBuildSettings(VALID, FILE, { IMAGE_TAG_LATEST: value })).not.toThrow();
+    for (const value of ['true', 'false', '']) expect(() => parseBuildSettings(VALID, FILE, { IMAGE_PUSH: value })).not.toThrow();
+  });
+
+  it.each(['IMAGE_TAG_LATEST', 'IMAGE_HUMAN_TAGS'])('a removed setting (%s) says what replaced it', (key) => {
+    const text = `${VALID}\n${key}=true\n`;
+    expect(configurationErrorOf(() => parseBuildSettings(text, FILE, {})).message).toMatch(new RegExp(`^${FILE}:\\d+: ${key} was removed: .*promotion.*Delete the line$`));
   });
 
   it.each(['2026-13-01', '2026-02-30', '01.12.2026', 'yesterday'])('a rebuild date that is not a day (%s), naming the line', (date) => {

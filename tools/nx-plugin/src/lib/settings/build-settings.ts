@@ -20,7 +20,7 @@ export const REQUIRED_SETTINGS = [
 ] as const;
 
 /** Keys that may be empty or absent. */
-export const OPTIONAL_SETTINGS = ['IMAGE_REGISTRY', 'IMAGE_ENGINE', 'IMAGE_PUSH', 'IMAGE_TAG_LATEST', 'IMAGE_REBUILD_DATE', 'IMAGE_LAYER_CACHE'] as const;
+export const OPTIONAL_SETTINGS = ['IMAGE_REGISTRY', 'IMAGE_ENGINE', 'IMAGE_PUSH', 'IMAGE_REBUILD_DATE', 'IMAGE_LAYER_CACHE'] as const;
 
 /**
  * The date (YYYY-MM-DD) our own layers were last rebuilt for fixed packages:
@@ -30,7 +30,13 @@ export const OPTIONAL_SETTINGS = ['IMAGE_REGISTRY', 'IMAGE_ENGINE', 'IMAGE_PUSH'
 export const REBUILD_DATE_SETTING = 'IMAGE_REBUILD_DATE';
 
 /** Settings that are `true` or `false` (empty or unset: false, except IMAGE_LAYER_CACHE, which is on unless `false`). */
-export const BOOLEAN_SETTINGS = ['IMAGE_PUSH', 'IMAGE_TAG_LATEST', 'IMAGE_LAYER_CACHE'] as const;
+export const BOOLEAN_SETTINGS = ['IMAGE_PUSH', 'IMAGE_LAYER_CACHE'] as const;
+
+/** Settings that no longer exist, with what replaced them: a file that still sets one gets this, not "unknown". */
+const REMOVED_SETTINGS: Record<string, string> = {
+  IMAGE_TAG_LATEST: 'a build pushes its content tag only; latest, the branch tag and the sha tags move only in promotion (tools/ci/promote.ts), onto tested digests',
+  IMAGE_HUMAN_TAGS: 'a build pushes its content tag only; human tags move only in promotion (tools/ci/promote.ts), onto tested digests',
+};
 
 /**
  * The file may hold the user's own variables (e.g. parts that `$VAR`
@@ -103,6 +109,7 @@ function scanSettingsFile(text: string, file: string): KeyLines {
 function rejectUnknownKeys(keys: KeyLines, file: string): void {
   for (const [key, line] of keys) {
     if (KNOWN_SETTINGS.includes(key) || key.startsWith(CUSTOM_SETTING_PREFIX)) continue;
+    if (REMOVED_SETTINGS[key]) throw new BuildConfigurationError(`${file}:${line}: ${key} was removed: ${REMOVED_SETTINGS[key]}. Delete the line`);
     throw new BuildConfigurationError(
       `${file}:${line}: unknown setting ${key}${didYouMean(key, KNOWN_SETTINGS)}: fix the name, or prefix your own variables with ${CUSTOM_SETTING_PREFIX}`,
     );
