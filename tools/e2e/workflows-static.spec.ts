@@ -392,7 +392,8 @@ describe('registry-prune.yml', () => {
     const workflow = load('registry-prune.yml');
     expect(workflow.on.schedule).toEqual([{ cron: expect.any(String) }]);
     const prune = workflow.jobs.prune;
-    expect(runs(prune)).toMatch(/npm run registry:prune -- --days "\$DAYS" \$apply/);
+    expect(runs(prune)).toMatch(/npm run registry:prune -- --days "\$DAYS" --sha-days "\$SHA_DAYS" \$apply/);
+    expect(prune.steps![stepUsing(prune, 'actions/checkout')].with).toMatchObject({ 'fetch-depth': 0 });
     expect(prune.steps![stepRunning(prune, /registry:prune/)].env).toMatchObject({ APPLY: "${{ github.event_name == 'schedule' || inputs.apply }}" });
   });
 });
