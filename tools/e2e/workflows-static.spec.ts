@@ -195,6 +195,17 @@ describe('pull-request.yml', () => {
     expect(stepRunning(job, /nx affected/)).toBeGreaterThan(stepUsing(job, 'nrwl/nx-set-shas'));
   });
 
+  it('scans every image it built, per stream, before that stream\'s images are pruned', () => {
+    const job = workflow().jobs.affected;
+    const trivy = stepUsing(job, 'aquasecurity/trivy-action');
+    const cpu = stepRunning(job, /tools\/ci\/scan-built\.ts --stream cpu/);
+    const gpu = stepRunning(job, /tools\/ci\/scan-built\.ts --stream gpu/);
+    expect(trivy).toBeGreaterThan(stepRunning(job, /nx affected -t [\w -]*build-cpu/));
+    expect(cpu).toBeGreaterThan(trivy);
+    expect(cpu).toBeLessThan(job.steps!.findIndex((step) => step.name === "Free the cpu images' space"));
+    expect(gpu).toBeGreaterThan(stepRunning(job, /nx affected -t build-gpu/));
+  });
+
   it('writes the image insight summary after inspecting, even when the waste gate failed', () => {
     const job = workflow().jobs.affected;
     const summary = stepRunning(job, /tools\/ci\/inspect-summary\.ts/);
