@@ -1,12 +1,12 @@
 /**
- * The scan gate of a pull request: every image of one stream that this job's
+ * The scan gate of a pull request: every image of the given streams that this job's
  * engine built (its record in dist/images says so) is scanned by trivy on the
  * runner (the reviewed .trivyignore.yaml applied); the job summary gets a
  * table per image, and the step fails when any of them holds a CRITICAL
  * finding, naming them all. Images reused from the registry were built and
  * scanned by the run that pushed them.
  *
- *   node -r @swc-node/register tools/ci/scan-built.ts --stream cpu
+ *   node -r @swc-node/register tools/ci/scan-built.ts --stream cpu[,gpu]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -26,16 +26,18 @@ const builtHere = (records: BuildRecord[]) => records.filter((record) => record.
 
 runCli('scan-built', () => {
   const { values } = parseArgs({ options: { stream: { type: 'string', default: '' } } });
-  const [stream] = parseStreams(values.stream ?? '', '--stream');
+  const streams = parseStreams(values.stream ?? '', '--stream');
   const dir = join(workspaceRoot, 'dist', 'images');
-  const projects = existsSync(dir) ? readdirSync(dir).filter((project) => existsSync(join(dir, project, `${stream}.json`))) : [];
-  const records = builtHere(projects.map((project) => readRecord(workspaceRoot, project, stream)));
-  if (records.length === 0) return console.log(`scan-built: no ${stream} image was built here: nothing to scan`);
+  const projects = existsSync(dir) ? readdirSync(dir) : [];
+  const records = builtHere(
+    streams.flatMap((stream) => projects.filter((project) => existsSync(join(dir, project, `${stream}.json`))).map((project) => readRecord(workspaceRoot, project, stream))),
+  );
+  if (records.length === 0) return console.log(`scan-built: no ${streams.join(' or ')} image was built here: nothing to scan`);
   const work = mkdtempSync(join(tmpdir(), 'kf-scan-'));
   const failing: string[] = [];
   try {
     for (const record of records) {
-      const task = `${record.project}:build-${stream}`;
+      const task = `${record.project}:build-${record.stream}`;
       const report = join(work, `${record.project}.json`);
       const trivy = spawnSync('trivy', ['image', '--quiet', '--scanners', 'vuln', '--format', 'json', '--output', report, '--ignorefile', ALLOWLIST_FILE, record.image], {
         cwd: workspaceRoot,
