@@ -76,9 +76,8 @@ export function expectEngineBuilds(count: number, concurrency: number): void {
 }
 
 /**
- * A child for one nx-container run. Loading nx-container takes about 0.2 s of
- * CPU (see `load-nx-container.ts`); a build takes a child loaded ahead where
- * there is one.
+ * A child for one nx-container run. Loading nx-container takes about 0.6 s of
+ * CPU; a build takes a child loaded ahead where there is one.
  */
 function nxContainerChild(cwd: string): ChildProcessWithoutNullStreams {
   buildsToCome = Math.max(0, buildsToCome - 1);
