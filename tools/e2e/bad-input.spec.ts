@@ -8,7 +8,7 @@ import { createPodmanMachine, fixtureCpuLock, type PodmanMachine } from './suppo
 import { createTempWorkspace, type NxResult, type TempWorkspace } from './support/temp-workspace';
 
 /**
- * Every bad input of issue 11 (and those handled before it), through the real
+ * Every bad input the build system names with a fix, through the real
  * Nx CLI on ONE copy of the workspace: each case changes one file (or the
  * environment), runs plan mode, and puts the file back. Each must exit
  * non-zero with one line naming the place and the fix, no stack trace, and

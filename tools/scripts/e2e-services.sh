@@ -10,8 +10,10 @@
 # Environment: E2E_STATE_DIR (default /tmp/kf-e2e), E2E_REGISTRY_PORT (default 5000),
 # E2E_START_TIMEOUT seconds (default 60).
 #
-# Machine facts this relies on are in shared DESIGN.md ("Facts about the build
-# and test machines"): no systemd, podman must use runc, no image can be pulled.
+# Facts of the test machines this relies on: there is no systemd (dockerd is
+# started here and waited for), podman must use runc (with crun every RUN step
+# fails on rlimits), and no base image can be pulled from a public registry
+# (tests build FROM images they make themselves).
 set -euo pipefail
 
 STATE_DIR="${E2E_STATE_DIR:-/tmp/kf-e2e}"

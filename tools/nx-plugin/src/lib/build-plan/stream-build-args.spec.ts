@@ -5,8 +5,8 @@ import { parseDockerfile } from '../dockerfile/parse-dockerfile';
 import { planImageBuild, type PlanInputs } from './image-build-plan';
 
 /**
- * The production images' stream-specific build args (DESIGN.md: "Streams
- * differ only by parent and declared build args"), read from the committed
+ * The production images' stream-specific build args (streams differ only by
+ * parent and the build args each target declares), read from the committed
  * project.json files (the inferred build targets set only the stream).
  */
 const WORKSPACE = join(__dirname, '..', '..', '..', '..', '..');
