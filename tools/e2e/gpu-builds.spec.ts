@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createDockerStacksFixture,
@@ -9,7 +9,7 @@ import {
 } from '../nx-plugin/src/lib/gpu-upstream/testing/fixture-repos';
 import type { GenerationRecord } from '../nx-plugin/src/lib/gpu-upstream/generation-record';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
-import { imagesOf, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
+import { imageParent, imagesOf, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
 import { buildBusyboxImage, createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, fixtureUpstreamLock, pushForDigest, type PodmanMachine } from './support/podman-fixtures';
 import { CPU_UPSTREAM_KEY, CUDA_UPSTREAM_KEY } from '../nx-plugin/src/lib/upstream-lock/upstream-lock';
 import { readRecordIn, tasksRun } from './support/records';
@@ -37,6 +37,8 @@ let cpuCommit: string;
 let lockedCuda: string;
 /** From the Nx graph: every image of the gpu stream (gpu-upstream included), the notebook images, and those only in cpu. */
 let images: { gpu: string[]; notebooks: string[]; cpuOnly: string[] };
+/** The image built directly on gpu-upstream, and its folder. */
+let upstreamChild: { project: string; root: string };
 
 /**
  * A root image made here (no base image can be pulled): scratch, Debian's
@@ -64,6 +66,8 @@ beforeAll(async () => {
   const graph = await workspaceImageGraph();
   const notebooks = notebookImagesOf(graph, 'cpu');
   images = { gpu: imagesOf(graph, 'gpu'), notebooks, cpuOnly: notebooks.filter((image) => !graph[image].targets.includes('build-gpu')) };
+  const child = images.gpu.find((project) => imageParent(graph, project, 'gpu') === 'gpu-upstream')!;
+  upstreamChild = { project: child, root: graph[child].root };
   services = readE2eServices();
   machine = createPodmanMachine(services);
   workspace = createTempWorkspace('kf-gpu-builds-');
@@ -160,6 +164,30 @@ describe('nx run-many -t build-gpu with a real engine', () => {
     const after = readRecordIn(workspace.root, 'gpu-upstream', 'gpu')!;
     expect(after).toMatchObject({ contentTag: before.contentTag, source: 'built' });
     expect(lineage(after.image)).toEqual(['nvidia/cuda', ...DOCKER_STACKS_LINEAGE]);
+  });
+});
+
+describe('a pruned engine with a warm Nx cache', () => {
+  it("regenerates and rebuilds gpu-upstream from its restored record when a child's build needs it", () => {
+    const upstream = readRecordIn(workspace.root, 'gpu-upstream', 'gpu')!;
+    expect(upstream.recipe).toMatchObject({ generated: true });
+    // Every image of the gpu stream leaves the engine, and with them the generated context and its clones; the Nx cache keeps the records.
+    for (const project of images.gpu) machine.podman(['rmi', '--force', '--ignore', readRecordIn(workspace.root, project, 'gpu')!.image]);
+    rmSync(join(workspace.root, 'dist'), { recursive: true, force: true });
+    rmSync(join(workspace.root, 'tmp', 'gpu-upstream'), { recursive: true, force: true });
+    // The image on gpu-upstream changes, so its build runs and needs its parent's image.
+    const { project: child, root } = upstreamChild;
+    workspace.write(`${root}/Dockerfile`, fixtureDockerfile(child, 'echo restored-parent > /restored'));
+
+    const result = nx(['run', `${child}:build-gpu`]);
+    expectNxSuccess(result);
+    expect(tasksRun(result.output, 'build-gpu')).toEqual([child]);
+    expect(result.output).toContain(`${upstream.image} (gpu-upstream's build record, restored from the Nx cache) is not in podman's storage nor in a registry: rebuilding it from its record`);
+    expect(result.output).toContain('generating dist/images/gpu-upstream/context (no generated context)');
+    expect(result.output).not.toContain('the record is stale');
+    expect(machine.podman(['image', 'exists', upstream.image])).toBe('');
+    expect(lineage(upstream.image)).toEqual(['nvidia/cuda', ...DOCKER_STACKS_LINEAGE]);
+    expect(lineage(readRecordIn(workspace.root, child, 'gpu')!.image)).toEqual(['nvidia/cuda', ...DOCKER_STACKS_LINEAGE, child]);
   });
 });
 

@@ -1,9 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { join } from 'node:path';
 import { forTask } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
-import { ensureGeneratedContext } from '../../lib/gpu-upstream/generated-context';
+import { ensureGeneratedContext, generationWorkDir } from '../../lib/gpu-upstream/generated-context';
 import { realizeBuild } from '../../lib/build-plan/realize-build';
 import { chooseEngine } from '../../lib/engine/choose-engine';
 import { assertEngineReady, dockerBuildxAvailable } from '../../lib/engine/engine-ready';
@@ -16,9 +15,6 @@ import { plannedRecord, recipeOf, removeRecord, writeRecord, type BuildRecord } 
 import { RegistryClient } from '../../lib/registry/registry-client';
 import { booleanSetting, optionalSetting } from '../../lib/settings/build-settings';
 import type { BuildExecutorOptions } from './schema';
-
-/** The generate target's default scratch directory: its cached clones serve the build's generation too. */
-const GENERATION_WORK_DIR = 'tmp/gpu-upstream';
 
 const PROVENANCE: Record<BuildRecord['source'], string> = {
   planned: 'planned, nothing built',
@@ -35,7 +31,7 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
     removeRecord(context.root, project, options.stream);
     const { plan, settings, registry, lock, generatedIdentity, warnings, parentSource } = prepareBuild(options, context);
     for (const warning of warnings) logger.warn(`warning: ${warning}`);
-    const recipe = recipeOf(plan, context.root);
+    const recipe = recipeOf(plan, context.root, !!options.generated);
     if (options.plan) {
       writeRecord(context.root, { ...plannedRecord(plan), recipe });
       const args = Object.entries(plan.buildArgs).filter(([name]) => name !== 'BASE_CONTAINER');
@@ -72,10 +68,7 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
         prepareParent: parentSource.kind === 'project' ? async () => void (await images.ensure(parentSource.project, options.stream)) : undefined,
         ...(generatedIdentity && {
           prepareContext: () =>
-            ensureGeneratedContext(
-              { workspaceRoot: context.root, settings, lock, outputDir: plan.context, workDir: join(context.root, GENERATION_WORK_DIR), log },
-              generatedIdentity,
-            ),
+            ensureGeneratedContext({ workspaceRoot: context.root, settings, lock, outputDir: plan.context, workDir: generationWorkDir(context.root), log }, generatedIdentity),
         }),
       },
       context,

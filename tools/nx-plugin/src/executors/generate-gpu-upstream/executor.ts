@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { logger } from '../../lib/logger';
-import { generateAndRecord } from '../../lib/gpu-upstream/generated-context';
+import { generateAndRecord, generationWorkDir } from '../../lib/gpu-upstream/generated-context';
 import { generationRecordPath, removeGenerationRecord } from '../../lib/gpu-upstream/generation-record';
 import { readUpstreamLock } from '../../lib/upstream-lock/lock-file';
 import { loadBuildSettings } from '../../lib/settings/build-settings';
@@ -23,7 +23,7 @@ export default async function generateGpuUpstreamExecutor(
       settings,
       lock: readUpstreamLock(context.root),
       outputDir,
-      workDir: join(context.root, options.workDir ?? 'tmp/gpu-upstream'),
+      workDir: options.workDir ? join(context.root, options.workDir) : generationWorkDir(context.root),
       log: (line) => logger.info(line),
     });
     logger.info(`wrote ${record.context} (gpu-jupyter ${record.gpuJupyter.commit}, docker-stacks ${record.dockerStacks.commit}, fragments in ${record.layout}, FROM ${record.cudaBase})`);

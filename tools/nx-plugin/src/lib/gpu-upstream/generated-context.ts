@@ -14,6 +14,11 @@ import {
 } from './generation-record';
 import { generatorCodeSha256, identityDifferences, type GpuUpstreamIdentity } from './upstream-identity';
 
+/** The generate target's default scratch directory: its cached clones serve a build's generation too. */
+export function generationWorkDir(workspaceRoot: string): string {
+  return join(workspaceRoot, 'tmp', 'gpu-upstream');
+}
+
 export interface GeneratedContextOptions {
   workspaceRoot: string;
   settings: BuildSettings;

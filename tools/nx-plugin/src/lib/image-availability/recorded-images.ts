@@ -5,6 +5,7 @@ import type { EngineName } from '../engine/engine-cli';
 import { assertEngineReady } from '../engine/engine-ready';
 import { localImageId, pullAndTag } from '../engine/local-images';
 import { BuildConfigurationError } from '../errors';
+import { ensureGeneratedContext, generationWorkDir } from '../gpu-upstream/generated-context';
 import type { Stream } from '../hierarchy/image-graph';
 import { readRecord, type BuildRecord } from '../records/build-record';
 import { writtenName } from '../registry/image-reference';
@@ -30,8 +31,8 @@ export function recordedImages(context: ExecutorContext, deps: RecordedImagesDep
   const rebuild = async (record: BuildRecord): Promise<void> => {
     const recipe = record.recipe!;
     const projectContext: ExecutorContext = { ...context, projectName: record.project, targetName: `build-${record.stream}` };
-    const { plan, parentSource } = prepareBuild(
-      { stream: record.stream, dockerfile: recipe.dockerfile, context: recipe.context, buildArgs: recipe.buildArgs },
+    const { plan, parentSource, settings, lock, generatedIdentity } = prepareBuild(
+      { stream: record.stream, dockerfile: recipe.dockerfile, context: recipe.context, buildArgs: recipe.buildArgs, generated: recipe.generated },
       projectContext,
     );
     if (plan.contentTag !== record.contentTag) {
@@ -51,6 +52,13 @@ export function recordedImages(context: ExecutorContext, deps: RecordedImagesDep
         runNxContainer: deps.runNxContainer,
         log: deps.log,
         prepareParent: parentSource.kind === 'project' ? async () => void (await ensure(parentSource.project, record.stream)) : undefined,
+        ...(generatedIdentity && {
+          prepareContext: () =>
+            ensureGeneratedContext(
+              { workspaceRoot: context.root, settings, lock, outputDir: plan.context, workDir: generationWorkDir(context.root), log: deps.log },
+              generatedIdentity,
+            ),
+        }),
       },
       projectContext,
     );

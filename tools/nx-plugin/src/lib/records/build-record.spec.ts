@@ -136,4 +136,9 @@ describe('recipeOf', () => {
     );
     expect(recipe).toEqual({ dockerfile: 'images/minimal/Dockerfile', context: 'images/minimal', buildArgs: { PYTHON: '3.11' } });
   });
+
+  it('keeps that a context is generated from the pins, so a rebuild generates it again', () => {
+    const plan = { dockerfile: '/ws/dist/images/gpu-upstream/context/Dockerfile', context: '/ws/dist/images/gpu-upstream/context', buildArgs: {} };
+    expect(recipeOf(plan, '/ws', true)).toEqual({ dockerfile: 'dist/images/gpu-upstream/context/Dockerfile', context: 'dist/images/gpu-upstream/context', buildArgs: {}, generated: true });
+  });
 });

@@ -34,16 +34,19 @@ export interface BuildRecipe {
   context: string;
   /** The target's build args; BASE_CONTAINER is not among them (it is `parent`). */
   buildArgs: Record<string, string>;
+  /** The context is generated from the pins (gpu-upstream): rebuilding generates it again first. */
+  generated?: true;
 }
 
 /** The recipe of a plan whose Dockerfile and context are absolute paths inside `workspaceRoot`. */
 export function recipeOf(
   plan: { dockerfile: string; context: string; buildArgs: Record<string, string> },
   workspaceRoot: string,
+  generated = false,
 ): BuildRecipe {
   const { BASE_CONTAINER: _parent, ...buildArgs } = plan.buildArgs;
   const inWorkspace = (path: string) => relative(workspaceRoot, path).split(sep).join('/') || '.';
-  return { dockerfile: inWorkspace(plan.dockerfile), context: inWorkspace(plan.context), buildArgs };
+  return { dockerfile: inWorkspace(plan.dockerfile), context: inWorkspace(plan.context), buildArgs, ...(generated && { generated: true }) };
 }
 
 export function recordPath(workspaceRoot: string, project: string, stream: Stream): string {
