@@ -10,7 +10,8 @@ const TOUCHES_MODULE_CACHE: RegExp[] = [
   /\brequire\s*\.\s*(cache|extensions)\b/,
   /\bModule\s*\.\s*_\w+/,
   /\bmodule\s*\.\s*constructor\b/,
-  /['"](node:)?module['"]/,
+  // Node's Module class itself (its read-only helpers, such as isBuiltin, are fine).
+  /import\s+(\*\s+as\s+)?Module\b|\bnew\s+Module\s*\(/,
   /\bsyncBuiltinESMExports\b/,
 ];
 
