@@ -1,6 +1,6 @@
 import type { Cli, CliResult, EngineName } from '../../lib/engine/engine-cli';
 import { captureLogger, imageExecutorContext } from '../../lib/testing/executor-context';
-import { placeImage } from '../../lib/container-test/image-placement';
+import { placeImage } from '../../lib/image-runtime/image-placement';
 import { runContainerTest } from '../../lib/container-test/run-container-test';
 import containerTestExecutor from './executor';
 import type { ContainerTestExecutorOptions } from './schema';
@@ -13,7 +13,7 @@ jest.mock('../../lib/engine/engine-cli', () => ({
   realCli: (name: EngineName): Cli => ({ name, run: (args) => probe(args) }),
 }));
 jest.mock('../../lib/engine/container-guard', () => ({ guardContainer: () => () => undefined }));
-jest.mock('../../lib/container-test/built-image', () => ({
+jest.mock('../../lib/image-runtime/built-image', () => ({
   builtImage: () => ({ image: 'localhost:5000/demo-notebook-cpu:content-1', node: { root: 'images/demo' } }),
 }));
 jest.mock('../../lib/settings/build-settings', () => ({ loadBuildSettings: () => ({ values: {} }) }));
@@ -23,8 +23,8 @@ jest.mock('../../lib/container-test/inherited-checks', () => ({
 }));
 // Restoring an image from its record is image-placement's business, which is stubbed too.
 jest.mock('../../lib/image-availability/for-consumer', () => ({ restoreRecordedImage: () => undefined }));
-jest.mock('../../lib/container-test/image-placement', () => ({
-  ...jest.requireActual('../../lib/container-test/image-placement'),
+jest.mock('../../lib/image-runtime/image-placement', () => ({
+  ...jest.requireActual('../../lib/image-runtime/image-placement'),
   placeImage: jest.fn(async () => undefined),
 }));
 jest.mock('../../lib/container-test/run-container-test', () => ({ runContainerTest: jest.fn(async () => ({ success: true, results: [] })) }));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { logger } from '../../lib/logger';
 import { BuildConfigurationError } from '../../lib/errors';
-import { containerName } from '../../lib/container-test/container-args';
+import { containerName } from '../../lib/image-runtime/container-args';
 import { guardContainer } from '../../lib/engine/container-guard';
 import { realCli } from '../../lib/engine/engine-cli';
 import { inspectImage } from '../../lib/inspect/inspect-image';

@@ -1,6 +1,6 @@
 import type { Cli, CliResult, EngineName } from '../../lib/engine/engine-cli';
 import { captureLogger, imageExecutorContext } from '../../lib/testing/executor-context';
-import { placeImage } from '../../lib/container-test/image-placement';
+import { placeImage } from '../../lib/image-runtime/image-placement';
 import serveExecutor from './executor';
 import type { ServeExecutorOptions } from './schema';
 
@@ -19,14 +19,14 @@ jest.mock('../../lib/engine/engine-cli', () => ({
   }),
 }));
 jest.mock('../../lib/engine/container-guard', () => ({ guardContainer: () => () => undefined }));
-jest.mock('../../lib/container-test/built-image', () => ({
+jest.mock('../../lib/image-runtime/built-image', () => ({
   builtImage: () => ({ image: 'localhost:5000/demo-notebook-cpu:content-1', node: { root: 'images/demo' } }),
 }));
 // Restoring an image from its record is image-placement's business, which is stubbed too.
 jest.mock('../../lib/image-availability/for-consumer', () => ({ restoreRecordedImage: () => undefined }));
 jest.mock('../../lib/settings/build-settings', () => ({ loadBuildSettings: () => ({ values: {} }) }));
-jest.mock('../../lib/container-test/image-placement', () => ({
-  ...jest.requireActual('../../lib/container-test/image-placement'),
+jest.mock('../../lib/image-runtime/image-placement', () => ({
+  ...jest.requireActual('../../lib/image-runtime/image-placement'),
   placeImage: jest.fn(async () => undefined),
 }));
 

@@ -1,6 +1,6 @@
 import { BuildConfigurationError } from '../errors';
 import { fakeCli, type FakeAnswer } from '../engine/fake-cli.test-helper';
-import type { WaitOutcome } from './http-wait';
+import type { WaitOutcome } from '../image-runtime/http-wait';
 import { runContainerTest, type ContainerTestPlan } from './run-container-test';
 
 const PLAN: ContainerTestPlan = {

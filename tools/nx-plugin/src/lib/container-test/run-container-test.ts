@@ -1,8 +1,8 @@
 import { BuildConfigurationError } from '../errors';
 import type { Stream } from '../hierarchy/image-graph';
 import { execChecks, imageUserVerdict, type CheckResult, type ExecCheck, type ExecOutcome } from './check-definitions';
-import { NOTEBOOK_PORT, notebookUrl, parsePublishedPort, runArgs } from './container-args';
-import { describeAnswer, waitForHttp as defaultWaitForHttp, type WaitOptions, type WaitOutcome } from './http-wait';
+import { NOTEBOOK_PORT, notebookUrl, parsePublishedPort, runArgs } from '../image-runtime/container-args';
+import { describeAnswer, waitForHttp as defaultWaitForHttp, type WaitOptions, type WaitOutcome } from '../image-runtime/http-wait';
 import type { DeclaredCheck } from './inherited-checks';
 import { formatContainerLog, formatFailure, formatPass } from './results';
 import { failureReason, type Cli } from '../engine/engine-cli';

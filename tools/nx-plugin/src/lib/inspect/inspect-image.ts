@@ -1,6 +1,6 @@
 import { BuildConfigurationError } from '../errors';
 import type { Stream } from '../hierarchy/image-graph';
-import { placeImage } from '../container-test/image-placement';
+import { placeImage } from '../image-runtime/image-placement';
 import type { Cli } from '../engine/engine-cli';
 import { parseDockerfile } from '../dockerfile/parse-dockerfile';
 import type { RegistryClient } from '../registry/registry-client';

@@ -1,6 +1,6 @@
 import { BuildConfigurationError } from '../errors';
 import type { Stream } from '../hierarchy/image-graph';
-import { normalizeNbPrefix, notebookUrl, pathSegment, runArgs } from '../container-test/container-args';
+import { normalizeNbPrefix, notebookUrl, pathSegment, runArgs } from '../image-runtime/container-args';
 
 export const DEFAULT_SERVE_PORT = 8888;
 
