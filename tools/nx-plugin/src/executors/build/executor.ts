@@ -1,11 +1,10 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { forTask } from '../../lib/errors';
+import { runExecutorTask } from '../../lib/executor-task';
 import { logger } from '../../lib/logger';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { ensureGeneratedContext, generationWorkDir } from '../../lib/gpu-upstream/generated-context';
 import { realizeBuild } from '../../lib/build-plan/realize-build';
-import { chooseEngine } from '../../lib/engine/choose-engine';
-import { assertEngineReady, dockerBuildxAvailable } from '../../lib/engine/engine-ready';
+import { assertEngineReady } from '../../lib/engine/engine-ready';
 import { runNxContainerCapturingOutput, startNxContainerChild } from '../../lib/engine/engine-output';
 import { onCleanDefaultBranch } from '../../lib/git/default-branch';
 import { recordedImages } from '../../lib/image-availability/recorded-images';
@@ -24,12 +23,12 @@ const PROVENANCE: Record<BuildRecord['source'], string> = {
 };
 
 export default async function buildExecutor(options: BuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
-  const project = context.projectName ?? '?';
-  try {
+  return runExecutorTask(context, { executor: 'build', target: `build-${options.stream}` }, async (task) => {
+    const { project } = task;
     assertCompiledPluginFresh(context.root, __dirname);
     // A failed or interrupted build must leave no record for a child to build on.
     removeRecord(context.root, project, options.stream);
-    const { plan, settings, registry, lock, generatedIdentity, warnings, parentSource } = prepareBuild(options, context);
+    const { plan, settings, registry, lock, generatedIdentity, warnings, parentSource } = prepareBuild(options, context, task.settings());
     for (const warning of warnings) logger.warn(`warning: ${warning}`);
     const recipe = recipeOf(plan, context.root, !!options.generated);
     if (options.plan) {
@@ -38,13 +37,13 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
       logger.info(`[plan] ${plan.image} FROM ${plan.parent ?? '(its own Dockerfile)'}${args.length ? ` with ${args.map(([name, value]) => `${name}=${value}`).join(' ')}` : ''}`);
       return { success: true };
     }
-    const engine = chooseEngine(options.engine ?? optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
+    const engine = task.buildEngine(options.engine);
     const push = options.push ?? booleanSetting(settings, 'IMAGE_PUSH');
     const registryClient = registry ? new RegistryClient() : null;
     const log = (line: string) => logger.info(line);
     // nx-container runs in a child process: it keeps the engine's output for the error, and gets a fresh temp folder per build.
     const runNxContainer = runNxContainerCapturingOutput;
-    const images = recordedImages(context, { engine, registryPrefix: registry, registry: registryClient, runNxContainer, log });
+    const images = recordedImages(context, { settings, engine, registryPrefix: registry, registry: registryClient, runNxContainer, log });
     const record = await realizeBuild(
       plan,
       {
@@ -77,11 +76,5 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
     // Nx replays this line on a cache hit, so it describes the record, never "built" as if it happened now.
     logger.info(`record: ${record.image}${record.digest ? ` (${record.digest})` : ''}, ${PROVENANCE[record.source]}`);
     return { success: true };
-  } catch (error) {
-    const task = `${project}:build-${options.stream}`;
-    const message = error instanceof Error ? error.message : String(error);
-    logger.error(forTask(task, message));
-    if (process.env.NX_VERBOSE_LOGGING === 'true' && error instanceof Error) logger.error(error.stack ?? '');
-    return { success: false };
-  }
+  });
 }

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ExecutorContext } from '@nx/devkit';
 import { logger } from '../../lib/logger';
 import { BuildConfigurationError } from '../../lib/errors';
-import { toImageGraph } from '../../lib/hierarchy/image-graph';
-import { loadBuildSettings } from '../../lib/settings/build-settings';
+import { runExecutorTask } from '../../lib/executor-task';
 import { builtImage } from '../../lib/image-runtime/built-image';
 import { restoreRecordedImage } from '../../lib/image-availability/for-consumer';
 import { readChecksFile } from '../../lib/container-test/checks-file';
@@ -27,15 +26,12 @@ export default async function containerTestExecutor(
   options: ContainerTestExecutorOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  const project = context.projectName ?? '?';
   const { stream } = options;
-  const target = context.targetName ?? `test-${stream}`;
-  const task = `${project}:${target}`;
-  try {
-    if (!context.projectName || !context.projectGraph) throw new Error('the container-test executor needs a project and the project graph');
-    const graph = toImageGraph(context.projectGraph);
+  return runExecutorTask(context, { executor: 'container-test', target: `test-${stream}` }, async ({ project, name: task, settings: taskSettings, graph: taskGraph }) => {
+    const target = context.targetName ?? `test-${stream}`;
+    const graph = taskGraph();
     const { image, node } = builtImage(context.root, graph, project, stream, target);
-    const settings = loadBuildSettings(context.root);
+    const settings = taskSettings();
     const sources = checkSources(graph, project, stream, settings, (root) => readChecksFile(context.root, root));
     const checks = inheritChecks(sources);
     const runtimeName = chooseRuntime(options.runtime, process.env);
@@ -72,9 +68,5 @@ export default async function containerTestExecutor(
     if (outcome.success) logger.info(formatSummary(task, image, outcome.results));
     else logger.error(formatSummary(task, image, outcome.results));
     return { success: outcome.success };
-  } catch (error) {
-    logger.error(`${task}: ${error instanceof Error ? error.message : String(error)}`);
-    if (process.env.NX_VERBOSE_LOGGING === 'true' && error instanceof Error) logger.error(error.stack ?? '');
-    return { success: false };
-  }
+  });
 }

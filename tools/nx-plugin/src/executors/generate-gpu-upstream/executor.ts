@@ -4,20 +4,19 @@ import { logger } from '../../lib/logger';
 import { generateAndRecord, generationWorkDir } from '../../lib/gpu-upstream/generated-context';
 import { generationRecordPath, removeGenerationRecord } from '../../lib/gpu-upstream/generation-record';
 import { readUpstreamLock } from '../../lib/upstream-lock/lock-file';
-import { loadBuildSettings } from '../../lib/settings/build-settings';
+import { runExecutorTask } from '../../lib/executor-task';
 import type { GenerateGpuUpstreamExecutorOptions } from './schema';
 
 export default async function generateGpuUpstreamExecutor(
   options: GenerateGpuUpstreamExecutorOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  const target = `${context.projectName ?? '?'}:${context.targetName ?? 'generate'}`;
   const outputDir = join(context.root, options.outputPath);
   // Beside the context, not in it (that would change the image's content tag); stream parity reads it.
   const recordPath = generationRecordPath(outputDir);
-  try {
+  return runExecutorTask(context, { executor: 'generate-gpu-upstream', target: 'generate' }, ({ settings: taskSettings }) => {
     removeGenerationRecord(recordPath);
-    const settings = loadBuildSettings(context.root);
+    const settings = taskSettings();
     const record = generateAndRecord({
       workspaceRoot: context.root,
       settings,
@@ -28,9 +27,5 @@ export default async function generateGpuUpstreamExecutor(
     });
     logger.info(`wrote ${record.context} (gpu-jupyter ${record.gpuJupyter.commit}, docker-stacks ${record.dockerStacks.commit}, fragments in ${record.layout}, FROM ${record.cudaBase})`);
     return { success: true };
-  } catch (error) {
-    logger.error(`${target}: ${error instanceof Error ? error.message : String(error)}`);
-    if (process.env.NX_VERBOSE_LOGGING === 'true' && error instanceof Error) logger.error(error.stack ?? '');
-    return { success: false };
-  }
+  });
 }

@@ -9,23 +9,21 @@ import { guardContainer } from '../../lib/engine/container-guard';
 import { realCli } from '../../lib/engine/engine-cli';
 import { inspectImage } from '../../lib/inspect/inspect-image';
 import { formatLayerTable, gateFailure, inspectReportPath, writeInspectReport } from '../../lib/inspect/report';
-import { readRecord } from '../../lib/records/build-record';
+import { runExecutorTask } from '../../lib/executor-task';
 import { RegistryClient } from '../../lib/registry/registry-client';
 import type { InspectExecutorOptions } from './schema';
 
 const MIB = 1024 * 1024;
 
 export default async function inspectExecutor(options: InspectExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
-  const project = context.projectName ?? '?';
   const { stream } = options;
-  const task = `${project}:${context.targetName ?? `inspect-${stream}`}`;
-  try {
+  return runExecutorTask(context, { executor: 'inspect', target: `inspect-${stream}` }, async ({ project, name: task, record: recordOf }) => {
     const path = inspectReportPath(context.root, project, stream);
     // A failed inspect must not leave the previous image's report looking current.
     rmSync(path, { force: true });
     const limit = options.maxWasteMiB;
     if (!(limit >= 0)) throw new BuildConfigurationError(`option maxWasteMiB in the project.json of ${project} must be a number of MiB >= 0, not ${options.maxWasteMiB}`);
-    const record = readRecord(context.root, project, stream);
+    const record = recordOf(stream);
     if (record.planned) {
       throw new BuildConfigurationError(`the build record of ${project} (${stream}) is a plan, nothing was built: run nx run ${project}:build-${stream} without --configuration=plan`);
     }
@@ -54,9 +52,5 @@ export default async function inspectExecutor(options: InspectExecutorOptions, c
       return { success: false };
     }
     return { success: true };
-  } catch (error) {
-    logger.error(`${task}: ${error instanceof Error ? error.message : String(error)}`);
-    if (process.env.NX_VERBOSE_LOGGING === 'true' && error instanceof Error) logger.error(error.stack ?? '');
-    return { success: false };
-  }
+  });
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
+import { runExecutorTask } from '../../lib/executor-task';
 import { logger } from '../../lib/logger';
 import { readBuildContextFiles } from '../../lib/lint/build-context-files';
 import { formatFinding, formatSummary, formatWaived } from '../../lib/lint/format';
@@ -8,14 +9,8 @@ import { isKnownRule, lintDockerfile } from '../../lib/lint/lint-dockerfile';
 import type { LintExecutorOptions } from './schema';
 
 export default async function lintExecutor(options: LintExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
-  const project = context.projectName ?? '?';
-  try {
-    return lintProject(project, options, context);
-  } catch (error) {
-    // An unreadable file or a parser crash is one line naming the project, not a stack trace.
-    logger.error(`${project}:lint: ${(error as Error)?.message ?? String(error)}`);
-    return { success: false };
-  }
+  // An unreadable file or a parser crash is one line naming the task, not a stack trace.
+  return runExecutorTask(context, { executor: 'lint', target: 'lint' }, ({ project }) => lintProject(project, options, context));
 }
 
 function lintProject(project: string, options: LintExecutorOptions, context: ExecutorContext): { success: boolean } {

@@ -3,8 +3,7 @@ import { userInfo } from 'node:os';
 import type { ExecutorContext } from '@nx/devkit';
 import { logger } from '../../lib/logger';
 import { BuildConfigurationError } from '../../lib/errors';
-import { toImageGraph } from '../../lib/hierarchy/image-graph';
-import { loadBuildSettings } from '../../lib/settings/build-settings';
+import { runExecutorTask } from '../../lib/executor-task';
 import { builtImage } from '../../lib/image-runtime/built-image';
 import { restoreRecordedImage } from '../../lib/image-availability/for-consumer';
 import { containerName } from '../../lib/image-runtime/container-args';
@@ -46,20 +45,17 @@ function followLog(runtime: Cli, name: string): Promise<void> {
 }
 
 export default async function serveExecutor(options: ServeExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
-  const project = context.projectName ?? '?';
   const { stream } = options;
-  const target = context.targetName ?? `serve-${stream}`;
-  const task = `${project}:${target}`;
-  try {
-    if (!context.projectName || !context.projectGraph) throw new Error('the serve executor needs a project and the project graph');
-    const { image } = builtImage(context.root, toImageGraph(context.projectGraph), project, stream, target);
+  return runExecutorTask(context, { executor: 'serve', target: `serve-${stream}` }, async ({ project, name: task, settings: taskSettings, graph }) => {
+    const target = context.targetName ?? `serve-${stream}`;
+    const { image } = builtImage(context.root, graph(), project, stream, target);
     const settings = serveSettings(options, localUser(), project);
     const runtimeName = chooseRuntime(options.runtime, process.env);
     const runtime = realCli(runtimeName);
     const other = realCli(otherRuntime(runtimeName));
     await assertRuntimeReady(runtime);
     const log = (line: string) => logger.info(line);
-    await placeImage(image, runtime, other, runtimeName === 'podman' ? runtime : other, log, restoreRecordedImage(context, loadBuildSettings(context.root), project, stream, log));
+    await placeImage(image, runtime, other, runtimeName === 'podman' ? runtime : other, log, restoreRecordedImage(context, taskSettings(), project, stream, log));
 
     const name = containerName('serve', project, stream, String(process.pid));
     // From here on, Ctrl-C (or SIGTERM, or this process dying) stops and removes the container.
@@ -102,9 +98,5 @@ export default async function serveExecutor(options: ServeExecutorOptions, conte
     } finally {
       unguard();
     }
-  } catch (error) {
-    logger.error(`${task}: ${error instanceof Error ? error.message : String(error)}`);
-    if (process.env.NX_VERBOSE_LOGGING === 'true' && error instanceof Error) logger.error(error.stack ?? '');
-    return { success: false };
-  }
+  });
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { logger } from '../../lib/logger';
 import { RegistryClient } from '../../lib/registry/registry-client';
-import { loadBuildSettings } from '../../lib/settings/build-settings';
+import { runExecutorTask } from '../../lib/executor-task';
 import { collectStreamRoots } from '../../lib/stream-parity/collect';
 import { compareStreams, formatParityTable, parityFailure, ubuntuWarning } from '../../lib/stream-parity/parity';
 import type { StreamParityExecutorOptions } from './schema';
@@ -11,9 +11,8 @@ import type { StreamParityExecutorOptions } from './schema';
 const ARCHITECTURES: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
 
 export default async function streamParityExecutor(options: StreamParityExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
-  const target = `${context.projectName ?? '?'}:${context.targetName ?? 'parity'}`;
-  try {
-    const settings = loadBuildSettings(context.root);
+  return runExecutorTask(context, { executor: 'stream-parity', target: 'parity' }, async ({ name: target, settings: taskSettings }) => {
+    const settings = taskSettings();
     const registry = new RegistryClient({ timeoutMs: options.registryTimeoutMs ?? 10_000 });
     const platform = { os: 'linux', architecture: ARCHITECTURES[process.arch] ?? 'amd64' };
     const roots = await collectStreamRoots({
@@ -35,9 +34,5 @@ export default async function streamParityExecutor(options: StreamParityExecutor
     }
     logger.info(`both streams start from docker-stacks ${roots.gpu.commit}`);
     return { success: true };
-  } catch (error) {
-    logger.error(`${target}: ${error instanceof Error ? error.message : String(error)}`);
-    if (process.env.NX_VERBOSE_LOGGING === 'true' && error instanceof Error) logger.error(error.stack ?? '');
-    return { success: false };
-  }
+  });
 }

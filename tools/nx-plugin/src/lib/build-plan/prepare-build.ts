@@ -55,11 +55,10 @@ function lockPinnedParent(source: ParentSource, lock: UpstreamLock, target: stri
 }
 
 /** Reads the workspace (settings, graph, parent record, files) and turns it into a build plan. */
-export function prepareBuild(options: PrepareOptions, context: ExecutorContext): PreparedBuild {
+export function prepareBuild(options: PrepareOptions, context: ExecutorContext, settings: BuildSettings = loadBuildSettings(context.root)): PreparedBuild {
   const project = context.projectName;
   if (!project || !context.projectGraph) throw new Error('the build executor needs a project and the project graph');
   const { stream } = options;
-  const settings = loadBuildSettings(context.root);
   const graph = toImageGraph(context.projectGraph);
   const node = graph[project];
   if (!node.targets.includes(buildTarget(stream))) {

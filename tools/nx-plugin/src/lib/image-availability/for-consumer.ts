@@ -20,7 +20,7 @@ export function restoreRecordedImage(context: ExecutorContext, settings: BuildSe
     if (registry && image.startsWith(`${registryPrefix}/`) && (await registry.manifestDigest(image))) return 'in-registry';
     const engine = chooseEngine(optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
     assertEngineReady(engine);
-    await recordedImages(context, { engine, registryPrefix, registry, runNxContainer, log }).ensure(project, stream);
+    await recordedImages(context, { settings, engine, registryPrefix, registry, runNxContainer, log }).ensure(project, stream);
     return 'restored';
   };
 }

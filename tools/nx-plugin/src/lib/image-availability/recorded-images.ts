@@ -9,9 +9,11 @@ import { ensureGeneratedContext, generationWorkDir } from '../gpu-upstream/gener
 import type { Stream } from '../hierarchy/image-graph';
 import { readRecord, type BuildRecord } from '../records/build-record';
 import { writtenName } from '../registry/image-reference';
+import type { BuildSettings } from '../settings/build-settings';
 import { ensureImage, rebuildCommand, type Availability } from './ensure-image';
 
 export interface RecordedImagesDependencies {
+  settings: BuildSettings;
   engine: EngineName;
   /** IMAGE_REGISTRY ('' when none): only images under it are looked up there. */
   registryPrefix: string;
@@ -34,6 +36,7 @@ export function recordedImages(context: ExecutorContext, deps: RecordedImagesDep
     const { plan, parentSource, settings, lock, generatedIdentity } = prepareBuild(
       { stream: record.stream, dockerfile: recipe.dockerfile, context: recipe.context, buildArgs: recipe.buildArgs, generated: recipe.generated },
       projectContext,
+      deps.settings,
     );
     if (plan.contentTag !== record.contentTag) {
       throw new BuildConfigurationError(
