@@ -2,7 +2,11 @@
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.base.json' }] },
-  moduleNameMapper: { '^@kubeflow-images/nx-plugin$': '<rootDir>/tools/nx-plugin/src/index.ts' },
+  moduleNameMapper: {
+    '^@kubeflow-images/nx-plugin$': '<rootDir>/tools/nx-plugin/src/index.ts',
+    // The one way tools outside the plugin reach its library (tsconfig.base.json `paths`).
+    '^@kubeflow-images/plugin-lib/(.*)$': '<rootDir>/tools/nx-plugin/src/lib/$1',
+  },
   testMatch: ['<rootDir>/tools/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/'],
 };

@@ -13,11 +13,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from '@nx/devkit';
-import { realCli } from '../nx-plugin/src/lib/engine/engine-cli';
-import { listPackages, readSavedImage } from '../nx-plugin/src/lib/inspect/engine-image';
-import { readInspectReport, type InspectReport } from '../nx-plugin/src/lib/inspect/report';
-import { formatImageReference, parseImageReference } from '../nx-plugin/src/lib/registry/image-reference';
-import { RegistryClient } from '../nx-plugin/src/lib/registry/registry-client';
+import { realCli } from '@kubeflow-images/plugin-lib/engine/engine-cli';
+import { listPackages, readSavedImage } from '@kubeflow-images/plugin-lib/inspect/engine-image';
+import { readInspectReport, type InspectReport } from '@kubeflow-images/plugin-lib/inspect/report';
+import { formatImageReference, parseImageReference } from '@kubeflow-images/plugin-lib/registry/image-reference';
+import { RegistryClient } from '@kubeflow-images/plugin-lib/registry/registry-client';
 import { CiError, runCli } from './lib/ci-error';
 import { writeStepSummary } from './lib/github-output';
 import { inspectSummaryMarkdown, type PublishedImage } from './lib/inspect-summary';

@@ -11,9 +11,9 @@
  */
 import { parseArgs } from 'node:util';
 import { workspaceRoot } from '@nx/devkit';
-import { readGitState } from '../nx-plugin/src/lib/git/git-state';
-import { readRecord } from '../nx-plugin/src/lib/records/build-record';
-import { writtenName } from '../nx-plugin/src/lib/registry/image-reference';
+import { readGitState } from '@kubeflow-images/plugin-lib/git/git-state';
+import { readRecord } from '@kubeflow-images/plugin-lib/records/build-record';
+import { writtenName } from '@kubeflow-images/plugin-lib/registry/image-reference';
 import { CiError, runCli } from './lib/ci-error';
 import { writeStepOutputs } from './lib/github-output';
 import { parseBuildTask } from './lib/image-levels';

@@ -19,9 +19,9 @@
  */
 import { parseArgs } from 'node:util';
 import { workspaceRoot } from '@nx/devkit';
-import { writeRecord } from '../nx-plugin/src/lib/records/build-record';
-import { RegistryClient } from '../nx-plugin/src/lib/registry/registry-client';
-import { loadBuildSettings, optionalSetting } from '../nx-plugin/src/lib/settings/build-settings';
+import { writeRecord } from '@kubeflow-images/plugin-lib/records/build-record';
+import { RegistryClient } from '@kubeflow-images/plugin-lib/registry/registry-client';
+import { loadBuildSettings, optionalSetting } from '@kubeflow-images/plugin-lib/settings/build-settings';
 import { CiError, runCli } from './lib/ci-error';
 import { writeStepOutputs } from './lib/github-output';
 import { parseBuildTask, splitTaskList } from './lib/image-levels';

@@ -24,8 +24,8 @@
  */
 import { parseArgs } from 'node:util';
 import { workspaceRoot } from '@nx/devkit';
-import { buildTarget, STREAMS } from '../nx-plugin/src/lib/hierarchy/image-graph';
-import { parseStreams } from '../nx-plugin/src/lib/hierarchy/stream-list';
+import { buildTarget, STREAMS } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { parseStreams } from '@kubeflow-images/plugin-lib/hierarchy/stream-list';
 import { CiError, runCli } from './lib/ci-error';
 import { writeStepOutputs, writeStepSummary } from './lib/github-output';
 import { computeImageLevels, flattenLevels, type ImageJob } from './lib/image-levels';

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { workspaceRoot } from '@nx/devkit';
-import { RegistryClient } from '../nx-plugin/src/lib/registry/registry-client';
+import { RegistryClient } from '@kubeflow-images/plugin-lib/registry/registry-client';
 import { CiError, runCli } from './lib/ci-error';
 import { writeStepOutputs } from './lib/github-output';
 import { parseBuildTask } from './lib/image-levels';

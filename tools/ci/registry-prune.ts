@@ -21,12 +21,12 @@
  */
 import { parseArgs } from 'node:util';
 import { createProjectGraphAsync, workspaceRoot } from '@nx/devkit';
-import { git } from '../nx-plugin/src/lib/git/run-git';
-import { hasStream, isImageProject, STREAMS, toImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
-import { imageRepository } from '../nx-plugin/src/lib/images/image-names';
-import { BUILDKIT_CACHE_TAG, layerCacheRepository } from '../nx-plugin/src/lib/layer-cache/layer-cache';
-import { RegistryClient } from '../nx-plugin/src/lib/registry/registry-client';
-import { loadBuildSettings, optionalSetting } from '../nx-plugin/src/lib/settings/build-settings';
+import { git } from '@kubeflow-images/plugin-lib/git/run-git';
+import { hasStream, isImageProject, STREAMS, toImageGraph } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { imageRepository } from '@kubeflow-images/plugin-lib/images/image-names';
+import { BUILDKIT_CACHE_TAG, layerCacheRepository } from '@kubeflow-images/plugin-lib/layer-cache/layer-cache';
+import { RegistryClient } from '@kubeflow-images/plugin-lib/registry/registry-client';
+import { loadBuildSettings, optionalSetting } from '@kubeflow-images/plugin-lib/settings/build-settings';
 import { CiError, runCli } from './lib/ci-error';
 import { writeStepSummary } from './lib/github-output';
 import { cacheEntriesToDelete, newestLayers, type CacheEntryFacts } from './lib/layer-cache-retention';

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { workspaceRoot } from '@nx/devkit';
-import { loadBuildSettings } from '../nx-plugin/src/lib/settings/build-settings';
+import { loadBuildSettings } from '@kubeflow-images/plugin-lib/settings/build-settings';
 import { runCli } from './lib/ci-error';
 import { writeStepOutputs } from './lib/github-output';
 import { ciRegistry } from './lib/registry-settings';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
+import type { ImageGraph } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
 import { descendantsOf, imageParent, imagesOf, middleImage, workspaceImageGraph } from './support/image-hierarchy';
 import { createTempWorkspace, expectNxSuccess, type TempWorkspace } from './support/temp-workspace';
 

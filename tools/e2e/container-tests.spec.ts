@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
+import type { ImageGraph } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
 import { nxBinary } from '../ci/lib/nx-cli';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { freePort } from './support/free-port';

@@ -6,12 +6,12 @@ import {
   FIXTURE_CUDA_IMAGE,
   type DockerStacksFixture,
   type GpuJupyterFixture,
-} from '../nx-plugin/src/lib/gpu-upstream/testing/fixture-repos';
-import type { GenerationRecord } from '../nx-plugin/src/lib/gpu-upstream/generation-record';
+} from '@kubeflow-images/plugin-lib/gpu-upstream/testing/fixture-repos';
+import type { GenerationRecord } from '@kubeflow-images/plugin-lib/gpu-upstream/generation-record';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { imageParent, imagesOf, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
 import { buildBusyboxImage, createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, fixtureUpstreamLock, pushForDigest, type PodmanMachine } from './support/podman-fixtures';
-import { CPU_UPSTREAM_KEY, CUDA_UPSTREAM_KEY } from '../nx-plugin/src/lib/upstream-lock/upstream-lock';
+import { CPU_UPSTREAM_KEY, CUDA_UPSTREAM_KEY } from '@kubeflow-images/plugin-lib/upstream-lock/upstream-lock';
 import { readRecordIn, tasksRun } from './support/records';
 import { createTempWorkspace, expectNxSuccess, type TempWorkspace } from './support/temp-workspace';
 

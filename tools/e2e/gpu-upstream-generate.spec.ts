@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDockerStacksFixture, createGpuJupyterFixture, type DockerStacksFixture, type GpuJupyterFixture } from '../nx-plugin/src/lib/gpu-upstream/testing/fixture-repos';
+import { createDockerStacksFixture, createGpuJupyterFixture, type DockerStacksFixture, type GpuJupyterFixture } from '@kubeflow-images/plugin-lib/gpu-upstream/testing/fixture-repos';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
 /** `nx run gpu-upstream:generate` through the real Nx CLI, its cache and the fixture repositories. */

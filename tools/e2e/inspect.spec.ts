@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InspectReport } from '../nx-plugin/src/lib/inspect/report';
-import { emptyPackageLists } from '../nx-plugin/src/lib/inspect/packages';
+import type { InspectReport } from '@kubeflow-images/plugin-lib/inspect/report';
+import { emptyPackageLists } from '@kubeflow-images/plugin-lib/inspect/packages';
 import { readE2eServices } from './support/e2e-services';
 import { removeDockerImages } from './support/notebook-fixtures';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';

@@ -8,8 +8,8 @@
  */
 import { rmSync } from 'node:fs';
 import { readBenchGraph, type BenchGraph } from '../bench/lib/graph';
-import { layerCacheRepository } from '../nx-plugin/src/lib/layer-cache/layer-cache';
-import { parseRepository } from '../nx-plugin/src/lib/registry/image-reference';
+import { layerCacheRepository } from '@kubeflow-images/plugin-lib/layer-cache/layer-cache';
+import { parseRepository } from '@kubeflow-images/plugin-lib/registry/image-reference';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { startFailingRegistryProxy, type FailingRegistryProxy } from './support/failing-registry-proxy';
 import { notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';

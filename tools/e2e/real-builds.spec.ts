@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { dockerBuildxAvailable } from '../nx-plugin/src/lib/engine/engine-ready';
+import { dockerBuildxAvailable } from '@kubeflow-images/plugin-lib/engine/engine-ready';
 import { registryClientFor } from './support/registry-api';
 import { e2eEngine } from './support/e2e-engine';
 import { nxBinary } from '../ci/lib/nx-cli';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createProjectGraphAsync } from '@nx/devkit';
-import { hasStream, isImageProject, toImageGraph, type ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
+import { hasStream, isImageProject, toImageGraph, type ImageGraph } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
 import { readE2eServices } from './support/e2e-services';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';

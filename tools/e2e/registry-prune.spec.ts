@@ -8,9 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createProjectGraphAsync } from '@nx/devkit';
-import { toImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
-import { imageRepository } from '../nx-plugin/src/lib/images/image-names';
-import { RegistryClient } from '../nx-plugin/src/lib/registry/registry-client';
+import { toImageGraph } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { imageRepository } from '@kubeflow-images/plugin-lib/images/image-names';
+import { RegistryClient } from '@kubeflow-images/plugin-lib/registry/registry-client';
 import { parseBuildTask } from '../ci/lib/image-levels';
 import { referrersTag } from '../ci/lib/test-mark';
 import { TestMarkStore } from '../ci/lib/test-mark-store';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBenchGraph, type BenchGraph } from '../bench/lib/graph';
-import { recordPath, type BuildRecord } from '../nx-plugin/src/lib/records/build-record';
+import { recordPath, type BuildRecord } from '@kubeflow-images/plugin-lib/records/build-record';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { notebookFixtureDockerfile, pushNotebookFixtureUpstream, removeDockerImages } from './support/notebook-fixtures';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { generatorCodeFiles } from '../nx-plugin/src/lib/gpu-upstream/upstream-identity';
-import { compilerClosure } from '../nx-plugin/src/lib/plugin-build/compiler-closure.test-helper';
-import { executorEntries } from '../nx-plugin/src/lib/plugin-build/plugin-sources';
-import { EXECUTOR_PACKAGE } from '../nx-plugin/src/lib/targets/image-targets';
+import { generatorCodeFiles } from '@kubeflow-images/plugin-lib/gpu-upstream/upstream-identity';
+import { compilerClosure } from '@kubeflow-images/plugin-lib/plugin-build/compiler-closure.test-helper';
+import { executorEntries } from '@kubeflow-images/plugin-lib/plugin-build/plugin-sources';
+import { EXECUTOR_PACKAGE } from '@kubeflow-images/plugin-lib/targets/image-targets';
 import { expectNxSuccess, nxIn, WORKSPACE_ROOT } from './support/temp-workspace';
 
 const SOURCES = join(WORKSPACE_ROOT, 'tools', 'nx-plugin', 'src');

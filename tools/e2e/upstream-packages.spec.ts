@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { realCli } from '../nx-plugin/src/lib/engine/engine-cli';
-import { diffPackages, PACKAGE_MANAGERS } from '../nx-plugin/src/lib/inspect/packages';
+import { realCli } from '@kubeflow-images/plugin-lib/engine/engine-cli';
+import { diffPackages, PACKAGE_MANAGERS } from '@kubeflow-images/plugin-lib/inspect/packages';
 import { updatePrBody } from '../upstream/lib/update-pr';
 import { upstreamPackages } from '../upstream/lib/upstream-packages';
 import type { UpdateSummary } from '../upstream/lib/upstream-update';

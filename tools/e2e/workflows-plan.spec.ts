@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createProjectGraphAsync } from '@nx/devkit';
-import { isImageProject, toImageGraph, UPSTREAM_TAG, type ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
-import { parentChain, resolveParent } from '../nx-plugin/src/lib/hierarchy/resolve-parent';
-import { loadBuildSettings } from '../nx-plugin/src/lib/settings/build-settings';
+import { isImageProject, toImageGraph, UPSTREAM_TAG, type ImageGraph } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { parentChain, resolveParent } from '@kubeflow-images/plugin-lib/hierarchy/resolve-parent';
+import { loadBuildSettings } from '@kubeflow-images/plugin-lib/settings/build-settings';
 import type { ImageJob } from '../ci/lib/image-levels';
 import { createTempWorkspace, WORKSPACE_ROOT } from './support/temp-workspace';
 import { buildTasks, ciScript, levelJobs, levelsOf, loadWorkflow as load } from './support/workflows';

@@ -14,10 +14,10 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
-import { parentChain } from '../nx-plugin/src/lib/hierarchy/resolve-parent';
-import type { BuildRecord } from '../nx-plugin/src/lib/records/build-record';
-import { loadBuildSettings } from '../nx-plugin/src/lib/settings/build-settings';
+import type { ImageGraph } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { parentChain } from '@kubeflow-images/plugin-lib/hierarchy/resolve-parent';
+import type { BuildRecord } from '@kubeflow-images/plugin-lib/records/build-record';
+import { loadBuildSettings } from '@kubeflow-images/plugin-lib/settings/build-settings';
 import type { ImageJob } from '../ci/lib/image-levels';
 import { registryClientFor } from './support/registry-api';
 import { readE2eServices, type E2eServices } from './support/e2e-services';

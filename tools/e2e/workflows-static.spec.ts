@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createProjectGraphAsync, type ProjectGraph } from '@nx/devkit';
 import { parse } from 'yaml';
-import { isImageProject, STREAMS, toImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
+import { isImageProject, STREAMS, toImageGraph } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
 import { allowlistProblems } from '../ci/lib/trivy-allowlist';
 import { WORKSPACE_ROOT } from './support/temp-workspace';
 import {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createProjectGraphAsync, type ProjectGraph } from '@nx/devkit';
-import { toImageGraph, UPSTREAM_TAG } from '../nx-plugin/src/lib/hierarchy/image-graph';
+import { toImageGraph, UPSTREAM_TAG } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
 import { WORKSPACE_ROOT } from './support/temp-workspace';
 
 /** The hierarchy as the real Nx project graph of this workspace sees it. */

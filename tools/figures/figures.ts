@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { createProjectGraphAsync, workspaceRoot as defaultWorkspaceRoot } from '@nx/devkit';
 import { instance } from '@viz-js/viz';
-import { toImageGraph, type ImageGraph } from '../nx-plugin/src/lib/hierarchy/image-graph';
-import { loadBuildSettings, type BuildSettings } from '../nx-plugin/src/lib/settings/build-settings';
+import { toImageGraph, type ImageGraph } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { loadBuildSettings, type BuildSettings } from '@kubeflow-images/plugin-lib/settings/build-settings';
 import { detailedDot, summaryDot } from './hierarchy-dot';
 
 export interface Figure {

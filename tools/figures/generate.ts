@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { workspaceRoot } from '@nx/devkit';
-import { BuildConfigurationError } from '../nx-plugin/src/lib/errors';
+import { BuildConfigurationError } from '@kubeflow-images/plugin-lib/errors';
 import { figurePath, loadHierarchy, REGENERATE_COMMAND, renderFigures } from './figures';
 
 async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,6 @@
-import type { ImageGraph, ImageNode, Stream } from '../nx-plugin/src/lib/hierarchy/image-graph';
-import type { BuildSettings } from '../nx-plugin/src/lib/settings/build-settings';
-import { BuildConfigurationError } from '../nx-plugin/src/lib/errors';
+import type { ImageGraph, ImageNode, Stream } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import type { BuildSettings } from '@kubeflow-images/plugin-lib/settings/build-settings';
+import { BuildConfigurationError } from '@kubeflow-images/plugin-lib/errors';
 import { detailedDot, displayRepository, hierarchyModel, shortCommit, displayReference, summaryDot } from './hierarchy-dot';
 
 const settings: BuildSettings = {

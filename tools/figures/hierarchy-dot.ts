@@ -6,11 +6,11 @@
  * Edges come from resolveParentChain, the same function the build executor uses,
  * so the figures draw exactly the parents the builds use.
  */
-import { hasStream, isImageProject, STREAMS, UPSTREAM_TAG, type ImageGraph, type ImageNode, type Stream } from '../nx-plugin/src/lib/hierarchy/image-graph';
-import { resolveParentChain } from '../nx-plugin/src/lib/hierarchy/resolve-parent';
-import type { BuildSettings } from '../nx-plugin/src/lib/settings/build-settings';
-import { imageRepository } from '../nx-plugin/src/lib/images/image-names';
-import { parseImageReference, writtenName } from '../nx-plugin/src/lib/registry/image-reference';
+import { hasStream, isImageProject, STREAMS, UPSTREAM_TAG, type ImageGraph, type ImageNode, type Stream } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { resolveParentChain } from '@kubeflow-images/plugin-lib/hierarchy/resolve-parent';
+import type { BuildSettings } from '@kubeflow-images/plugin-lib/settings/build-settings';
+import { imageRepository } from '@kubeflow-images/plugin-lib/images/image-names';
+import { parseImageReference, writtenName } from '@kubeflow-images/plugin-lib/registry/image-reference';
 
 /** One image project as the figures show it. */
 export interface FigureImage {

@@ -5,12 +5,12 @@
  * only when something changed. Exit 0 only when every upstream was refreshed.
  */
 import { join } from 'node:path';
-import { generatorCudaReference } from '../nx-plugin/src/lib/gpu-upstream/cuda-base';
-import { RegistryClient } from '../nx-plugin/src/lib/registry/registry-client';
-import { loadBuildSettings } from '../nx-plugin/src/lib/settings/build-settings';
-import { readUpstreamLock, writeUpstreamLock } from '../nx-plugin/src/lib/upstream-lock/lock-file';
-import { refreshUpstreamLock } from '../nx-plugin/src/lib/upstream-lock/refresh';
-import { CPU_UPSTREAM_KEY, CUDA_UPSTREAM_KEY, formatRefreshTable, UPSTREAM_LOCK_FILE } from '../nx-plugin/src/lib/upstream-lock/upstream-lock';
+import { generatorCudaReference } from '@kubeflow-images/plugin-lib/gpu-upstream/cuda-base';
+import { RegistryClient } from '@kubeflow-images/plugin-lib/registry/registry-client';
+import { loadBuildSettings } from '@kubeflow-images/plugin-lib/settings/build-settings';
+import { readUpstreamLock, writeUpstreamLock } from '@kubeflow-images/plugin-lib/upstream-lock/lock-file';
+import { refreshUpstreamLock } from '@kubeflow-images/plugin-lib/upstream-lock/refresh';
+import { CPU_UPSTREAM_KEY, CUDA_UPSTREAM_KEY, formatRefreshTable, UPSTREAM_LOCK_FILE } from '@kubeflow-images/plugin-lib/upstream-lock/upstream-lock';
 import { upstreamTargets } from './upstream-targets';
 
 const WORKSPACE_ROOT = join(__dirname, '..', '..');

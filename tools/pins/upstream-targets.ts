@@ -1,5 +1,5 @@
-import { BuildConfigurationError } from '../nx-plugin/src/lib/errors';
-import { UPSTREAM_LOCK_FILE, type RefreshTarget, type UpstreamLock } from '../nx-plugin/src/lib/upstream-lock/upstream-lock';
+import { BuildConfigurationError } from '@kubeflow-images/plugin-lib/errors';
+import { UPSTREAM_LOCK_FILE, type RefreshTarget, type UpstreamLock } from '@kubeflow-images/plugin-lib/upstream-lock/upstream-lock';
 
 /**
  * Which upstreams to refresh and the name:tag each stands for now. A

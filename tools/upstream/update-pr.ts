@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { CiError, runCli } from '../ci/lib/ci-error';
 import { writeStepOutputs, writeStepSummary } from '../ci/lib/github-output';
 import { findings } from '../ci/lib/trivy-report';
-import { realCli } from '../nx-plugin/src/lib/engine/engine-cli';
+import { realCli } from '@kubeflow-images/plugin-lib/engine/engine-cli';
 import { cveChange, updatePrBody, updatePrTitle } from './lib/update-pr';
 import { upstreamPackages } from './lib/upstream-packages';
 import type { UpdateSummary } from './lib/upstream-update';

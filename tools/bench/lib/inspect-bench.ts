@@ -9,8 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSavedImage } from '../../nx-plugin/src/lib/inspect/engine-image';
-import { countWaste } from '../../nx-plugin/src/lib/inspect/waste';
+import { readSavedImage } from '@kubeflow-images/plugin-lib/inspect/engine-image';
+import { countWaste } from '@kubeflow-images/plugin-lib/inspect/waste';
 import { buildBusyboxImage, type PodmanMachine } from '../../e2e/support/podman-fixtures';
 import { WORKSPACE_ROOT } from '../../e2e/support/temp-workspace';
 

@@ -1,4 +1,4 @@
-import { BuildConfigurationError } from '../../nx-plugin/src/lib/errors';
+import { BuildConfigurationError } from '@kubeflow-images/plugin-lib/errors';
 
 /**
  * A CI script's input or environment is wrong. Like the executor's errors, the

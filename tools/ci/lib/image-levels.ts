@@ -5,7 +5,7 @@
  * which images are left for the registry-side retag. Pure: the graph comes in
  * as the JSON that `nx run-many|affected -t ... --graph=<file>` writes.
  */
-import { buildTarget, STREAMS, type Stream } from '../../nx-plugin/src/lib/hierarchy/image-graph';
+import { buildTarget, STREAMS, type Stream } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
 import { CiError } from './ci-error';
 
 /** The parts of Nx's `--graph=<file>` JSON this module reads. */

@@ -1,5 +1,5 @@
-import { emptyPackageLists } from '../../nx-plugin/src/lib/inspect/packages';
-import type { InspectReport } from '../../nx-plugin/src/lib/inspect/report';
+import { emptyPackageLists } from '@kubeflow-images/plugin-lib/inspect/packages';
+import type { InspectReport } from '@kubeflow-images/plugin-lib/inspect/report';
 import { inspectSummaryMarkdown } from './inspect-summary';
 
 const MIB = 1024 * 1024;

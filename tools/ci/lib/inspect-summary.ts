@@ -1,5 +1,5 @@
-import { diffPackages, PACKAGE_MANAGERS, type PackageLists } from '../../nx-plugin/src/lib/inspect/packages';
-import { formatBytes, type InspectReport } from '../../nx-plugin/src/lib/inspect/report';
+import { diffPackages, PACKAGE_MANAGERS, type PackageLists } from '@kubeflow-images/plugin-lib/inspect/packages';
+import { formatBytes, type InspectReport } from '@kubeflow-images/plugin-lib/inspect/report';
 
 /** What the summary compares against: the image published as `latest` (size and packages). */
 export interface PublishedImage {

@@ -1,5 +1,5 @@
-import { UPSTREAM_TAG, type ImageGraph, type ImageNode } from '../../nx-plugin/src/lib/hierarchy/image-graph';
-import type { BuildSettings } from '../../nx-plugin/src/lib/settings/build-settings';
+import { UPSTREAM_TAG, type ImageGraph, type ImageNode } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import type { BuildSettings } from '@kubeflow-images/plugin-lib/settings/build-settings';
 import { planningOrder } from './planned-records';
 
 const SETTINGS: BuildSettings = { file: 'build_settings.env', values: { UPSTREAM_CONTAINER_CPU: 'quay.io/jupyter/datascience-notebook:abc123def456' } };

@@ -15,12 +15,12 @@ import {
   type ExecutorContext,
   type NxJsonConfiguration,
 } from '@nx/devkit';
-import { prepareBuild, type PrepareOptions } from '../../nx-plugin/src/lib/build-plan/prepare-build';
-import { BuildConfigurationError, forTask } from '../../nx-plugin/src/lib/errors';
-import { buildTarget, toImageGraph, type ImageGraph, type Stream } from '../../nx-plugin/src/lib/hierarchy/image-graph';
-import { parentChain } from '../../nx-plugin/src/lib/hierarchy/resolve-parent';
-import { plannedRecord, recipeOf, writeRecord, type BuildRecord } from '../../nx-plugin/src/lib/records/build-record';
-import { loadBuildSettings, type BuildSettings } from '../../nx-plugin/src/lib/settings/build-settings';
+import { prepareBuild, type PrepareOptions } from '@kubeflow-images/plugin-lib/build-plan/prepare-build';
+import { BuildConfigurationError, forTask } from '@kubeflow-images/plugin-lib/errors';
+import { buildTarget, toImageGraph, type ImageGraph, type Stream } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { parentChain } from '@kubeflow-images/plugin-lib/hierarchy/resolve-parent';
+import { plannedRecord, recipeOf, writeRecord, type BuildRecord } from '@kubeflow-images/plugin-lib/records/build-record';
+import { loadBuildSettings, type BuildSettings } from '@kubeflow-images/plugin-lib/settings/build-settings';
 import { CiError } from './ci-error';
 
 export interface ImageBuild {

@@ -5,8 +5,8 @@
  * branch tag and `latest` only forwards, or by a deliberate rollback), what
  * to say when a move fails midway, and the release manifest.
  */
-import { tagFromBranch } from '../../nx-plugin/src/lib/images/image-names';
-import { assertValidTag } from '../../nx-plugin/src/lib/registry/image-reference';
+import { tagFromBranch } from '@kubeflow-images/plugin-lib/images/image-names';
+import { assertValidTag } from '@kubeflow-images/plugin-lib/registry/image-reference';
 import { CiError } from './ci-error';
 import type { TestMark } from './test-mark';
 

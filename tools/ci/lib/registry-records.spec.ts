@@ -1,4 +1,4 @@
-import { plannedRecord } from '../../nx-plugin/src/lib/records/build-record';
+import { plannedRecord } from '@kubeflow-images/plugin-lib/records/build-record';
 import { recordFromRegistry, recordsFromRegistry, repositoryOfRecord } from './registry-records';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;

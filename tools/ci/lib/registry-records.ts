@@ -3,8 +3,8 @@
  * a planned record into the record a real build would have left (from the
  * registry, pinned by digest).
  */
-import type { BuildRecord } from '../../nx-plugin/src/lib/records/build-record';
-import { parseImageReference, writtenName } from '../../nx-plugin/src/lib/registry/image-reference';
+import type { BuildRecord } from '@kubeflow-images/plugin-lib/records/build-record';
+import { parseImageReference, writtenName } from '@kubeflow-images/plugin-lib/registry/image-reference';
 import { CiError } from './ci-error';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;

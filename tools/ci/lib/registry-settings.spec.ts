@@ -1,4 +1,4 @@
-import type { BuildSettings } from '../../nx-plugin/src/lib/settings/build-settings';
+import type { BuildSettings } from '@kubeflow-images/plugin-lib/settings/build-settings';
 import { ciRegistry } from './registry-settings';
 
 const settings = (registry?: string): BuildSettings => ({

@@ -1,4 +1,4 @@
-import { optionalSetting, type BuildSettings } from '../../nx-plugin/src/lib/settings/build-settings';
+import { optionalSetting, type BuildSettings } from '@kubeflow-images/plugin-lib/settings/build-settings';
 import { CiError } from './ci-error';
 
 export interface CiRegistry {

@@ -15,7 +15,7 @@
  * under a promotion), and the commit dates of its sha tags. Deleting a
  * manifest deletes every tag on it, and its test marks go with it.
  */
-import { CONTENT_TAG_PREFIX } from '../../nx-plugin/src/lib/content-tag/content-tag';
+import { CONTENT_TAG_PREFIX } from '@kubeflow-images/plugin-lib/content-tag/content-tag';
 import { CiError } from './ci-error';
 import { isReferrersTag } from './test-mark';
 

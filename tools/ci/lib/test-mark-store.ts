@@ -3,10 +3,10 @@
  * HTTP API, with the engines' logins (the registry client's session).
  */
 import { createHash } from 'node:crypto';
-import { RegistryAuthError, RegistryError } from '../../nx-plugin/src/lib/registry/errors';
-import { parseRepository } from '../../nx-plugin/src/lib/registry/image-reference';
-import { MANIFEST_MEDIA_TYPES } from '../../nx-plugin/src/lib/registry/registry-client';
-import { discard, RegistrySession, type Actions, type RegistrySessionOptions } from '../../nx-plugin/src/lib/registry/registry-session';
+import { RegistryAuthError, RegistryError } from '@kubeflow-images/plugin-lib/registry/errors';
+import { parseRepository } from '@kubeflow-images/plugin-lib/registry/image-reference';
+import { MANIFEST_MEDIA_TYPES } from '@kubeflow-images/plugin-lib/registry/registry-client';
+import { discard, RegistrySession, type Actions, type RegistrySessionOptions } from '@kubeflow-images/plugin-lib/registry/registry-session';
 import {
   markDescriptors,
   newestMark,

@@ -1,6 +1,6 @@
 import { createProjectGraphAsync } from '@nx/devkit';
-import { hasStream, toImageGraph, UPSTREAM_TAG, type ImageGraph, type Stream } from '../../nx-plugin/src/lib/hierarchy/image-graph';
-import { hierarchyParent } from '../../nx-plugin/src/lib/hierarchy/resolve-parent';
+import { hasStream, toImageGraph, UPSTREAM_TAG, type ImageGraph, type Stream } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { hierarchyParent } from '@kubeflow-images/plugin-lib/hierarchy/resolve-parent';
 
 /**
  * This workspace's images as Nx sees them. The temp workspaces are copies of

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { e2eEngine } from './e2e-engine';
 import type { E2eServices } from './e2e-services';
-import { CPU_UPSTREAM_KEY, formatUpstreamLock } from '../../nx-plugin/src/lib/upstream-lock/upstream-lock';
+import { CPU_UPSTREAM_KEY, formatUpstreamLock } from '@kubeflow-images/plugin-lib/upstream-lock/upstream-lock';
 
 /**
  * One podman "machine": its own image storage and its own login file, so a

@@ -11,7 +11,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { parseRepository } from '../../nx-plugin/src/lib/registry/image-reference';
+import { parseRepository } from '@kubeflow-images/plugin-lib/registry/image-reference';
 import { freePort } from './free-port';
 
 export interface PrivateRegistry {

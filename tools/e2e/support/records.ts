@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Stream } from '../../nx-plugin/src/lib/hierarchy/image-graph';
-import { recordPath, type BuildRecord } from '../../nx-plugin/src/lib/records/build-record';
+import type { Stream } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { recordPath, type BuildRecord } from '@kubeflow-images/plugin-lib/records/build-record';
 
 export function readRecordIn(root: string, project: string, stream = 'cpu'): BuildRecord | null {
   const path = recordPath(root, project, stream as Stream);

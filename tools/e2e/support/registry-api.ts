@@ -1,4 +1,4 @@
-import { RegistryClient } from '../../nx-plugin/src/lib/registry/registry-client';
+import { RegistryClient } from '@kubeflow-images/plugin-lib/registry/registry-client';
 import type { E2eServices } from './e2e-services';
 import type { PodmanMachine } from './podman-fixtures';
 

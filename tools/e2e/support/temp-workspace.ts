@@ -3,8 +3,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runNx, type NxResult } from '../../ci/lib/nx-cli';
-import { git as runGit } from '../../nx-plugin/src/lib/git/run-git';
-import { readCompiledFrom, sourceDigests, sourcesChangedSinceCompile } from '../../nx-plugin/src/lib/plugin-build/compiled-plugin';
+import { git as runGit } from '@kubeflow-images/plugin-lib/git/run-git';
+import { readCompiledFrom, sourceDigests, sourcesChangedSinceCompile } from '@kubeflow-images/plugin-lib/plugin-build/compiled-plugin';
 
 export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..');
 

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { hasStream, isImageProject, STREAMS, type ImageGraph } from '../../nx-plugin/src/lib/hierarchy/image-graph';
+import { hasStream, isImageProject, STREAMS, type ImageGraph } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
 import { parseStepOutputs } from '../../ci/lib/github-output';
 import type { ImageJob } from '../../ci/lib/image-levels';
 import { NX_TEST_ENV, WORKSPACE_ROOT } from './temp-workspace';

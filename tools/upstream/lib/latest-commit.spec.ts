@@ -1,5 +1,5 @@
-import { FakeRegistry } from '../../nx-plugin/src/lib/registry/fake-registry.test-helper';
-import { RegistryClient } from '../../nx-plugin/src/lib/registry/registry-client';
+import { FakeRegistry } from '@kubeflow-images/plugin-lib/registry/fake-registry.test-helper';
+import { RegistryClient } from '@kubeflow-images/plugin-lib/registry/registry-client';
 import { findLatestCommit } from './latest-commit';
 
 /** A manifest per build: the config digest tells builds apart. */

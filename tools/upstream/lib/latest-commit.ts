@@ -1,4 +1,4 @@
-import { BuildConfigurationError } from '../../nx-plugin/src/lib/errors';
+import { BuildConfigurationError } from '@kubeflow-images/plugin-lib/errors';
 
 /** docker-stacks tags each published build with the 12-hex short sha of the commit it was built from. */
 export const COMMIT_TAG = /^[0-9a-f]{12}$/;

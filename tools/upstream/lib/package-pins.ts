@@ -1,4 +1,4 @@
-import { parseDockerfile } from '../../nx-plugin/src/lib/dockerfile/parse-dockerfile';
+import { parseDockerfile } from '@kubeflow-images/plugin-lib/dockerfile/parse-dockerfile';
 
 /** A package version our Dockerfiles ask for: `name==version` (pip), `name=version` (conda, mamba, apt). */
 export interface PackagePin {

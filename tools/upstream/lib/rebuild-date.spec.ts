@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configurationErrorOf } from '../../nx-plugin/src/lib/testing/configuration-error';
+import { configurationErrorOf } from '@kubeflow-images/plugin-lib/testing/configuration-error';
 import { holdingPin, packagePins } from './package-pins';
 import { decideRebuild } from './rebuild-date';
 import { readScannedImage } from './scanned-image';

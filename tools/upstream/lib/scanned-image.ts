@@ -1,4 +1,4 @@
-import { BuildConfigurationError } from '../../nx-plugin/src/lib/errors';
+import { BuildConfigurationError } from '@kubeflow-images/plugin-lib/errors';
 
 /** The label every image of ours sets, before its first install step, to the rebuild date it was built with. */
 export const REBUILD_DATE_LABEL = 'io.kubeflow-images.rebuild-date';

@@ -1,4 +1,4 @@
-import { configurationErrorOf } from '../../nx-plugin/src/lib/testing/configuration-error';
+import { configurationErrorOf } from '@kubeflow-images/plugin-lib/testing/configuration-error';
 import { withSettingValue } from './settings-file';
 
 const TEXT = [

@@ -1,4 +1,4 @@
-import { BuildConfigurationError } from '../../nx-plugin/src/lib/errors';
+import { BuildConfigurationError } from '@kubeflow-images/plugin-lib/errors';
 
 /**
  * The settings text with `key`'s value replaced and every other byte kept

@@ -1,5 +1,5 @@
 import { findings } from '../../ci/lib/trivy-report';
-import { emptyPackageLists } from '../../nx-plugin/src/lib/inspect/packages';
+import { emptyPackageLists } from '@kubeflow-images/plugin-lib/inspect/packages';
 import { cveChange, updatePrBody, updatePrTitle } from './update-pr';
 import type { UpdateSummary } from './upstream-update';
 

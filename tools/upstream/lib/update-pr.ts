@@ -1,6 +1,6 @@
 import { packageLines } from '../../ci/lib/inspect-summary';
 import { countBySeverity, SEVERITIES, type Finding } from '../../ci/lib/trivy-report';
-import type { PackageLists } from '../../nx-plugin/src/lib/inspect/packages';
+import type { PackageLists } from '@kubeflow-images/plugin-lib/inspect/packages';
 import type { UpdateSummary } from './upstream-update';
 
 export interface CveChange {

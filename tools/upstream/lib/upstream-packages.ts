@@ -1,8 +1,8 @@
-import type { Cli } from '../../nx-plugin/src/lib/engine/engine-cli';
-import { hasImage } from '../../nx-plugin/src/lib/engine/local-images';
-import { listPackages } from '../../nx-plugin/src/lib/inspect/engine-image';
-import type { PackageLists } from '../../nx-plugin/src/lib/inspect/packages';
-import { BuildConfigurationError } from '../../nx-plugin/src/lib/errors';
+import type { Cli } from '@kubeflow-images/plugin-lib/engine/engine-cli';
+import { hasImage } from '@kubeflow-images/plugin-lib/engine/local-images';
+import { listPackages } from '@kubeflow-images/plugin-lib/inspect/engine-image';
+import type { PackageLists } from '@kubeflow-images/plugin-lib/inspect/packages';
+import { BuildConfigurationError } from '@kubeflow-images/plugin-lib/errors';
 
 /**
  * The packages of the old and the new upstream image, as `inspect` lists

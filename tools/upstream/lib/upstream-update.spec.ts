@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FakeRegistry } from '../../nx-plugin/src/lib/registry/fake-registry.test-helper';
-import { RegistryClient } from '../../nx-plugin/src/lib/registry/registry-client';
-import { CPU_UPSTREAM_KEY, parseUpstreamLock, type UpstreamLock } from '../../nx-plugin/src/lib/upstream-lock/upstream-lock';
+import { FakeRegistry } from '@kubeflow-images/plugin-lib/registry/fake-registry.test-helper';
+import { RegistryClient } from '@kubeflow-images/plugin-lib/registry/registry-client';
+import { CPU_UPSTREAM_KEY, parseUpstreamLock, type UpstreamLock } from '@kubeflow-images/plugin-lib/upstream-lock/upstream-lock';
 import { readScannedImage } from './scanned-image';
 import { runUpstreamUpdate, type UpdateInputs } from './upstream-update';
 

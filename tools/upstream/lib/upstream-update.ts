@@ -1,6 +1,6 @@
-import { REBUILD_DATE_SETTING, parseBuildSettings } from '../../nx-plugin/src/lib/settings/build-settings';
-import { RegistryUnreachableError } from '../../nx-plugin/src/lib/registry/errors';
-import { applyRefresh, CPU_UPSTREAM_KEY, formatUpstreamLock, type UpstreamLock } from '../../nx-plugin/src/lib/upstream-lock/upstream-lock';
+import { REBUILD_DATE_SETTING, parseBuildSettings } from '@kubeflow-images/plugin-lib/settings/build-settings';
+import { RegistryUnreachableError } from '@kubeflow-images/plugin-lib/registry/errors';
+import { applyRefresh, CPU_UPSTREAM_KEY, formatUpstreamLock, type UpstreamLock } from '@kubeflow-images/plugin-lib/upstream-lock/upstream-lock';
 import { formatReleaseReport, releaseReport, releasesOf, type ReleaseReport } from './gpu-jupyter-release';
 import { findLatestCommit, type TagRegistry } from './latest-commit';
 import type { PackagePin } from './package-pins';
