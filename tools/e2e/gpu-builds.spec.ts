@@ -9,7 +9,7 @@ import {
 } from '@kubeflow-images/plugin-lib/gpu-upstream/testing/fixture-repos';
 import type { GenerationRecord } from '@kubeflow-images/plugin-lib/gpu-upstream/generation-record';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
-import { imageParent, imagesOf, notebookImagesOf, workspaceImageGraph } from './support/image-hierarchy';
+import { imageParent, imagesOf, notebookImagesOf, workspaceBuildArgs, workspaceImageGraph } from './support/image-hierarchy';
 import { buildBusyboxImage, createPodmanMachine, fixtureBuildSettings, fixtureDockerfile, fixtureUpstreamLock, pushForDigest, type PodmanMachine } from './support/podman-fixtures';
 import { CPU_UPSTREAM_KEY, CUDA_UPSTREAM_KEY } from '@kubeflow-images/plugin-lib/upstream-lock/upstream-lock';
 import { readRecordIn, tasksRun } from './support/records';
@@ -39,6 +39,8 @@ let lockedCuda: string;
 let images: { gpu: string[]; notebooks: string[]; cpuOnly: string[] };
 /** The image built directly on gpu-upstream, and its folder. */
 let upstreamChild: { project: string; root: string };
+/** The build args each project's build-gpu passes (its fixture Dockerfile declares them). */
+let gpuBuildArgs: Record<string, string[]>;
 
 /**
  * A root image made here (no base image can be pulled): scratch, Debian's
@@ -94,7 +96,8 @@ beforeAll(async () => {
     'build_settings.env',
     fixtureBuildSettings(cpuPin, { DOCKER_STACKS_REPO: stacks.repo.path, GPU_JUPYTER_REPO: gpu.repo.path, GPU_JUPYTER_HEAD_COMMIT: gpu.commits[0] }),
   );
-  for (const image of images.notebooks) workspace.write(`${graph[image].root}/Dockerfile`, fixtureDockerfile(image));
+  gpuBuildArgs = await workspaceBuildArgs('gpu');
+  for (const image of images.notebooks) workspace.write(`${graph[image].root}/Dockerfile`, fixtureDockerfile(image, '', gpuBuildArgs[image]));
   workspace.commit('fixture Dockerfiles and repositories');
 }, 120_000);
 
@@ -177,7 +180,7 @@ describe('a pruned engine with a warm Nx cache', () => {
     rmSync(join(workspace.root, 'tmp', 'gpu-upstream'), { recursive: true, force: true });
     // The image on gpu-upstream changes, so its build runs and needs its parent's image.
     const { project: child, root } = upstreamChild;
-    workspace.write(`${root}/Dockerfile`, fixtureDockerfile(child, 'echo restored-parent > /restored'));
+    workspace.write(`${root}/Dockerfile`, fixtureDockerfile(child, 'echo restored-parent > /restored', gpuBuildArgs[child]));
 
     const result = nx(['run', `${child}:build-gpu`]);
     expectNxSuccess(result);

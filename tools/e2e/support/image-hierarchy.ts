@@ -1,5 +1,5 @@
 import { createProjectGraphAsync } from '@nx/devkit';
-import { hasStream, toImageGraph, UPSTREAM_TAG, type ImageGraph, type Stream } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { buildTarget, hasStream, toImageGraph, UPSTREAM_TAG, type ImageGraph, type Stream } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
 import { hierarchyParent } from '@kubeflow-images/plugin-lib/hierarchy/resolve-parent';
 
 /**
@@ -10,6 +10,18 @@ import { hierarchyParent } from '@kubeflow-images/plugin-lib/hierarchy/resolve-p
 export async function workspaceImageGraph(): Promise<ImageGraph> {
   process.env.NX_DAEMON = 'false';
   return toImageGraph(await createProjectGraphAsync({ exitOnError: false }));
+}
+
+/** The build args each image's `build-<stream>` passes, by project: what a fixture Dockerfile must declare. */
+export async function workspaceBuildArgs(stream: Stream): Promise<Record<string, string[]>> {
+  process.env.NX_DAEMON = 'false';
+  const projectGraph = await createProjectGraphAsync({ exitOnError: false });
+  const args: Record<string, string[]> = {};
+  for (const [name, node] of Object.entries(projectGraph.nodes)) {
+    const options = node.data.targets?.[buildTarget(stream)]?.options as { buildArgs?: Record<string, string> } | undefined;
+    args[name] = Object.keys(options?.buildArgs ?? {});
+  }
+  return args;
 }
 
 /** Every project that builds `stream` (upstreams included), sorted. */

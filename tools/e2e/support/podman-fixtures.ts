@@ -149,7 +149,11 @@ export function fixtureBuildSettings(upstream: string, overrides: Record<string,
   return [...Object.entries(values).map(([key, value]) => `${key}=${value}`), ''].join('\n');
 }
 
-/** A fixture Dockerfile keeping the contract: ARG BASE_CONTAINER, FROM it, append own name to /lineage. */
-export function fixtureDockerfile(name: string, extraRun = ''): string {
-  return ['ARG BASE_CONTAINER', 'FROM $BASE_CONTAINER', `RUN echo ${name} >> /lineage${extraRun ? ` && ${extraRun}` : ''}`, ''].join('\n');
+/**
+ * A fixture Dockerfile keeping the contract: ARG BASE_CONTAINER, FROM it, append own name to /lineage.
+ * `buildArgs` are declared after FROM, as plan refuses a build arg the Dockerfile does not declare.
+ */
+export function fixtureDockerfile(name: string, extraRun = '', buildArgs: readonly string[] = []): string {
+  const run = `RUN echo ${name} >> /lineage${extraRun ? ` && ${extraRun}` : ''}`;
+  return ['ARG BASE_CONTAINER', 'FROM $BASE_CONTAINER', ...buildArgs.map((arg) => `ARG ${arg}`), run, ''].join('\n');
 }
