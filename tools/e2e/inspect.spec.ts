@@ -61,7 +61,7 @@ beforeAll(() => {
     const projectPath = join(workspace.root, 'images', name, 'project.json');
     const project = JSON.parse(readFileSync(projectPath, 'utf8'));
     // Below the 10 MiB the chmod fixture wastes, above what the others waste.
-    project.targets['inspect-cpu'] = { options: { maxWasteMiB: 5 } };
+    project.targets = { ...project.targets, 'inspect-cpu': { options: { maxWasteMiB: 5 } } };
     workspace.write(`images/${name}/project.json`, `${JSON.stringify(project, null, 2)}\n`);
   }
   workspace.write('images/rewrites/data.bin', 'd'.repeat(200_000));
