@@ -161,7 +161,7 @@ describe('checkHierarchy', () => {
     ['a cycle', (g: ImageGraph) => { g.base.implicitDependencies = ['machine-learning']; }, 'images/base/project.json: the image hierarchy has a cycle (base -> machine-learning -> minimal -> base)'],
     ['an unknown parent', (g: ImageGraph) => { g.geomatics.implicitDependencies = ['minimla']; }, 'images/geomatics/project.json: implicitDependencies names unknown project "minimla" (did you mean minimal?)'],
     ['two parents', (g: ImageGraph) => { g.geomatics.implicitDependencies = ['minimal', 'base']; }, 'images/geomatics/project.json: geomatics has several parent images (minimal, base)'],
-    ['a parent lacking the stream', (g: ImageGraph) => { g['r-studio'].targets = BOTH; g['r-studio'].implicitDependencies = ['geomatics']; }, 'r-studio:build-gpu builds on geomatics, which has no build-gpu target: add build-gpu to images/geomatics/project.json'],
+    ['a parent lacking the stream', (g: ImageGraph) => { g['r-studio'].targets = BOTH; g['r-studio'].implicitDependencies = ['geomatics']; }, 'r-studio:build-gpu builds on geomatics, which has no build-gpu target: add "gpu" to metadata.streams in images/geomatics/project.json'],
     ['no parent', (g: ImageGraph) => { g.minimal.implicitDependencies = []; }, 'images/minimal/project.json: minimal has no parent image'],
     ['two images with one image name', (g: ImageGraph) => { g.minimal.imageName = 'geomatics-notebook'; }, 'images/minimal/project.json: metadata.imageName "geomatics-notebook" is already the image name of geomatics (images/geomatics/project.json), and both would push to the same repository: give minimal its own imageName'],
   ])('names the project.json and the fix for %s', (_case, breakIt, message) => {

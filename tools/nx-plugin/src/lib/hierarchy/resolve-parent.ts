@@ -73,7 +73,7 @@ export function hierarchyParent(graph: ImageGraph, project: string, stream: Stre
     }
     if (!hasStream(graph[parent], stream)) {
       throw new BuildConfigurationError(
-        `${project}:${target} builds on ${parent}, which has no ${target} target: add ${target} to ${graph[parent].root}/project.json or remove ${target} from ${node.root}/project.json`,
+        `${project}:${target} builds on ${parent}, which has no ${target} target: add "${stream}" to metadata.streams in ${graph[parent].root}/project.json or remove it from metadata.streams in ${node.root}/project.json`,
       );
     }
     return { kind: 'project', project: parent };
