@@ -69,6 +69,7 @@ const settingsCases: BadInput[] = [
   { name: 'a required key missing', edits: { [SETTINGS]: setting('GPU_JUPYTER_HEAD_COMMIT', '') }, line: /build_settings\.env: required setting GPU_JUPYTER_HEAD_COMMIT is missing or empty: add GPU_JUPYTER_HEAD_COMMIT=<value>/ },
   { name: 'a gpu-jupyter pin that is a branch', edits: { [SETTINGS]: setting('GPU_JUPYTER_HEAD_COMMIT', 'main') }, line: /build_settings\.env:\d+: GPU_JUPYTER_HEAD_COMMIT="main" is not a full commit: use the commit's 40 hex digits/ },
   { name: 'a reference to an undefined variable', edits: { [SETTINGS]: setting('UPSTREAM_CONTAINER_CPU', '${UPSTREAM_CONTAINER_CPU_UNTAGED}:x') }, line: /build_settings\.env: UPSTREAM_CONTAINER_CPU refers to \$UPSTREAM_CONTAINER_CPU_UNTAGED, which is neither set in the file nor in the environment/ },
+  { name: 'an unknown upstream in the lock', edits: { 'upstream-lock.json': json((c) => (c.upstreams['gpu-upstream/nvidia-cudnn'] = { reference: 'nvidia/cuda:12', digest: null, checkedAt: '2026-01-01T00:00:00.000Z' })) }, line: /upstream-lock\.json: upstreams\["gpu-upstream\/nvidia-cudnn"\] is no upstream of this workspace \(did you mean gpu-upstream\/nvidia-cuda\?\), so nothing would read it: fix its name or remove the entry/ },
   { name: 'no settings file', edits: { [SETTINGS]: () => null }, line: /build_settings\.env not found at the workspace root .*: restore it from git/ },
 ].map((input) => ({ project: 'base', ...input }));
 

@@ -1,3 +1,4 @@
+import { BuildConfigurationError } from '../errors';
 import { configurationErrorOf } from '../testing/configuration-error';
 import {
   applyRefresh,
@@ -40,13 +41,22 @@ describe('parseUpstreamLock', () => {
     expect(text.endsWith('}\n')).toBe(true);
   });
 
+  it('refuses an entry no build reads, naming it and the fix', () => {
+    const text = JSON.stringify({ version: 1, upstreams: { UPSTREAM_CONTAINER_CUP: { reference: PIN, digest: OLD, checkedAt: THEN } } });
+    expect(() => parseUpstreamLock(text)).toThrow(
+      new BuildConfigurationError(
+        'upstream-lock.json: upstreams["UPSTREAM_CONTAINER_CUP"] is no upstream of this workspace (did you mean UPSTREAM_CONTAINER_CPU?), so nothing would read it: fix its name or remove the entry (the upstreams are UPSTREAM_CONTAINER_CPU, gpu-upstream/nvidia-cuda)',
+      ),
+    );
+  });
+
   it.each([
     ['not JSON', '{', /upstream-lock\.json is not valid JSON .*: restore it from git or run `npm run pins`/],
     ['another version', '{"version":2,"upstreams":{}}', /is not an upstream lock of version 1/],
-    ['an entry without reference', `{"version":1,"upstreams":{"K":{"digest":null,"checkedAt":"x"}}}`, /upstreams\["K"\] needs "reference"/],
-    ['a reference with a digest', `{"version":1,"upstreams":{"K":{"reference":"a/b:c@${OLD}","digest":null,"checkedAt":"x"}}}`, /reference "a\/b:c@sha256:a+" must be name:tag/],
-    ['a reference without a tag', `{"version":1,"upstreams":{"K":{"reference":"a/b","digest":null,"checkedAt":"x"}}}`, /must be name:tag/],
-    ['a short digest', `{"version":1,"upstreams":{"K":{"reference":"a/b:c","digest":"sha256:abc","checkedAt":"x"}}}`, /digest "sha256:abc" is neither sha256:<64 hex> nor null/],
+    ['an entry without reference', `{"version":1,"upstreams":{"UPSTREAM_CONTAINER_CPU":{"digest":null,"checkedAt":"x"}}}`, /upstreams\["UPSTREAM_CONTAINER_CPU"\] needs "reference"/],
+    ['a reference with a digest', `{"version":1,"upstreams":{"UPSTREAM_CONTAINER_CPU":{"reference":"a/b:c@${OLD}","digest":null,"checkedAt":"x"}}}`, /reference "a\/b:c@sha256:a+" must be name:tag/],
+    ['a reference without a tag', `{"version":1,"upstreams":{"UPSTREAM_CONTAINER_CPU":{"reference":"a/b","digest":null,"checkedAt":"x"}}}`, /must be name:tag/],
+    ['a short digest', `{"version":1,"upstreams":{"UPSTREAM_CONTAINER_CPU":{"reference":"a/b:c","digest":"sha256:abc","checkedAt":"x"}}}`, /digest "sha256:abc" is neither sha256:<64 hex> nor null/],
   ])('refuses %s with one line naming the file and the fix', (_, text, message) => {
     const error = configurationErrorOf(() => parseUpstreamLock(text));
     expect(error.message).toMatch(message);

@@ -1,3 +1,4 @@
+import { didYouMean } from '../did-you-mean';
 import { BuildConfigurationError } from '../errors';
 import { parseImageReference } from '../registry/image-reference';
 
@@ -12,6 +13,8 @@ export const CPU_UPSTREAM_KEY = 'UPSTREAM_CONTAINER_CPU';
 /** The `FROM nvidia/cuda:…` of the Dockerfile gpu-jupyter's generator writes for gpu-upstream. */
 export const CUDA_UPSTREAM_KEY = 'gpu-upstream/nvidia-cuda';
 export const REFRESH_COMMAND = 'npm run pins';
+/** Every upstream a build or `npm run pins` looks up: any other entry would be kept and never read. */
+export const UPSTREAM_KEYS: readonly string[] = [CPU_UPSTREAM_KEY, CUDA_UPSTREAM_KEY];
 
 export interface LockEntry {
   /** name:tag, as the pin or the generator writes it. */
@@ -45,6 +48,11 @@ export function parseUpstreamLock(text: string, file: string = UPSTREAM_LOCK_FIL
   }
   for (const [key, entry] of Object.entries(lock.upstreams)) {
     const where = `${file}: upstreams["${key}"]`;
+    if (!UPSTREAM_KEYS.includes(key)) {
+      throw new BuildConfigurationError(
+        `${where} is no upstream of this workspace${didYouMean(key, UPSTREAM_KEYS)}, so nothing would read it: fix its name or remove the entry (the upstreams are ${UPSTREAM_KEYS.join(', ')})`,
+      );
+    }
     if (!entry || typeof entry !== 'object' || typeof entry.reference !== 'string' || typeof entry.checkedAt !== 'string') {
       throw new BuildConfigurationError(`${where} needs "reference" (name:tag), "digest" (sha256:… or null) and "checkedAt": ${fix}`);
     }
