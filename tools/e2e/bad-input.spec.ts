@@ -241,6 +241,16 @@ describe('a symlink in a build context', () => {
   });
 });
 
+describe('a configuration name no target defines', () => {
+  it('is refused before anything runs or is written, naming the likely name', () => {
+    const record = recordPath('geomatics');
+    rmSync(record, { force: true });
+    const result = workspace.nx(['run', 'geomatics:build-cpu', '-c', 'plna', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], IN_PROCESS_PLUGINS);
+    expectOneLineFailure(result, /-c plna: no target of this workspace has a configuration "plna" \(did you mean plan\?\), and Nx would run without one: use -c plan, or leave -c out/);
+    expect(existsSync(record)).toBe(false);
+  });
+});
+
 describe('a real build on a plan', () => {
   it('refuses to build on a planned parent record', () => {
     rmSync(recordPath('minimal'), { force: true });

@@ -1,9 +1,9 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { readFileSync } from 'node:fs';
 import { batchConcurrency } from '../../lib/batch/batch-concurrency';
 import { runInDependencyOrder } from '../../lib/batch/run-in-dependency-order';
 import { expectEngineBuilds } from '../../lib/engine/engine-output';
 import { runInTaskScope } from '../../lib/logger';
+import { nxCommandArgs } from '../../lib/nx-command/requested-configuration';
 import buildExecutor from './executor';
 import type { BuildExecutorOptions } from './schema';
 
@@ -66,11 +66,3 @@ function taskEnv(taskGraph: TaskGraph, id: string): Record<string, string> {
   };
 }
 
-/** The arguments of the Nx command that forked this batch (its --parallel); none where /proc cannot tell. */
-function nxCommandArgs(): string[] {
-  try {
-    return readFileSync(`/proc/${process.ppid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
