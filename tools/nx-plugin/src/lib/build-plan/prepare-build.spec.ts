@@ -117,6 +117,16 @@ describe('prepareBuild', () => {
       );
     });
 
+    it('refuses a COPY of a file the context\'s .dockerignore excludes, as lint does', () => {
+      write('images/minimal/Dockerfile', `${fixtureDockerfile('minimal')}COPY start.sh /usr/local/bin/\n`);
+      write('images/minimal/start.sh', '#!/bin/sh\n');
+      write('images/minimal/.dockerignore', '*.sh\n');
+      const line = fixtureDockerfile('minimal').split('\n').length;
+      expect(configurationErrorOf(() => prepare('minimal', 'cpu', { plan: true })).message).toBe(
+        `images/minimal/Dockerfile:${line} copy-source-exists COPY source start.sh is excluded by the context's .dockerignore: remove it from .dockerignore or stop copying it`,
+      );
+    });
+
     it('refuses a context outside the workspace, naming the project.json and the option', () => {
       expect(configurationErrorOf(() => prepare('base', 'cpu', { plan: true, context: '../..' })).message).toBe(
         `images/base/project.json: base:build-cpu option context "../.." is outside the workspace, where Nx cannot hash it: use a folder inside the workspace (by default the image's folder, images/base)`,

@@ -9,6 +9,9 @@ import { readUpstreamLock } from '../upstream-lock/lock-file';
 import { lookupUpstream, unlockedError, unlockedWarning, type UpstreamLock } from '../upstream-lock/upstream-lock';
 import { buildTarget, toImageGraph, type Stream } from '../hierarchy/image-graph';
 import { checkBuildArgsDeclared } from '../dockerfile/declared-args';
+import { formatFinding } from '../lint/format';
+import { readBuildContextFiles } from '../lint/build-context-files';
+import { contextFindings } from '../lint/lint-dockerfile';
 import { assertBaseContainerContract } from '../lint/rules/base-container-arg';
 import { readRecord } from '../records/build-record';
 import { checkImageName, checkRegistryPrefix } from '../registry/image-reference';
@@ -105,6 +108,10 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext, 
   const dockerfileSha256 = generatedIdentity ? '' : hashDockerfile(dockerfile, project);
   // An upstream's Dockerfile names its own base; every other image must build on the parent it is given.
   if (parentSource.kind !== 'own-dockerfile') assertBaseContainerContract(readFileSync(dockerfile, 'utf8'), relative(context.root, dockerfile));
+  if (!generatedIdentity) {
+    const [finding] = contextFindings(readFileSync(dockerfile, 'utf8'), readBuildContextFiles(buildContext));
+    if (finding) throw new BuildConfigurationError(formatFinding(relative(context.root, dockerfile), finding));
+  }
   if (!generatedIdentity && options.buildArgs) {
     checkBuildArgsDeclared(options.buildArgs, readFileSync(dockerfile, 'utf8'), `${node.root}/project.json: ${target}`, relative(context.root, dockerfile));
   }

@@ -1,5 +1,6 @@
 import { parseDockerfile } from '../dockerfile/parse-dockerfile';
 import { HOUSE_RULES } from './rules';
+import { copySourceExists } from './rules/copy-source-exists';
 import { STANDARD_RULE_IDS, standardFindings } from './standard-validation';
 import type { BuildContextFiles, Finding } from './types';
 import { applyWaivers, parseWaivers, type WaivedFinding } from './waivers';
@@ -32,4 +33,13 @@ export function lintDockerfile(text: string, options: LintOptions = {}): LintRes
     ...HOUSE_RULES.filter((rule) => !disabled.has(rule.id)).flatMap((rule) => rule.check({ dockerfile, context: options.context })),
   ].filter((finding) => !disabled.has(finding.rule));
   return applyWaivers(findings, parseWaivers(dockerfile), isKnownRule, disabled);
+}
+
+/**
+ * The lint findings a plan must stop on: those about the build context (a
+ * COPY source that is missing or excluded by .dockerignore), which would
+ * otherwise fail only in the engine, after the parents are built.
+ */
+export function contextFindings(text: string, context: BuildContextFiles): Finding[] {
+  return lintDockerfile(text, { context }).findings.filter((finding) => finding.rule === copySourceExists.id);
 }
