@@ -98,6 +98,17 @@ describe('parseBuildSettings', () => {
     expect(optionalSetting(settings, 'IMAGE_REGISTRY')).toBe('myacr.azurecr.io');
   });
 
+  it('refuses a reference to a variable set only below it, naming both lines and the fix', () => {
+    const text = `${withLine(VALID, 'IMAGE_REGISTRY', 'IMAGE_REGISTRY=${CUSTOM_ACR}.azurecr.io')}\nCUSTOM_ACR=myacr\n`;
+    const lines = text.split('\n');
+    const use = lines.findIndex((l) => l.startsWith('IMAGE_REGISTRY=')) + 1;
+    const definition = lines.findIndex((l) => l.startsWith('CUSTOM_ACR=')) + 1;
+    expect(configurationErrorOf(() => parseBuildSettings(text, FILE, {})).message).toBe(
+      `${FILE}:${use}: IMAGE_REGISTRY refers to $CUSTOM_ACR, which is set only below it (line ${definition}), and a reference sees only the lines above it: move CUSTOM_ACR=… above line ${use}`,
+    );
+    expect(parseBuildSettings(text, FILE, { CUSTOM_ACR: 'fromenv' }).values.IMAGE_REGISTRY).toBe('fromenv.azurecr.io');
+  });
+
   it('takes a required key from the environment when the file lacks it', () => {
     const text = withLine(VALID, 'GPU_JUPYTER_HEAD_COMMIT', null);
     const settings = parseBuildSettings(text, FILE, { GPU_JUPYTER_HEAD_COMMIT: 'a'.repeat(40) });

@@ -165,6 +165,12 @@ export function parseBuildSettings(text: string, file: string, env: NodeJS.Proce
   const parsed = parse(text);
   for (const [key, raw] of Object.entries(parsed)) {
     for (const [, name] of raw.matchAll(REFERENCE)) {
+      const [line, definedAt] = [keys.get(key) ?? 0, keys.get(name) ?? 0];
+      if (name in parsed && env[name] === undefined && definedAt > line) {
+        throw new BuildConfigurationError(
+          `${file}:${line}: ${key} refers to $${name}, which is set only below it (line ${definedAt}), and a reference sees only the lines above it: move ${name}=… above line ${line}`,
+        );
+      }
       if (!(name in parsed) && env[name] === undefined) {
         throw new BuildConfigurationError(
           `${file}: ${key} refers to $${name}, which is neither set in the file nor in the environment: define ${name} or fix the reference`,
