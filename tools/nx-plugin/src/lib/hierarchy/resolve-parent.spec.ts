@@ -163,6 +163,7 @@ describe('checkHierarchy', () => {
     ['two parents', (g: ImageGraph) => { g.geomatics.implicitDependencies = ['minimal', 'base']; }, 'images/geomatics/project.json: geomatics has several parent images (minimal, base)'],
     ['a parent lacking the stream', (g: ImageGraph) => { g['r-studio'].targets = BOTH; g['r-studio'].implicitDependencies = ['geomatics']; }, 'r-studio:build-gpu builds on geomatics, which has no build-gpu target: add "gpu" to metadata.streams in images/geomatics/project.json'],
     ['no parent', (g: ImageGraph) => { g.minimal.implicitDependencies = []; }, 'images/minimal/project.json: minimal has no parent image'],
+    ['a parent that is no image', (g: ImageGraph) => { g['nx-plugin'] = { name: 'nx-plugin', root: 'tools/nx-plugin', implicitDependencies: [], targets: ['build', 'test'], tags: [] }; g.geomatics.implicitDependencies = ['nx-plugin']; }, 'images/geomatics/project.json: implicitDependencies names nx-plugin, which is not an image (no build-cpu or build-gpu target), so geomatics has no parent image: name its parent image instead (one of base, machine-learning, minimal'],
     ['two images with one image name', (g: ImageGraph) => { g.minimal.imageName = 'geomatics-notebook'; }, 'images/minimal/project.json: metadata.imageName "geomatics-notebook" is already the image name of geomatics (images/geomatics/project.json), and both would push to the same repository: give minimal its own imageName'],
   ])('names the project.json and the fix for %s', (_case, breakIt, message) => {
     const graph = hierarchy();

@@ -78,6 +78,13 @@ export function hierarchyParent(graph: ImageGraph, project: string, stream: Stre
     }
     return { kind: 'project', project: parent };
   }
+  const notImages = node.implicitDependencies.filter((dep) => !isImageProject(graph[dep]));
+  if (upstreams.length === 0 && notImages.length > 0) {
+    const images = Object.keys(graph).filter((name) => name !== project && isImageProject(graph[name]) && !graph[name].tags.includes(UPSTREAM_TAG));
+    throw new BuildConfigurationError(
+      `${node.root}/project.json: implicitDependencies names ${notImages.join(', ')}, which ${notImages.length === 1 ? 'is' : 'are'} not an image (no build-cpu or build-gpu target), so ${project} has no parent image: name its parent image instead (one of ${images.sort().join(', ')})`,
+    );
+  }
   if (upstreams.length === 0) {
     throw new BuildConfigurationError(
       `${node.root}/project.json: ${project} has no parent image: name its parent project in implicitDependencies (a root image names an upstream project tagged ${UPSTREAM_TAG})`,
