@@ -16,6 +16,7 @@ import { assertBaseContainerContract } from '../lint/rules/base-container-arg';
 import { readRecord } from '../records/build-record';
 import { checkImageName, checkRegistryPrefix } from '../registry/image-reference';
 import { booleanSetting, loadBuildSettings, optionalSetting, settingsBuildArgs, type BuildSettings } from '../settings/build-settings';
+import { checkPublishedNames } from '../images/image-names';
 import { planImageBuild, type ImageBuildPlan } from './image-build-plan';
 import { pushNeedsRegistry } from './realize-build';
 
@@ -93,6 +94,7 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext, 
     );
   }
   const registry = options.registry ?? optionalSetting(settings, 'IMAGE_REGISTRY');
+  checkPublishedNames(graph, registry);
   // Found by plan too: a push without a registry must not wait for the first real build to fail.
   if (!registry && (options.push ?? booleanSetting(settings, 'IMAGE_PUSH'))) throw pushNeedsRegistry(project);
   let generatedIdentity: GpuUpstreamIdentity | null = null;

@@ -1,5 +1,6 @@
 import { didYouMean } from '../did-you-mean';
 import { BuildConfigurationError } from '../errors';
+import { checkImageName } from '../registry/image-reference';
 import type { BuildSettings } from '../settings/build-settings';
 import { buildTarget, hasStream, isImageProject, STREAMS, UPSTREAM_TAG, type ImageGraph, type Stream } from './image-graph';
 
@@ -154,12 +155,16 @@ export function checkHierarchy(graph: ImageGraph): void {
   }
 }
 
-/** Two projects with one image name would push over each other's tags and records in the registry. */
+/**
+ * Every image name is valid and no two images share one, checked while Nx
+ * builds the graph: a bad name on a leaf stops the run before its parents build.
+ */
 function checkUniqueImageNames(graph: ImageGraph): void {
   const owners = new Map<string, string>();
   for (const name of Object.keys(graph).sort()) {
     const { imageName, root } = graph[name];
     if (!imageName) continue;
+    checkImageName(`${root}/project.json: metadata.imageName`, imageName);
     const first = owners.get(imageName);
     if (first === undefined) {
       owners.set(imageName, name);

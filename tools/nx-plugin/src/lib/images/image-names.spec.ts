@@ -1,5 +1,28 @@
 import { assertValidTag } from '../registry/image-reference';
-import { imageRepository, tagFromBranch } from './image-names';
+import type { ImageGraph } from '../hierarchy/image-graph';
+import { configurationErrorOf } from '../testing/configuration-error';
+import { checkPublishedNames, imageRepository, tagFromBranch } from './image-names';
+
+describe('checkPublishedNames', () => {
+  const graph = (leafName: string): ImageGraph => ({
+    base: { name: 'base', root: 'images/base', implicitDependencies: [], targets: ['build-cpu', 'build-gpu'], tags: [], imageName: 'base-notebook' },
+    leaf: { name: 'leaf', root: 'images/leaf', implicitDependencies: ['base'], targets: ['build-cpu'], tags: [], imageName: leafName },
+  });
+  const registry = `registry.example.com/${'team/'.repeat(10)}`.slice(0, -1);
+
+  it('accepts names that fit with the registry and stream suffix', () => {
+    expect(() => checkPublishedNames(graph('a'.repeat(200)), 'localhost:5000')).not.toThrow();
+  });
+
+  it("names the image whose full name is too long, whichever image's build asks, with the length it may have", () => {
+    const name = 'a'.repeat(200);
+    const full = `${registry}/${name}-cpu`;
+    expect(configurationErrorOf(() => checkPublishedNames(graph(name), registry)).message).toBe(
+      `images/leaf/project.json: metadata.imageName makes "${full.slice(0, 40)}…${full.slice(-12)} (${full.length} characters)" ${full.length} characters long, over the limit of 255 for registry, name and -cpu suffix together: shorten imageName to at most ${255 - registry.length - 5} characters or use a shorter registry`,
+    );
+  });
+});
+
 
 describe('imageRepository', () => {
   it('prefixes the registry and suffixes the stream', () => {

@@ -1,11 +1,32 @@
 import { createHash } from 'node:crypto';
-import type { Stream } from '../hierarchy/image-graph';
-import { isValidTag } from '../registry/image-reference';
+import { BuildConfigurationError, quoted } from '../errors';
+import { hasStream, STREAMS, type ImageGraph, type Stream } from '../hierarchy/image-graph';
+import { isValidTag, MAX_NAME_LENGTH } from '../registry/image-reference';
 
 /** The published repository of an image: `<registry>/<image-name>-<stream>`, registry optional. */
 export function imageRepository(registry: string, imageName: string, stream: Stream): string {
   const prefix = registry.replace(/\/+$/, '');
   return prefix ? `${prefix}/${imageName}-${stream}` : `${imageName}-${stream}`;
+}
+
+/**
+ * Every image's published repository with this registry, checked at once, so
+ * a run refuses an over-long name before it builds the first image rather
+ * than when that image's turn comes.
+ */
+export function checkPublishedNames(graph: ImageGraph, registry: string): void {
+  for (const name of Object.keys(graph).sort()) {
+    const node = graph[name];
+    if (!node.imageName) continue;
+    for (const stream of STREAMS.filter((candidate) => hasStream(node, candidate))) {
+      const repository = imageRepository(registry, node.imageName, stream);
+      if (repository.length <= MAX_NAME_LENGTH) continue;
+      const room = MAX_NAME_LENGTH - (repository.length - node.imageName.length);
+      throw new BuildConfigurationError(
+        `${node.root}/project.json: metadata.imageName makes ${quoted(repository)} ${repository.length} characters long, over the limit of ${MAX_NAME_LENGTH} for registry, name and -${stream} suffix together: shorten imageName to at most ${room} characters${registry ? ' or use a shorter registry' : ''}`,
+      );
+    }
+  }
 }
 
 /**

@@ -121,6 +121,13 @@ describe('checkImageName', () => {
       `images/x/project.json: metadata.imageName=${JSON.stringify(name)} is not an image name (${reason}): use lower-case letters, digits and . _ -`,
     );
   });
+
+  it('gives the limit and says to shorten an over-long name (its letters are fine)', () => {
+    expect(() => checkImageName('images/x/project.json: metadata.imageName', 'a'.repeat(200))).not.toThrow();
+    expect(() => checkImageName('images/x/project.json: metadata.imageName', 'a'.repeat(308))).toThrow(
+      /^images\/x\/project\.json: metadata\.imageName="a+…a+ \(308 characters\)" is 308 characters long, over the limit of 200 \(registry, name and -<stream> suffix together are at most 255\): shorten it$/,
+    );
+  });
 });
 
 describe('checkImageReference', () => {

@@ -48,7 +48,7 @@ function splitRegistry(text: string, original: string): { registry: string; repo
       throw new InvalidImageReferenceError(original, `${quoted(component)} is not a valid repository name component (lower-case letters, digits, . _ -)`);
     }
   }
-  if (registry.length + 1 + repository.length > 255) throw new InvalidImageReferenceError(original, 'name longer than 255 characters');
+  if (registry.length + 1 + repository.length > MAX_NAME_LENGTH) throw new InvalidImageReferenceError(original, 'name longer than 255 characters');
   return { registry, repository };
 }
 
@@ -169,13 +169,22 @@ export function checkRegistryPrefix(source: ValueSource, value: string): void {
   if (ref.tag !== undefined || ref.digest !== undefined) throw bad('a registry takes no tag or digest');
 }
 
+/** A repository name, registry included, is at most 255 characters (the distribution spec's limit). */
+export const MAX_NAME_LENGTH = 255;
+/** What an image name may use of MAX_NAME_LENGTH, leaving room for a registry and the -<stream> suffix. */
+export const MAX_IMAGE_NAME_LENGTH = 200;
+
 const IMAGE_NAME_ALLOWED = 'use lower-case letters, digits and . _ - (slashes between path components), without registry, tag or stream suffix, e.g. geomatics-notebook';
 
 /** An image's published name (metadata.imageName, the generator's --imageName), before registry and stream suffix. */
 export function checkImageName(source: ValueSource, value: string): void {
   const bad = (reason: string) => new BuildConfigurationError(`${source}=${quoted(value)} is not an image name (${reason}): ${IMAGE_NAME_ALLOWED}`);
   if (value.length === 0) throw bad('empty');
-  if (value.length > 200) throw bad(`${value.length} characters`);
+  if (value.length > MAX_IMAGE_NAME_LENGTH) {
+    throw new BuildConfigurationError(
+      `${source}=${quoted(value)} is ${value.length} characters long, over the limit of ${MAX_IMAGE_NAME_LENGTH} (registry, name and -<stream> suffix together are at most ${MAX_NAME_LENGTH}): shorten it`,
+    );
+  }
   if (/[:@]/.test(value)) throw bad('a tag or digest is added by the build');
   for (const component of value.split('/')) {
     if (!PATH_COMPONENT.test(component)) throw bad(`${quoted(component)} is not a valid path component`);
