@@ -51,7 +51,7 @@ const project = (name: string) => `images/${name}/project.json`;
 const dockerfile = (name: string) => `images/${name}/Dockerfile`;
 
 /** Settings mistakes are found by the root's plan: every image reads the same file. */
-const settingsCases: BadInput[] = [
+const settingsCases: BadInput[] = ([
   { name: 'a pin that is not a reference', edits: { [SETTINGS]: setting('UPSTREAM_CONTAINER_CPU', 'Not A Ref!!') }, line: /build_settings\.env:\d+: UPSTREAM_CONTAINER_CPU="Not A Ref!!" is not an image reference \(.*\): use \[registry\/\]repository/ },
   { name: 'a pin with a space', edits: { [SETTINGS]: setting('UPSTREAM_CONTAINER_CPU', 'quay.io/jupyter/datascience-notebook:abc def') }, line: /build_settings\.env:\d+: UPSTREAM_CONTAINER_CPU=".*abc def" is not an image reference \("abc def" is not a valid tag/ },
   { name: 'a 200,000-character pin', edits: { [SETTINGS]: setting('UPSTREAM_CONTAINER_CPU', `quay.io/x/y:${'a'.repeat(200_000)}`) }, line: /build_settings\.env:\d+: UPSTREAM_CONTAINER_CPU="quay\.io\/x\/y:a+…a+ \(200012 characters\)" is not an image reference \(200012 characters, more than any valid reference\)/ },
@@ -70,9 +70,9 @@ const settingsCases: BadInput[] = [
   { name: 'a gpu-jupyter pin that is a branch', edits: { [SETTINGS]: setting('GPU_JUPYTER_HEAD_COMMIT', 'main') }, line: /build_settings\.env:\d+: GPU_JUPYTER_HEAD_COMMIT="main" is not a full commit: use the commit's 40 hex digits/ },
   { name: 'a reference to an undefined variable', edits: { [SETTINGS]: setting('UPSTREAM_CONTAINER_CPU', '${UPSTREAM_CONTAINER_CPU_UNTAGED}:x') }, line: /build_settings\.env: UPSTREAM_CONTAINER_CPU refers to \$UPSTREAM_CONTAINER_CPU_UNTAGED, which is neither set in the file nor in the environment/ },
   { name: 'an unknown upstream in the lock', edits: { 'upstream-lock.json': json((c) => (c.upstreams['gpu-upstream/nvidia-cudnn'] = { reference: 'nvidia/cuda:12', digest: null, checkedAt: '2026-01-01T00:00:00.000Z' })) }, line: /upstream-lock\.json: upstreams\["gpu-upstream\/nvidia-cudnn"\] is no upstream of this workspace \(did you mean gpu-upstream\/nvidia-cuda\?\), so nothing would read it: fix its name or remove the entry/ },
-  { name: 'a variable used above the line that sets it', edits: { [SETTINGS]: (text) => `${setting('IMAGE_REGISTRY', '${CUSTOM_ACR}.azurecr.io')(text)}CUSTOM_ACR=myacr\n` }, line: /build_settings\.env:\d+: IMAGE_REGISTRY refers to \$CUSTOM_ACR, which is set only below it \(line \d+\), and a reference sees only the lines above it: move CUSTOM_ACR=… above line \d+/ },
+  { name: 'a variable used above the line that sets it', edits: { [SETTINGS]: (text: string) => `${setting('IMAGE_REGISTRY', '${CUSTOM_ACR}.azurecr.io')(text)}CUSTOM_ACR=myacr\n` }, line: /build_settings\.env:\d+: IMAGE_REGISTRY refers to \$CUSTOM_ACR, which is set only below it \(line \d+\), and a reference sees only the lines above it: move CUSTOM_ACR=… above line \d+/ },
   { name: 'no settings file', edits: { [SETTINGS]: () => null }, line: /build_settings\.env not found at the workspace root .*: restore it from git/ },
-].map((input) => ({ project: 'base', ...input }));
+] as BadInput[]).map((input) => ({ project: 'base', ...input }));
 
 const imageCases: BadInput[] = [
   { name: 'an image name no engine accepts', project: 'geomatics', edits: { [project('geomatics')]: json((c) => (c.metadata.imageName = 'Geo Matics!')) }, line: /images\/geomatics\/project\.json: metadata\.imageName="Geo Matics!" is not an image name \(.*\): use lower-case letters/ },
@@ -88,7 +88,7 @@ const imageCases: BadInput[] = [
 ];
 
 /** The hierarchy is checked while Nx builds the graph: no task runs at all. */
-const hierarchyCases: BadInput[] = [
+const hierarchyCases: BadInput[] = ([
   { name: 'an unknown parent', edits: { [project('minimal')]: json((c) => (c.implicitDependencies = ['bsae'])) }, line: /images\/minimal\/project\.json: implicitDependencies names unknown project "bsae" \(did you mean base\?\): fix the name or create the project/ },
   { name: 'a cycle', edits: { [project('base')]: json((c) => (c.implicitDependencies = ['minimal'])) }, line: /images\/base\/project\.json: the image hierarchy has a cycle \(base -> minimal -> base\): remove one of these implicitDependencies/ },
   { name: 'two parents', edits: { [project('geomatics')]: json((c) => (c.implicitDependencies = ['minimal', 'base'])) }, line: /images\/geomatics\/project\.json: geomatics has several parent images \(minimal, base\) in implicitDependencies: an image has exactly one parent; keep one/ },
@@ -97,7 +97,7 @@ const hierarchyCases: BadInput[] = [
   { name: "an over-long image name on a leaf stops its parents' builds too", edits: { [project('r-studio')]: json((c) => (c.metadata.imageName = 'r'.repeat(308))) }, line: /images\/r-studio\/project\.json: metadata\.imageName="r+…r+ \(308 characters\)" is 308 characters long, over the limit of 200 \(registry, name and -<stream> suffix together are at most 255\): shorten it/ },
   { name: 'two images with one image name', edits: { [project('geomatics')]: json((c) => (c.metadata.imageName = 'minimal-notebook')) }, line: /images\/minimal\/project\.json: metadata\.imageName "minimal-notebook" is already the image name of geomatics \(images\/geomatics\/project\.json\), and both would push to the same repository: give minimal its own imageName/ },
   { name: 'no parent', edits: { [project('minimal')]: json((c) => (c.implicitDependencies = [])) }, line: /images\/minimal\/project\.json: minimal has no parent image: name its parent project in implicitDependencies/ },
-].map((input) => ({ project: 'minimal', ...input }));
+] as BadInput[]).map((input) => ({ project: 'minimal', ...input }));
 
 const recordPath = (name: string) => join(workspace.root, 'dist', 'images', name, 'cpu.json');
 
