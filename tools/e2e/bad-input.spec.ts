@@ -35,6 +35,8 @@ interface BadInput {
   /** File (from the workspace root) → its new text, or null to delete it. */
   edits?: Record<string, Edit>;
   env?: NodeJS.ProcessEnv;
+  /** Extra arguments of the Nx command. */
+  args?: string[];
   /** The one line the user must see. */
   line: RegExp;
 }
@@ -95,6 +97,8 @@ const hierarchyCases: BadInput[] = ([
   { name: 'a parent lacking the stream', edits: { [project('machine-learning')]: json((c) => (c.implicitDependencies = ['geomatics'])) }, line: /machine-learning:build-gpu builds on geomatics, which has no build-gpu target: add "gpu" to metadata\.streams in images\/geomatics\/project\.json or remove it from metadata\.streams in images\/machine-learning\/project\.json/ },
   { name: 'a parent that is no image', edits: { [project('minimal')]: json((c) => (c.implicitDependencies = ['nx-plugin'])) }, line: /images\/minimal\/project\.json: implicitDependencies names nx-plugin, which is not an image \(no build-cpu or build-gpu target\), so minimal has no parent image: name its parent image instead \(one of base, / },
   { name: "an over-long image name on a leaf stops its parents' builds too", edits: { [project('r-studio')]: json((c) => (c.metadata.imageName = 'r'.repeat(308))) }, line: /images\/r-studio\/project\.json: metadata\.imageName="r+…r+ \(308 characters\)" is 308 characters long, over the limit of 200 \(registry, name and -<stream> suffix together are at most 255\): shorten it/ },
+  { name: 'a parallelism of 0', args: ['--parallel=0'], line: /--parallel=0 is not a number of tasks to run at once \(Nx would run none\): use a whole number of 1 or more, or leave it out/ },
+  { name: 'a parallelism that is no number', env: { NX_PARALLEL: 'abc' }, line: /environment variable NX_PARALLEL="abc" is not a number of tasks to run at once: use a whole number of 1 or more, or unset it/ },
   { name: 'two images with one image name', edits: { [project('geomatics')]: json((c) => (c.metadata.imageName = 'minimal-notebook')) }, line: /images\/minimal\/project\.json: metadata\.imageName "minimal-notebook" is already the image name of geomatics \(images\/geomatics\/project\.json\), and both would push to the same repository: give minimal its own imageName/ },
   { name: 'no parent', edits: { [project('minimal')]: json((c) => (c.implicitDependencies = [])) }, line: /images\/minimal\/project\.json: minimal has no parent image: name its parent project in implicitDependencies/ },
 ] as BadInput[]).map((input) => ({ project: 'minimal', ...input }));
@@ -148,7 +152,7 @@ describe.each([
     try {
       const env = group === 'hierarchy' ? input.env : { ...IN_PROCESS_PLUGINS, ...input.env };
       const result = withEdits(input.edits ?? {}, () =>
-        workspace.nx(['run', `${target}:build-cpu`, '-c', 'plan', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], env),
+        workspace.nx(['run', `${target}:build-cpu`, '-c', 'plan', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static', ...(input.args ?? [])], env),
       );
       expectOneLineFailure(result, input.line);
       expect(existsSync(record)).toBe(false);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { CreateDependencies } from '@nx/devkit';
 import { imageGraphOf, isImageProject, type ImageGraph } from '../lib/hierarchy/image-graph';
 import { checkHierarchy } from '../lib/hierarchy/resolve-parent';
+import { checkParallelism } from '../lib/batch/batch-concurrency';
+import { nxCommandArgs } from '../lib/nx-command/requested-configuration';
 
 /**
  * Runs on every graph computation (nx graph, show projects, any target), so a
@@ -13,8 +15,21 @@ export const createDependencies: CreateDependencies = (_options, context) => {
   const graph = imageGraphOf(Object.entries(context.projects));
   restoreUnknownDependencies(graph, context.workspaceRoot);
   checkHierarchy(graph);
+  checkParallelism(nxCommandLine(), process.env);
   return [];
 };
+
+/**
+ * The Nx command this graph is computed for: this process's arguments when the
+ * plugin runs inside the Nx CLI, its parent's when Nx isolates plugins in a
+ * worker; none in the daemon (then only the environment is checked).
+ */
+function nxCommandLine(): string[] {
+  const isNx = (args: string[]) => args.slice(0, 3).some((arg) => /(^|\/)nx(\.js)?$/.test(arg));
+  if (isNx(process.argv)) return process.argv;
+  const parent = nxCommandArgs();
+  return isNx(parent) ? parent : [];
+}
 
 const PATTERN = /[*:!,]/;
 

@@ -1,4 +1,5 @@
-import { batchConcurrency } from './batch-concurrency';
+import { checkParallelism, batchConcurrency } from './batch-concurrency';
+import { configurationErrorOf } from '../testing/configuration-error';
 
 describe('batchConcurrency', () => {
   const nx = (...args: string[]) => ['/usr/bin/node', '/w/node_modules/.bin/nx', 'run-many', '-t', 'build-cpu', ...args];
@@ -19,5 +20,24 @@ describe('batchConcurrency', () => {
 
   it('ignores what follows -- (arguments for the executor)', () => {
     expect(batchConcurrency(nx('--', '--parallel=9'), {}, undefined)).toBe(3);
+  });
+});
+
+describe('checkParallelism', () => {
+  const nx = (...args: string[]) => ['/usr/bin/node', '/work/node_modules/.bin/nx', 'run-many', '-t', 'build-cpu', ...args];
+
+  it('accepts what Nx runs tasks with', () => {
+    for (const args of [nx(), nx('--parallel=2'), nx('--parallel'), nx('--parallel=false'), nx('--parallel', '--maxParallel=4')]) {
+      expect(() => checkParallelism(args, { NX_PARALLEL: '3' })).not.toThrow();
+    }
+  });
+
+  it.each([
+    [nx('--parallel=0'), {}, '--parallel=0 is not a number of tasks to run at once (Nx would run none): use a whole number of 1 or more, or leave it out'],
+    [nx('--parallel', 'abc'), {}, '--parallel=abc is not a number of tasks to run at once (Nx would run none): use a whole number of 1 or more, or leave it out'],
+    [nx(), { NX_PARALLEL: 'abc' }, 'environment variable NX_PARALLEL="abc" is not a number of tasks to run at once: use a whole number of 1 or more, or unset it'],
+    [nx(), { NX_PARALLEL: '0' }, 'environment variable NX_PARALLEL="0" is not a number of tasks to run at once: use a whole number of 1 or more, or unset it'],
+  ])('refuses %j %j in one line', (args, env, message) => {
+    expect(configurationErrorOf(() => checkParallelism(args, env)).message).toBe(message);
   });
 });

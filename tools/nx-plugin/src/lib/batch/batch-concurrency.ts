@@ -1,3 +1,5 @@
+import { BuildConfigurationError, quoted } from '../errors';
+
 /**
  * How many tasks of a batch run at once, as Nx would bound them. Nx hands a
  * batch neither its --parallel nor the command line, so it is read from the
@@ -11,6 +13,24 @@ export function batchConcurrency(nxArgs: string[], env: NodeJS.ProcessEnv, nxJso
   if (parallel === 'false') return 1;
   if (parallel === 'true' || parallel === '') return positive(optionValue(nxArgs, 'maxParallel') ?? optionValue(nxArgs, 'max-parallel')) ?? fallback;
   return positive(parallel) ?? fallback;
+}
+
+/**
+ * Nx takes `--parallel=0` and runs nothing, exiting 0, and fails on a
+ * non-numeric NX_PARALLEL with an internal error; refuse both first, naming
+ * the option and the fix. `nxArgs` are the Nx command's arguments, if known.
+ */
+export function checkParallelism(nxArgs: string[], env: NodeJS.ProcessEnv): void {
+  const fix = 'use a whole number of 1 or more';
+  for (const name of ['parallel', 'maxParallel', 'max-parallel']) {
+    const value = optionValue(nxArgs, name);
+    if (value === undefined || value === '' || (name === 'parallel' && (value === 'true' || value === 'false')) || positive(value) !== undefined) continue;
+    throw new BuildConfigurationError(`--${name}=${value} is not a number of tasks to run at once (Nx would run none): ${fix}, or leave it out`);
+  }
+  const fromEnv = env.NX_PARALLEL;
+  if (fromEnv !== undefined && fromEnv !== '' && positive(fromEnv) === undefined) {
+    throw new BuildConfigurationError(`environment variable NX_PARALLEL=${quoted(fromEnv)} is not a number of tasks to run at once: ${fix}, or unset it`);
+  }
 }
 
 /** `--name=value`, `--name value`, or '' for a bare `--name`; the last one given wins, as in yargs. */
