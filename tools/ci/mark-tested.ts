@@ -32,7 +32,7 @@ runCli('mark-tested', async () => {
     throw new CiError(`the record of ${values.task} (${record.image}) is not pinned to a pushed digest: run tools/ci/materialise.ts --tasks ${values.task} after the push, then the tests, then this`);
   }
   const repository = writtenName(record.image);
-  const facts = { date: new Date(), commit: readGitState(workspaceRoot).sha, task: values.test || (values.task ?? ''), contentTag: record.contentTag, run: runUrl(process.env) };
+  const facts = { date: new Date(), commit: readGitState(workspaceRoot, '').sha, task: values.test || (values.task ?? ''), contentTag: record.contentTag, run: runUrl(process.env) };
   const mark = await new TestMarkStore().write(repository, record.digest, facts);
   console.log(`${values.task}: ${repository}@${record.digest} marked as tested by ${facts.task} (mark ${mark})`);
   writeStepOutputs({ mark, digest: record.digest });

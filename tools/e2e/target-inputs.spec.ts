@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { generatorCodeFiles } from '@kubeflow-images/plugin-lib/gpu-upstream/upstream-identity';
 import { compilerClosure } from '@kubeflow-images/plugin-lib/plugin-build/compiler-closure.test-helper';
 import { executorEntries } from '@kubeflow-images/plugin-lib/plugin-build/plugin-sources';
+import { SETTINGS } from '@kubeflow-images/plugin-lib/settings/setting-scopes';
 import { EXECUTOR_PACKAGE } from '@kubeflow-images/plugin-lib/targets/image-targets';
 import { expectNxSuccess, nxIn, WORKSPACE_ROOT } from './support/temp-workspace';
 
@@ -46,5 +47,8 @@ describe('nx show target inputs: every cached target of every image covers the c
     expect(closure.packages.filter((name) => !(inputs.external ?? []).includes(`npm:${name}`))).toEqual([]);
     // The layer cache makes a build faster and never changes what is built: it is in no cache key.
     expect(inputs.environment ?? []).not.toContain('IMAGE_LAYER_CACHE');
+    // A pin of the other stream, even set in the environment, is in no key of this stream's builds and tests.
+    const stream = /-(cpu|gpu)$/.exec(id)?.[1];
+    if (stream) expect((inputs.environment ?? []).filter((key) => (SETTINGS as Record<string, { scope: string }>)[key]?.scope === (stream === 'cpu' ? 'gpu' : 'cpu'))).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import { checkRequestedConfiguration, nxCommandArgs, requestedConfiguration, wor
 import { assertCompiledPluginFresh } from '../../lib/plugin-build/compiled-plugin';
 import { plannedRecord, recipeOf, removeRecord, writeRecord, type BuildRecord } from '../../lib/records/build-record';
 import { RegistryClient } from '../../lib/registry/registry-client';
-import { booleanSetting, optionalSetting } from '../../lib/settings/build-settings';
+import { booleanSetting, branchSettings } from '../../lib/settings/build-settings';
 import type { BuildExecutorOptions } from './schema';
 
 const PROVENANCE: Record<BuildRecord['source'], string> = {
@@ -52,10 +52,10 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
         push,
         cacheFrom: options.cacheFrom ?? [],
         layerCache: layerCacheFor({
-          enabled: optionalSetting(settings, 'IMAGE_LAYER_CACHE') !== 'false',
+          enabled: booleanSetting(settings, 'IMAGE_LAYER_CACHE'),
           imageRepository: registry ? plan.repository : null,
           push,
-          onCleanDefaultBranch: () => onCleanDefaultBranch(context.root),
+          onCleanDefaultBranch: () => onCleanDefaultBranch(context.root, branchSettings(settings)),
         }),
       },
       {

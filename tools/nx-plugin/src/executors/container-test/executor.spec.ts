@@ -16,7 +16,7 @@ jest.mock('../../lib/engine/container-guard', () => ({ guardContainer: () => () 
 jest.mock('../../lib/image-runtime/built-image', () => ({
   builtImage: () => ({ image: 'localhost:5000/demo-notebook-cpu:content-1', node: { root: 'images/demo' } }),
 }));
-jest.mock('../../lib/settings/build-settings', () => ({ loadBuildSettings: () => ({ values: {} }) }));
+jest.mock('../../lib/settings/build-settings', () => ({ ...jest.requireActual('../../lib/settings/build-settings'), loadBuildSettings: () => ({ values: {} }) }));
 jest.mock('../../lib/container-test/inherited-checks', () => ({
   checkSources: () => [{ project: 'demo', checks: [] }],
   inheritChecks: () => [],

@@ -4,6 +4,7 @@ import { logger } from '../../lib/logger';
 import { BuildConfigurationError } from '../../lib/errors';
 import { runExecutorTask } from '../../lib/executor-task';
 import { builtImage } from '../../lib/image-runtime/built-image';
+import { optionalSetting } from '../../lib/settings/build-settings';
 import { restoreRecordedImage } from '../../lib/image-availability/for-consumer';
 import { readChecksFile } from '../../lib/container-test/checks-file';
 import { containerName, defaultTestPrefix, normalizeNbPrefix } from '../../lib/image-runtime/container-args';
@@ -34,7 +35,7 @@ export default async function containerTestExecutor(
     const settings = taskSettings();
     const sources = checkSources(graph, project, stream, settings, (root) => readChecksFile(context.root, root));
     const checks = inheritChecks(sources);
-    const runtimeName = chooseRuntime(options.runtime, process.env);
+    const runtimeName = chooseRuntime(options.runtime, optionalSetting(settings, 'IMAGE_RUNTIME'));
     const runtime = realCli(runtimeName);
     const other = realCli(otherRuntime(runtimeName));
     await assertRuntimeReady(runtime);

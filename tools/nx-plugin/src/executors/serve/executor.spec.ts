@@ -24,7 +24,7 @@ jest.mock('../../lib/image-runtime/built-image', () => ({
 }));
 // Restoring an image from its record is image-placement's business, which is stubbed too.
 jest.mock('../../lib/image-availability/for-consumer', () => ({ restoreRecordedImage: () => undefined }));
-jest.mock('../../lib/settings/build-settings', () => ({ loadBuildSettings: () => ({ values: {} }) }));
+jest.mock('../../lib/settings/build-settings', () => ({ ...jest.requireActual('../../lib/settings/build-settings'), loadBuildSettings: () => ({ values: {} }) }));
 jest.mock('../../lib/image-runtime/image-placement', () => ({
   ...jest.requireActual('../../lib/image-runtime/image-placement'),
   placeImage: jest.fn(async () => undefined),

@@ -5,6 +5,7 @@ import { logger } from '../../lib/logger';
 import { BuildConfigurationError } from '../../lib/errors';
 import { runExecutorTask } from '../../lib/executor-task';
 import { builtImage } from '../../lib/image-runtime/built-image';
+import { optionalSetting } from '../../lib/settings/build-settings';
 import { restoreRecordedImage } from '../../lib/image-availability/for-consumer';
 import { containerName } from '../../lib/image-runtime/container-args';
 import { describeAnswer, waitForHttp } from '../../lib/image-runtime/http-wait';
@@ -50,7 +51,7 @@ export default async function serveExecutor(options: ServeExecutorOptions, conte
     const target = context.targetName ?? `serve-${stream}`;
     const { image } = builtImage(context.root, graph(), project, stream, target);
     const settings = serveSettings(options, localUser(), project);
-    const runtimeName = chooseRuntime(options.runtime, process.env);
+    const runtimeName = chooseRuntime(options.runtime, optionalSetting(taskSettings(), 'IMAGE_RUNTIME'));
     const runtime = realCli(runtimeName);
     const other = realCli(otherRuntime(runtimeName));
     await assertRuntimeReady(runtime);

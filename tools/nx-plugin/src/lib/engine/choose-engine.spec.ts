@@ -21,15 +21,15 @@ describe('chooseEngine', () => {
 
 describe('chooseRuntime', () => {
   it('takes the option, else IMAGE_RUNTIME, else docker', () => {
-    expect(chooseRuntime('podman', { IMAGE_RUNTIME: 'docker' })).toBe('podman');
-    expect(chooseRuntime(undefined, { IMAGE_RUNTIME: 'Podman' })).toBe('podman');
-    expect(chooseRuntime(undefined, {})).toBe('docker');
+    expect(chooseRuntime('podman', 'docker')).toBe('podman');
+    expect(chooseRuntime(undefined, 'Podman')).toBe('podman');
+    expect(chooseRuntime(undefined, '')).toBe('docker');
   });
 
   it('names the setting that holds a bad value', () => {
-    expect(configurationErrorOf(() => chooseRuntime(undefined, { IMAGE_RUNTIME: 'containerd' })).message).toBe(
+    expect(configurationErrorOf(() => chooseRuntime(undefined, 'containerd')).message).toBe(
       'IMAGE_RUNTIME="containerd" is not a container runtime: use docker or podman',
     );
-    expect(configurationErrorOf(() => chooseRuntime('auto', {})).message).toBe('runtime option "auto" is not a container runtime: use docker or podman');
+    expect(configurationErrorOf(() => chooseRuntime('auto', '')).message).toBe('runtime option "auto" is not a container runtime: use docker or podman');
   });
 });

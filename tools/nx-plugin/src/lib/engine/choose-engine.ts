@@ -19,10 +19,10 @@ export function chooseEngine(setting: string, buildxAvailable: () => boolean): E
 }
 
 /** The engine that runs containers (container tests, serve): the option, else IMAGE_RUNTIME, else docker. */
-export function chooseRuntime(option: string | undefined, env: NodeJS.ProcessEnv): EngineName {
-  const wanted = (option || env.IMAGE_RUNTIME || 'docker').toLowerCase();
+export function chooseRuntime(option: string | undefined, setting: string): EngineName {
+  const wanted = (option || setting || 'docker').toLowerCase();
   if (isEngineName(wanted)) return wanted;
   throw new BuildConfigurationError(
-    `${option ? `runtime option "${option}"` : `IMAGE_RUNTIME="${env.IMAGE_RUNTIME}"`} is not a container runtime: use ${ENGINE_NAMES.join(' or ')}`,
+    `${option ? `runtime option "${option}"` : `IMAGE_RUNTIME="${setting}"`} is not a container runtime: use ${ENGINE_NAMES.join(' or ')}`,
   );
 }

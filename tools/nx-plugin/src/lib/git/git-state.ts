@@ -4,10 +4,11 @@ import { currentBranch } from './default-branch';
 import { git } from './run-git';
 
 /**
- * The commit and branch the human tags name. CI checkouts are often detached,
- * so the branch comes from the CI's own variable when git has none.
+ * The commit and branch a build is for. CI checkouts are often detached,
+ * so the branch comes from IMAGE_BRANCH (`imageBranch`) or the CI's own
+ * variable when git has none.
  */
-export function readGitState(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): GitState {
+export function readGitState(workspaceRoot: string, imageBranch: string, env: NodeJS.ProcessEnv = process.env): GitState {
   let sha: string;
   try {
     sha = git(workspaceRoot, ['rev-parse', 'HEAD']);
@@ -16,5 +17,5 @@ export function readGitState(workspaceRoot: string, env: NodeJS.ProcessEnv = pro
       `cannot read the git commit of ${workspaceRoot}: pushing tags images with the commit, so push from a git checkout with at least one commit`,
     );
   }
-  return { sha, branch: currentBranch(workspaceRoot, env) };
+  return { sha, branch: currentBranch(workspaceRoot, imageBranch, env) };
 }

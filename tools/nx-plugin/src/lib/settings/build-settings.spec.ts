@@ -1,7 +1,11 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import {
+  booleanSetting,
   loadBuildSettings,
+  OPTIONAL_SETTINGS,
+  SETTINGS,
+  settingsEnvInputs,
   optionalSetting,
   parseBuildSettings,
   REQUIRED_SETTINGS,
@@ -342,5 +346,77 @@ describe('loadBuildSettings', () => {
     expect(settings.values.UPSTREAM_CONTAINER_CPU).toBe(
       `${settings.values.UPSTREAM_CONTAINER_CPU_UNTAGGED}:${settings.values.UPSTREAM_CONTAINER_CPU_HEAD_COMMIT}`,
     );
+  });
+});
+
+describe('booleanSetting', () => {
+  it('gives the default of an unset or empty boolean: push off, the layer cache on', () => {
+    const settings = parseBuildSettings(VALID, FILE, {});
+    expect(booleanSetting(settings, 'IMAGE_PUSH')).toBe(false);
+    expect(booleanSetting(settings, 'IMAGE_LAYER_CACHE')).toBe(true);
+    expect(booleanSetting(parseBuildSettings(VALID, FILE, { IMAGE_LAYER_CACHE: '' }), 'IMAGE_LAYER_CACHE')).toBe(true);
+    expect(booleanSetting(parseBuildSettings(VALID, FILE, { IMAGE_LAYER_CACHE: 'false' }), 'IMAGE_LAYER_CACHE')).toBe(false);
+  });
+
+  it('reads IMAGE_RUNTIME and IMAGE_BRANCH like every other setting: the environment wins over the file', () => {
+    const settings = parseBuildSettings(`${VALID}IMAGE_RUNTIME=podman\nIMAGE_BRANCH=release\n`, FILE, { IMAGE_BRANCH: 'main' });
+    expect(optionalSetting(settings, 'IMAGE_RUNTIME')).toBe('podman');
+    expect(optionalSetting(settings, 'IMAGE_BRANCH')).toBe('main');
+  });
+});
+
+describe('settingsEnvInputs', () => {
+  const keys = (inputs: { env: string }[]) => inputs.map((input) => input.env);
+
+  it('leaves the gpu-only pins out of the cpu stream, and the cpu upstream out of the gpu stream', () => {
+    const cpu = keys(settingsEnvInputs('cpu', 'build'));
+    const gpu = keys(settingsEnvInputs('gpu', 'build'));
+    expect(cpu).toEqual(expect.arrayContaining(['UPSTREAM_CONTAINER_CPU', 'UPSTREAM_CONTAINER_CPU_HEAD_COMMIT', 'IMAGE_REGISTRY', 'IMAGE_PUSH']));
+    expect(cpu).not.toContain('GPU_JUPYTER_HEAD_COMMIT');
+    expect(gpu).toEqual(expect.arrayContaining(['GPU_JUPYTER_HEAD_COMMIT', 'UPSTREAM_CONTAINER_CPU_HEAD_COMMIT', 'IMAGE_REGISTRY']));
+    expect(gpu).not.toContain('UPSTREAM_CONTAINER_CPU');
+  });
+
+  it('puts what generation reads into the key of generate, and the runtime into the key of test only', () => {
+    expect(keys(settingsEnvInputs('gpu', 'generate')).sort()).toEqual(
+      ['DOCKER_STACKS_REPO', 'GPU_JUPYTER_HEAD_COMMIT', 'GPU_JUPYTER_REPO', 'UPSTREAM_CONTAINER_CPU_HEAD_COMMIT'],
+    );
+    expect(keys(settingsEnvInputs('cpu', 'generate'))).toEqual(['UPSTREAM_CONTAINER_CPU_HEAD_COMMIT']);
+    for (const stream of ['cpu', 'gpu'] as const) {
+      expect(keys(settingsEnvInputs(stream, 'test'))).toEqual(['IMAGE_RUNTIME']);
+      expect(keys(settingsEnvInputs(stream, 'build'))).not.toContain('IMAGE_RUNTIME');
+    }
+  });
+
+  const everyKey = (key: string) =>
+    (['cpu', 'gpu', 'both'] as const).some((stream) => (['build', 'generate', 'parity', 'test'] as const).some((cacheKey) => keys(settingsEnvInputs(stream, cacheKey)).includes(key)));
+
+  it("leaves the settings that change no output out of every key: the layer cache and its default branch, the build's branch", () => {
+    for (const key of ['IMAGE_LAYER_CACHE', 'IMAGE_DEFAULT_BRANCH', 'IMAGE_BRANCH']) expect(everyKey(key)).toBe(false);
+  });
+
+  it('puts every other known setting into some key', () => {
+    const withKey = [...REQUIRED_SETTINGS, ...OPTIONAL_SETTINGS].filter((key) => SETTINGS[key].cacheKeys.length > 0);
+    expect(withKey.length).toBeGreaterThan(10);
+    expect(withKey.filter((key) => !everyKey(key))).toEqual([]);
+  });
+});
+
+describe('IMAGE_* settings', () => {
+  const toolsRoot = resolve(__dirname, '../../../..');
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' || entry.name === 'e2e' ? [] : sources(path);
+      return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
+    });
+
+  it('are read through the settings module only, never straight from the environment', () => {
+    const direct = sources(toolsRoot).flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .flatMap((line, index) => (/\benv\s*(\.\s*|\[\s*['"`])IMAGE_[A-Z_]+/.test(line) ? [`${relative(toolsRoot, file)}:${index + 1}: ${line.trim()}`] : [])),
+    );
+    expect(direct).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { expand } from 'dotenv-expand';
 import { didYouMean } from '../did-you-mean';
 import { ENGINE_CHOICES } from '../engine/choose-engine';
 import { BuildConfigurationError, quoted } from '../errors';
+import { SETTINGS } from './setting-scopes';
 import { checkImageReference, checkRegistryPrefix, checkRepositoryName } from '../registry/image-reference';
 
 export const SETTINGS_FILE = 'build_settings.env';
@@ -20,7 +21,16 @@ export const REQUIRED_SETTINGS = [
 ] as const;
 
 /** Keys that may be empty or absent. */
-export const OPTIONAL_SETTINGS = ['IMAGE_REGISTRY', 'IMAGE_ENGINE', 'IMAGE_PUSH', 'IMAGE_REBUILD_DATE', 'IMAGE_LAYER_CACHE'] as const;
+export const OPTIONAL_SETTINGS = [
+  'IMAGE_REGISTRY',
+  'IMAGE_ENGINE',
+  'IMAGE_PUSH',
+  'IMAGE_REBUILD_DATE',
+  'IMAGE_BRANCH',
+  'IMAGE_RUNTIME',
+  'IMAGE_LAYER_CACHE',
+  'IMAGE_DEFAULT_BRANCH',
+] as const;
 
 /**
  * The date (YYYY-MM-DD) our own layers were last rebuilt for fixed packages:
@@ -29,7 +39,7 @@ export const OPTIONAL_SETTINGS = ['IMAGE_REGISTRY', 'IMAGE_ENGINE', 'IMAGE_PUSH'
  */
 export const REBUILD_DATE_SETTING = 'IMAGE_REBUILD_DATE';
 
-/** Settings that are `true` or `false` (empty or unset: false, except IMAGE_LAYER_CACHE, which is on unless `false`). */
+/** Settings that are `true` or `false` (empty or unset: their default, see SETTINGS). */
 export const BOOLEAN_SETTINGS = ['IMAGE_PUSH', 'IMAGE_LAYER_CACHE'] as const;
 
 /** Settings that no longer exist, with what replaced them: a file that still sets one gets this, not "unknown". */
@@ -46,8 +56,12 @@ export const CUSTOM_SETTING_PREFIX = 'CUSTOM_';
 
 export type SettingKey = (typeof REQUIRED_SETTINGS)[number] | (typeof OPTIONAL_SETTINGS)[number];
 
-/** Settings that change how a build runs, never what it produces (whether it reads a layer cache): part of no cache key. */
-export const RUN_ONLY_SETTINGS: readonly SettingKey[] = ['IMAGE_LAYER_CACHE'];
+export { SETTINGS, settingsEnvInputs, type SettingCacheKey, type SettingInfo, type SettingScope } from './setting-scopes';
+
+/** Settings that never change what a build produces (whether it reads a layer cache, which runtime tests it): part of no build's or generation's key. */
+export const RUN_ONLY_SETTINGS: readonly SettingKey[] = (Object.keys(SETTINGS) as SettingKey[]).filter(
+  (key) => !SETTINGS[key].cacheKeys.some((cacheKey) => cacheKey === 'build' || cacheKey === 'generate'),
+);
 
 const KNOWN_SETTINGS: readonly string[] = [...REQUIRED_SETTINGS, ...OPTIONAL_SETTINGS];
 
@@ -198,6 +212,20 @@ export function parseBuildSettings(text: string, file: string, env: NodeJS.Proce
   return { file, values };
 }
 
+/**
+ * Every variable whose value decides the settings: the keys the file sets and
+ * the variables its values reference (ACR_NAME in
+ * IMAGE_REGISTRY=${ACR_NAME}.azurecr.io). `bin/build-identity.sh` prints
+ * their environment values for Nx's hash (in POSIX sh: Nx runs it once per
+ * task it hashes); a spec checks it lists at least these.
+ */
+export function settingsVariables(text: string): string[] {
+  const parsed = parse(text);
+  const names = new Set(Object.keys(parsed));
+  for (const raw of Object.values(parsed)) for (const [, name] of raw.matchAll(REFERENCE)) names.add(name);
+  return [...names].sort();
+}
+
 /** Reads build_settings.env at the workspace root, with the environment's overrides. */
 export function loadBuildSettings(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): BuildSettings {
   const path = join(workspaceRoot, SETTINGS_FILE);
@@ -210,9 +238,9 @@ export function loadBuildSettings(workspaceRoot: string, env: NodeJS.ProcessEnv 
   return parseBuildSettings(readFileSync(path, 'utf8'), file, env);
 }
 
-/** A boolean setting (validated by parseBuildSettings): false when unset or empty. */
+/** A boolean setting (validated by parseBuildSettings): its default when unset or empty. */
 export function booleanSetting(settings: BuildSettings, key: (typeof BOOLEAN_SETTINGS)[number]): boolean {
-  return settings.values[key] === 'true';
+  return (settings.values[key] || SETTINGS[key].defaultValue) === 'true';
 }
 
 /** An optional setting, empty when unset. */
@@ -224,4 +252,9 @@ export function optionalSetting(settings: BuildSettings, key: SettingKey): strin
 export function settingsBuildArgs(settings: BuildSettings): Record<string, string> {
   const rebuildDate = settings.values[REBUILD_DATE_SETTING];
   return rebuildDate ? { [REBUILD_DATE_SETTING]: rebuildDate } : {};
+}
+
+/** The branch settings git helpers take (they read no settings themselves). */
+export function branchSettings(settings: BuildSettings): { imageBranch: string; imageDefaultBranch: string } {
+  return { imageBranch: optionalSetting(settings, 'IMAGE_BRANCH'), imageDefaultBranch: optionalSetting(settings, 'IMAGE_DEFAULT_BRANCH') };
 }

@@ -2,14 +2,12 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Stream } from '../hierarchy/image-graph';
 import type { LockEntry, UpstreamLock } from '../upstream-lock/upstream-lock';
-import { RUN_ONLY_SETTINGS, type BuildSettings } from './build-settings';
+import { RUN_ONLY_SETTINGS, SETTINGS, type BuildSettings, type SettingKey } from './build-settings';
 
-/** What an upstream project owns, from its project.json metadata: the settings and lock entries of its stream only. */
+/** What an upstream project owns, from its project.json metadata: the lock entries of its stream only (its settings are those SETTINGS scopes to its stream). */
 export interface UpstreamOwnership {
   project: string;
   stream: Stream;
-  /** Keys of build_settings.env that only this stream's chain reads. */
-  settings: string[];
   /** Keys of upstream-lock.json that only this stream's chain reads. */
   lockEntries: string[];
 }
@@ -23,27 +21,29 @@ export interface StreamSettings {
 
 /**
  * The resolved settings (file, environment, expansion) and lock entries a
- * stream can read: all of them except those an upstream of another stream
- * owns. A pin of the other stream (GPU_JUPYTER_HEAD_COMMIT for cpu) is left
- * out, so moving it leaves this stream's tasks Nx cache hits; so is a
- * setting that never changes what is built (RUN_ONLY_SETTINGS).
+ * stream can read: all of them except the settings scoped to the other
+ * stream (SETTINGS) and the lock entries an upstream of another stream owns.
+ * A pin of the other stream (GPU_JUPYTER_HEAD_COMMIT for cpu) is left out, so
+ * moving it leaves this stream's tasks Nx cache hits; so is a setting that
+ * never changes what is built (RUN_ONLY_SETTINGS).
  */
 export function streamSettings(stream: Stream, settings: BuildSettings, lock: UpstreamLock, owners: UpstreamOwnership[]): StreamSettings {
   const others = owners.filter((owner) => owner.stream !== stream);
-  const foreignSettings = new Set<string>([...others.flatMap((owner) => owner.settings), ...RUN_ONLY_SETTINGS]);
+  const otherStreams = (Object.keys(SETTINGS) as SettingKey[]).filter((key) => SETTINGS[key].scope !== 'both' && SETTINGS[key].scope !== stream);
+  const foreignSettings = new Set<string>([...otherStreams, ...RUN_ONLY_SETTINGS]);
   const foreignLock = new Set(others.flatMap((owner) => owner.lockEntries));
   const pick = <T>(entries: Record<string, T>, foreign: Set<string>) =>
     Object.fromEntries(Object.keys(entries).filter((key) => !foreign.has(key)).sort().map((key) => [key, entries[key]]));
   return { stream, settings: pick(settings.values, foreignSettings), lock: pick(lock.upstreams, foreignLock) };
 }
 
-/** Reads what an upstream project's metadata says it owns (`settings`, `lockEntries`), for one stream. */
+/** Reads what an upstream project's metadata says it owns (`lockEntries`), for one stream. */
 export function ownershipOf(project: string, metadata: unknown): UpstreamOwnership | null {
-  const data = (metadata ?? {}) as { streams?: unknown; settings?: unknown; lockEntries?: unknown };
+  const data = (metadata ?? {}) as { streams?: unknown; lockEntries?: unknown };
   const strings = (value: unknown) => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
   const streams = strings(data.streams) as Stream[];
   if (streams.length !== 1) return null;
-  return { project, stream: streams[0], settings: strings(data.settings), lockEntries: strings(data.lockEntries) };
+  return { project, stream: streams[0], lockEntries: strings(data.lockEntries) };
 }
 
 /** Where a stream's settings are written (declared as the settings target's output). */

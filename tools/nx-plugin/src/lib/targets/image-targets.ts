@@ -2,6 +2,7 @@ import type { TargetConfiguration } from '@nx/devkit';
 import { buildTarget, STREAMS, UPSTREAM_TAG, type ImageGraph, type Stream } from '../hierarchy/image-graph';
 import { hierarchyParent } from '../hierarchy/resolve-parent';
 import type { CodeInputs } from '../plugin-build/plugin-sources';
+import { settingsEnvInputs } from '../settings/setting-scopes';
 
 /** What an image project's folder and project.json say of it: all the plugin infers its targets from. */
 export interface ImageProjectFacts {
@@ -107,7 +108,7 @@ export function imageTargets(
           '{workspaceRoot}/upstream-lock.json',
           // What each upstream owns is in its project.json metadata.
           { input: 'projectFile', projects: upstreams },
-          'buildIdentity',
+          'settingsIdentity',
           ...code['stream-settings'],
         ],
         outputs: [`{workspaceRoot}/dist/images/{projectName}/${stream}.settings.json`],
@@ -139,7 +140,7 @@ export function imageTargets(
         ...(parent ? [{ input: 'imageContext', projects: [parent] }] : []),
         // The settings and lock entries of this stream only, resolved by the upstream's settings target.
         { dependentTasksOutputFiles: `dist/images/*/${stream}.settings.json`, transitive: true },
-        'buildEnvironment',
+        ...settingsEnvInputs(stream, 'build'),
         ...code.build,
         'buildIdentity',
       ],
@@ -158,7 +159,7 @@ export function imageTargets(
         // the dependent tasks' outputs as is ({projectName} is not expanded
         // here), and the only dependent task is this project's build.
         { dependentTasksOutputFiles: `dist/images/*/${stream}.json` },
-        { env: 'IMAGE_RUNTIME' },
+        ...settingsEnvInputs(stream, 'test'),
         ...code['container-test'],
       ],
       outputs: [],
@@ -181,10 +182,7 @@ export function imageTargets(
       inputs: [
         '{workspaceRoot}/build_settings.env',
         '{workspaceRoot}/upstream-lock.json',
-        { env: 'GPU_JUPYTER_REPO' },
-        { env: 'GPU_JUPYTER_HEAD_COMMIT' },
-        { env: 'DOCKER_STACKS_REPO' },
-        { env: 'UPSTREAM_CONTAINER_CPU_HEAD_COMMIT' },
+        ...settingsEnvInputs('gpu', 'generate'),
         ...code['generate-gpu-upstream'],
       ],
       outputs: [`{workspaceRoot}/${context}`, `{workspaceRoot}/dist/images/${facts.name}/generation.json`],
@@ -195,9 +193,7 @@ export function imageTargets(
       cache: true,
       inputs: [
         '{workspaceRoot}/build_settings.env',
-        { env: 'UPSTREAM_CONTAINER_CPU' },
-        { env: 'UPSTREAM_CONTAINER_CPU_UNTAGGED' },
-        { env: 'UPSTREAM_CONTAINER_CPU_HEAD_COMMIT' },
+        ...settingsEnvInputs('both', 'parity'),
         { dependentTasksOutputFiles: `dist/images/${facts.name}/**/*` },
         ...code['stream-parity'],
       ],
