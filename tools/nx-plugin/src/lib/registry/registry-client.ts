@@ -136,21 +136,8 @@ export class RegistryClient {
   async imageConfig(reference: string, platform: ImagePlatform = { os: 'linux', architecture: 'amd64' }): Promise<ImageConfig | null> {
     const ref = parseImageReference(reference);
     const get = async (path: string, accept: string): Promise<Buffer | null> => {
-      const spec: RequestSpec = { registry: ref.registry, repository: ref.repository, method: 'GET', path, actions: 'pull', headers: { Accept: accept } };
-      let response: Response;
-      try {
-        response = await this.session.request(spec);
-      } catch (error) {
-        // As in manifestDigest: "insufficient_scope" after an accepted login means the repository is not there.
-        if (error instanceof RegistryAuthError && error.failure === 'scope') return null;
-        throw error;
-      }
-      if (response.status === 404) {
-        await discard(response);
-        return null;
-      }
-      await this.session.assertOk(response, spec);
-      return Buffer.from(await response.arrayBuffer());
+      const response = await this.session.requestIfPresent({ registry: ref.registry, repository: ref.repository, method: 'GET', path, actions: 'pull', headers: { Accept: accept } });
+      return response && Buffer.from(await response.arrayBuffer());
     };
     const parse = <T>(bytes: Buffer, what: string): T => {
       try {

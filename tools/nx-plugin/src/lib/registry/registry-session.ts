@@ -214,6 +214,28 @@ export class RegistrySession {
     return token;
   }
 
+  /**
+   * The registry's 2xx answer, or null when the manifest, blob or repository
+   * is not there. Docker Hub and others answer "insufficient_scope" for a
+   * repository that does not exist yet; a wrong login fails earlier, at the
+   * token realm, so that answer means "not there" too.
+   */
+  async requestIfPresent(spec: RequestSpec): Promise<Response | null> {
+    let response: Response;
+    try {
+      response = await this.request(spec);
+    } catch (error) {
+      if (error instanceof RegistryAuthError && error.failure === 'scope') return null;
+      throw error;
+    }
+    if (response.status === 404) {
+      await discard(response);
+      return null;
+    }
+    await this.assertOk(response, spec);
+    return response;
+  }
+
   /** Throws the registry's own explanation of a non-2xx answer. */
   async assertOk(response: Response, spec: RequestSpec): Promise<void> {
     if (response.ok) return;
