@@ -2,26 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { booleanSetting, parseBuildSettings, settingsVariables, SETTINGS_FILE } from './build-settings';
+import { VALID_PIN_LINES } from '../testing/settings-pins';
 import { withTempDir } from '../testing/temp-dir';
 
 /** `bin/build-identity.sh` (an Nx runtime input, POSIX sh for speed) must agree with the settings module it stands in for. */
 const SCRIPT = resolve(__dirname, '../../../bin/build-identity.sh');
 
-const PINS = [
-  'UPSTREAM_CONTAINER_CPU_UNTAGGED=quay.io/jupyter/datascience-notebook',
-  'UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=abc123def456',
-  'UPSTREAM_CONTAINER_CPU=${UPSTREAM_CONTAINER_CPU_UNTAGGED}:${UPSTREAM_CONTAINER_CPU_HEAD_COMMIT}',
-  'DOCKER_STACKS_REPO=https://github.com/jupyter/docker-stacks.git',
-  'GPU_JUPYTER_REPO=https://github.com/iot-salzburg/gpu-jupyter.git',
-  'GPU_JUPYTER_HEAD_COMMIT=0000000000000000000000000000000000000000',
-];
 
 describe('bin/build-identity.sh', () => {
   let root: string;
   withTempDir('build-identity-', (dir) => (root = dir));
 
   const run = (lines: string[], env: Record<string, string>, part: 'settings' | 'images' = 'images') => {
-    const text = [...PINS, ...lines, ''].join('\n');
+    const text = [...VALID_PIN_LINES, ...lines, ''].join('\n');
     writeFileSync(join(root, SETTINGS_FILE), text);
     const out = execFileSync('sh', [SCRIPT, part], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
     return { text, lines: out.split('\n').filter(Boolean) };

@@ -13,6 +13,7 @@ import {
   settingsBuildArgs,
 } from './build-settings';
 import { configurationErrorOf } from '../testing/configuration-error';
+import { VALID_PIN_LINES } from '../testing/settings-pins';
 import { withTempDir } from '../testing/temp-dir';
 
 const FILE = 'build_settings.env';
@@ -20,12 +21,7 @@ const FILE = 'build_settings.env';
 /** A complete, valid settings file; tests change one thing at a time. */
 const VALID = [
   '# pins',
-  'UPSTREAM_CONTAINER_CPU_UNTAGGED=quay.io/jupyter/datascience-notebook',
-  'UPSTREAM_CONTAINER_CPU_HEAD_COMMIT=abc123def456',
-  'UPSTREAM_CONTAINER_CPU=${UPSTREAM_CONTAINER_CPU_UNTAGGED}:${UPSTREAM_CONTAINER_CPU_HEAD_COMMIT}',
-  'DOCKER_STACKS_REPO=https://github.com/jupyter/docker-stacks.git',
-  'GPU_JUPYTER_REPO=https://github.com/iot-salzburg/gpu-jupyter.git',
-  'GPU_JUPYTER_HEAD_COMMIT=0000000000000000000000000000000000000000',
+  ...VALID_PIN_LINES,
   'IMAGE_REGISTRY=',
   'IMAGE_ENGINE=auto',
   '',
