@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 
 /**
- * An HTTP proxy in front of the e2e registry that answers 500 for one
- * repository while told to (every request, or only writes), and passes
- * everything else through unchanged (Host included, so the registry's upload
- * locations point back at the proxy). It stands for a registry whose cache
- * storage is broken while its images are fine.
+ * An HTTP proxy in front of an e2e registry that makes chosen requests fail,
+ * the way real registries do: an HTTP error (a 500 from broken storage, a 429
+ * with Retry-After from a throttling registry) or a connection cut in the
+ * middle of an upload. Everything else passes through unchanged (Host
+ * included, so the registry's upload locations point back at the proxy).
  *
  * It runs in a process of its own: the suites run Nx synchronously, which
  * would starve a server in the test's own event loop.
@@ -14,20 +14,41 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 export interface FailingRegistryProxy {
   /** 127.0.0.1:port, for image references. */
   host: string;
-  /** Which requests for `/v2/<repository>/...` fail from now on; null: none. */
+  /** Which requests fail from now on, and how; null: none. */
   fail(rule: FailRule | null): Promise<void>;
   /** How many requests it failed since started. */
   failed(): Promise<number>;
   stop(): Promise<void>;
 }
 
-interface FailRule {
+export interface FailRule {
+  /** Requests for `/v2/<repository>/...` fail. */
   repository: string;
-  writesOnly: boolean;
+  /** Only POST, PUT, PATCH and DELETE fail. */
+  writesOnly?: boolean;
+  /** Only requests whose method is this fail (e.g. PUT). */
+  method?: string;
+  /** Only requests whose path (after `/v2/<repository>/`) starts with this fail (e.g. `manifests/`, `blobs/uploads/`). */
+  under?: string;
+  /** The HTTP status of the answer (default 500), unless `cut`. */
+  status?: number;
+  /** Seconds for a Retry-After header. */
+  retryAfter?: number;
+  /** Instead of answering, read part of the request body and close the connection (a registry that went away mid-upload). */
+  cut?: boolean;
+  /** Fail this many matching requests, then pass them again (default: all of them). */
+  times?: number;
 }
 
 const CONTROL = '/__failing-proxy';
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function matches(rule: FailRule, req: IncomingMessage): boolean {
+  const method = req.method ?? '';
+  if (!(req.url ?? '').startsWith(`/v2/${rule.repository}/${rule.under ?? ''}`)) return false;
+  if (rule.writesOnly && !WRITES.has(method)) return false;
+  return !rule.method || rule.method === method;
+}
 
 /** The proxy itself (the child process). */
 function serve(registry: string): void {
@@ -46,11 +67,22 @@ function serve(registry: string): void {
       });
       return;
     }
-    if (rule && url.startsWith(`/v2/${rule.repository}/`) && (!rule.writesOnly || WRITES.has(req.method ?? ''))) {
+    if (rule && matches(rule, req) && (rule.times === undefined || rule.times > 0)) {
       failedCount++;
+      if (rule.times !== undefined) rule.times--;
+      if (rule.cut) {
+        // Let part of the upload arrive first, so the client is mid-write when the connection goes.
+        let received = 0;
+        const cut = () => req.socket.destroy();
+        req.on('data', (chunk: Buffer) => (received += chunk.length) > 64 * 1024 && cut());
+        req.on('end', cut);
+        return;
+      }
       req.resume();
-      res.writeHead(500, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'storage failure (test proxy)' }] }));
+      const status = rule.status ?? 500;
+      res.writeHead(status, { 'Content-Type': 'application/json', ...(rule.retryAfter !== undefined && { 'Retry-After': String(rule.retryAfter) }) });
+      const code = status === 429 ? 'TOOMANYREQUESTS' : 'UNKNOWN';
+      res.end(JSON.stringify({ errors: [{ code, message: status === 429 ? 'too many requests (test proxy)' : 'storage failure (test proxy)' }] }));
       return;
     }
     const upstream = request({ host: targetHost === 'localhost' ? '127.0.0.1' : targetHost, port: Number(targetPort), method: req.method, path: url, headers: req.headers }, (answer) => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
-import { describeEngineFailure } from '../engine/classify-engine-failure';
+import { describeEngineFailure, engineTempDir } from '../engine/classify-engine-failure';
 import type { EngineName } from '../engine/engine-cli';
 import { inspectLocalImage, type LocalImage } from '../engine/local-images';
 import { builtRecord, type BuildRecord } from '../records/build-record';
@@ -113,8 +113,8 @@ export async function realizeBuild(
     );
   } catch (error) {
     const dockerfileText = existsSync(plan.dockerfile) ? readFileSync(plan.dockerfile, 'utf8') : '';
-    const where = { task: `${plan.project}:build-${plan.stream}`, engine: deps.engine, parent: plan.parent, dockerfile: relative(context.root, plan.dockerfile) };
-    throw new BuildConfigurationError(describeEngineFailure(error, where, dockerfileText));
+    const where = { task: `${plan.project}:build-${plan.stream}`, engine: deps.engine, parent: plan.parent, dockerfile: relative(context.root, plan.dockerfile), image: plan.image };
+    throw new BuildConfigurationError(describeEngineFailure(error, where, dockerfileText, { tmpDir: engineTempDir(deps.engine) }));
   }
   const imageId = (await inspectLocal(plan.image)).id;
   if (!imageId) {

@@ -14,6 +14,9 @@ export class EngineRunError extends Error {
   }
 }
 
+/** The shell's exit code for a process a signal ended: what the failure classifier reads. */
+const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGKILL: 137, SIGTERM: 143 };
+
 /** Enough output to find the cause (it is at the end); a long build prints megabytes. */
 const KEPT_OUTPUT = 256 * 1024;
 
@@ -53,7 +56,7 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
     child.on('close', (code, signal) => {
       printed.end();
       if (code === 0) return resolve({ success: true });
-      const exitCode = signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : (code ?? undefined);
+      const exitCode = signal ? (SIGNAL_EXIT_CODES[signal] ?? 128) : (code ?? undefined);
       reject(new EngineRunError(output, exitCode, `nx-container exited with ${signal ?? `code ${code}`}`));
     });
     child.stdin.end(JSON.stringify({ options, context: childContext, env: taskProcessEnv() }));
