@@ -9,7 +9,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createProjectGraphAsync, type ProjectGraph } from '@nx/devkit';
 import { parse } from 'yaml';
-import { isImageProject, STREAMS, toImageGraph } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { buildTarget, hasStream, isImageProject, STREAMS, toImageGraph, UPSTREAM_TAG, type ImageGraph } from '@kubeflow-images/plugin-lib/hierarchy/image-graph';
+import { parseStreams } from '@kubeflow-images/plugin-lib/hierarchy/stream-list';
+import { computeImageLevels } from '../ci/lib/image-levels';
+import { taskGraph } from '../ci/lib/nx-cli';
 import { allowlistProblems } from '../ci/lib/trivy-allowlist';
 import { WORKSPACE_ROOT } from './support/temp-workspace';
 import {
@@ -264,6 +267,47 @@ describe('build-image.yml (one image on its own runner)', () => {
     expect(gate).toBeGreaterThan(trivy);
     expect(mark).toBeGreaterThan(gate);
     for (const step of [test, trivy, gate, mark].map((i) => job().steps![i])) expect(step.if ?? "inputs.test != ''").toBe("inputs.test != ''");
+  });
+});
+
+describe('every image the graph builds is tested, and marked before promotion', () => {
+  let images: ImageGraph;
+  /** Every `<project>:build-<stream>` of the graph, with its project. */
+  let builds: { project: string; stream: (typeof STREAMS)[number] }[];
+
+  beforeAll(async () => {
+    process.env.NX_DAEMON = 'false';
+    process.chdir(WORKSPACE_ROOT);
+    images = toImageGraph(await createProjectGraphAsync({ exitOnError: false }));
+    builds = Object.values(images)
+      .filter(isImageProject)
+      .flatMap((node) => STREAMS.filter((stream) => hasStream(node, stream)).map((stream) => ({ project: node.name, stream })));
+  });
+
+  it('each image build has its container test, upstream roots that build included', () => {
+    expect(builds.some(({ project }) => images[project].tags.includes(UPSTREAM_TAG))).toBe(true);
+    expect(builds.filter(({ project, stream }) => !images[project].targets.includes(`test-${stream}`)).map(({ project, stream }) => `${project}:${buildTarget(stream)}`)).toEqual([]);
+  });
+
+  it('pull requests run the test target of every stream they build', () => {
+    const lists = [...runs(load('pull-request.yml').jobs.affected).matchAll(/nx affected -t ((?:\w[\w-]* ?)+)/g)].map((m) => m[1].trim().split(/\s+/));
+    const built = STREAMS.filter((stream) => lists.some((targets) => targets.includes(buildTarget(stream))));
+    expect(built).toEqual(STREAMS.filter((stream) => builds.some((build) => build.stream === stream)));
+    for (const stream of built) expect(lists.find((targets) => targets.includes(buildTarget(stream)))).toContain(`test-${stream}`);
+  });
+
+  it("main tests every image it fans out, on the test streams its plan is given, and every job marks the digest it tested", () => {
+    const plan = runs(load('main.yml').jobs.plan);
+    const testStreams = parseStreams(/plan\.ts [^\n]*--test-streams ([\w,]+)/.exec(plan)![1], '--test-streams');
+    const graph = taskGraph(WORKSPACE_ROOT, STREAMS.map(buildTarget), { NX_DAEMON: 'false' });
+    const jobs = computeImageLevels(graph, { testStreams, maxLevels: levelJobs(load('main.yml')).maxLevels }).levels.flat();
+    expect(jobs.map((job) => job.task).sort()).toEqual(builds.map(({ project, stream }) => `${project}:${buildTarget(stream)}`).sort());
+    expect(jobs.filter((job) => job.test !== `${job.project}:test-${job.stream}`).map((job) => job.task)).toEqual([]);
+    // build-image.yml passes the test task on to the mark; the mark step runs for every job, after the tests.
+    const build = load('build-image.yml').jobs.build;
+    const mark = build.steps![stepRunning(build, /tools\/ci\/mark-tested\.ts --task "\$TASK" --test "\$TEST_TASK"/)];
+    expect(mark.if).toBeUndefined();
+    expect(build.env).toMatchObject({ TEST_TASK: '${{ inputs.test }}' });
   });
 });
 

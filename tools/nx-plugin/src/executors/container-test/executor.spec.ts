@@ -14,7 +14,7 @@ jest.mock('../../lib/engine/engine-cli', () => ({
 }));
 jest.mock('../../lib/engine/container-guard', () => ({ guardContainer: () => () => undefined }));
 jest.mock('../../lib/image-runtime/built-image', () => ({
-  builtImage: () => ({ image: 'localhost:5000/demo-notebook-cpu:content-1', node: { root: 'images/demo' } }),
+  builtImage: () => ({ image: 'localhost:5000/demo-notebook-cpu:content-1', node: { root: 'images/demo' }, dockerfile: 'images/demo/Dockerfile' }),
 }));
 jest.mock('../../lib/settings/build-settings', () => ({ ...jest.requireActual('../../lib/settings/build-settings'), loadBuildSettings: () => ({ values: {} }) }));
 jest.mock('../../lib/container-test/inherited-checks', () => ({
@@ -53,7 +53,7 @@ describe('container-test executor', () => {
       project: 'demo',
       stream: 'cpu',
       task: 'demo:test-cpu',
-      projectRoot: 'images/demo',
+      dockerfile: 'images/demo/Dockerfile',
       image: 'localhost:5000/demo-notebook-cpu:content-1',
       nbPrefix: '/notebook/kf-test/demo-cpu/',
       host: '127.0.0.1',

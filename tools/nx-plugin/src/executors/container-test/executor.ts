@@ -31,7 +31,7 @@ export default async function containerTestExecutor(
   return runExecutorTask(context, { executor: 'container-test', target: `test-${stream}` }, async ({ project, name: task, settings: taskSettings, graph: taskGraph }) => {
     const target = context.targetName ?? `test-${stream}`;
     const graph = taskGraph();
-    const { image, node } = builtImage(context.root, graph, project, stream, target);
+    const { image, dockerfile } = builtImage(context.root, graph, project, stream, target);
     const settings = taskSettings();
     const sources = checkSources(graph, project, stream, settings, (root) => readChecksFile(context.root, root));
     const checks = inheritChecks(sources);
@@ -47,7 +47,7 @@ export default async function containerTestExecutor(
         project,
         stream,
         task,
-        projectRoot: node.root,
+        dockerfile,
         image,
         containerName: containerName('test', project, stream, `${process.pid}-${randomBytes(3).toString('hex')}`),
         nbPrefix: normalizeNbPrefix(options.nbPrefix ?? defaultTestPrefix(project, stream)),

@@ -1,6 +1,6 @@
 import { condaCheck, declaredCheck, execChecks, homeCheck, imageUserVerdict, outputTail, shellArgv, userCheck, type ExecOutcome } from './check-definitions';
 
-const CTX = { project: 'machine-learning', projectRoot: 'images/machine-learning', uid: 1000 };
+const CTX = { project: 'machine-learning', dockerfile: 'images/machine-learning/Dockerfile', uid: 1000 };
 const LIMIT = 60_000;
 
 function outcome(code: number | null, output = '', timedOut = false): ExecOutcome {

@@ -13,8 +13,8 @@ export interface ExecOutcome {
 /** Where a failing check came from and where its fix goes, for the message. */
 export interface CheckContext {
   project: string;
-  /** images/<project>: the Dockerfile that is tested. */
-  projectRoot: string;
+  /** The Dockerfile of the image under test, as messages name it (images/<project>/Dockerfile). */
+  dockerfile: string;
   uid: number;
 }
 
@@ -71,7 +71,7 @@ const NUMERIC_USER = /^(\d+)(:\d+)?$/;
  */
 export function imageUserVerdict(user: string, ctx: CheckContext): CheckResult {
   const result = { id: 'image-user', label: `the image config's User is a numeric uid, not 0 (Kubernetes runAsNonRoot)`, ok: true };
-  const fix = `end ${ctx.projectRoot}/Dockerfile with USER \${NB_UID} (the number, uid ${ctx.uid}), not a user name`;
+  const fix = `end ${ctx.dockerfile} with USER \${NB_UID} (the number, uid ${ctx.uid}), not a user name`;
   const value = user.trim();
   const match = NUMERIC_USER.exec(value);
   if (!match) return { ...result, ok: false, detail: value ? `User is "${value}", a name Kubernetes cannot check against runAsNonRoot` : 'User is empty, so the image runs as root', fix };
@@ -86,7 +86,7 @@ export function userCheck(ctx: CheckContext, timeLimitMs: number): ExecCheck {
     label: `runs as uid ${ctx.uid}, not root`,
     argv: ['id', '-u'],
     judge(outcome) {
-      const fix = `end ${ctx.projectRoot}/Dockerfile with USER \${NB_UID} (jovyan, uid ${ctx.uid})`;
+      const fix = `end ${ctx.dockerfile} with USER \${NB_UID} (jovyan, uid ${ctx.uid})`;
       if (outcome.code !== 0) return { detail: `"id -u" ${failure(outcome, timeLimitMs)}`, fix };
       const uid = outcome.stdout.trim().split('\n').pop()?.trim();
       if (uid === String(ctx.uid)) return null;
@@ -110,7 +110,7 @@ export function homeCheck(ctx: CheckContext, timeLimitMs: number): ExecCheck {
       if (outcome.code === 0) return null;
       return {
         detail: failure(outcome, timeLimitMs),
-        fix: `end each RUN of ${ctx.projectRoot}/Dockerfile that writes under /home/$NB_USER with fix-permissions /home/$NB_USER, in the same RUN`,
+        fix: `end each RUN of ${ctx.dockerfile} that writes under /home/$NB_USER with fix-permissions /home/$NB_USER, in the same RUN`,
       };
     },
   };
@@ -131,7 +131,7 @@ export function condaCheck(ctx: CheckContext, timeLimitMs: number): ExecCheck {
       if (outcome.code === 0) return null;
       return {
         detail: failure(outcome, timeLimitMs),
-        fix: `end each RUN of ${ctx.projectRoot}/Dockerfile that installs into $CONDA_DIR with fix-permissions $CONDA_DIR, in the same RUN`,
+        fix: `end each RUN of ${ctx.dockerfile} that installs into $CONDA_DIR with fix-permissions $CONDA_DIR, in the same RUN`,
       };
     },
   };
@@ -146,8 +146,8 @@ export function shellArgv(command: string): string[] {
 export function declaredCheck(check: DeclaredCheck, ctx: CheckContext, timeLimitMs: number): ExecCheck {
   const own = check.declaredBy === ctx.project;
   const where = own
-    ? `fix ${ctx.projectRoot}/Dockerfile`
-    : `it is inherited from ${check.declaredBy}: find what ${ctx.projectRoot}/Dockerfile (or an image between) removed or broke`;
+    ? `fix ${ctx.dockerfile}`
+    : `it is inherited from ${check.declaredBy}: find what ${ctx.dockerfile} (or an image between) removed or broke`;
   const base = { declaredBy: check.declaredBy, file: check.file };
   const remove = `or change the check in ${check.file}`;
   switch (check.kind) {

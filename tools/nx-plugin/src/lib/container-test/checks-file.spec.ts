@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configurationErrorOf } from '../testing/configuration-error';
 import { checksForStream, parseChecksFile, readChecksFile } from './checks-file';
@@ -58,7 +58,7 @@ describe('parseChecksFile', () => {
 });
 
 describe('readChecksFile', () => {
-  it('gives no checks for an image without a checks.json (gpu-upstream)', () => {
+  it('gives no checks for an image without a checks.json', () => {
     expect(readChecksFile(WORKSPACE, 'images/does-not-exist')).toEqual({
       file: join('images/does-not-exist', 'tests', 'checks.json'),
       checks: { pythonImports: [], rImports: [], commands: [], streams: {} },
@@ -70,5 +70,31 @@ describe('readChecksFile', () => {
     expect(images).toContain('base');
     for (const image of images) expect(() => readChecksFile(WORKSPACE, join('images', image))).not.toThrow();
     expect(readChecksFile(WORKSPACE, 'images/base').checks.pythonImports).toContain('kfp');
+  });
+
+  it('finds checks for every stream of every image that publishes one, generated upstreams included', () => {
+    // An image project names the image it publishes in its project.json metadata; a pinned upstream publishes none.
+    const publishing = readdirSync(join(WORKSPACE, 'images')).flatMap((image) => {
+      const project = JSON.parse(readFileSync(join(WORKSPACE, 'images', image, 'project.json'), 'utf8'));
+      return project.metadata?.imageName ? [{ root: join('images', image), streams: project.metadata.streams as ('cpu' | 'gpu')[] }] : [];
+    });
+    expect(publishing.map((image) => image.root)).toContain(join('images', 'gpu-upstream'));
+    for (const { root, streams } of publishing) {
+      for (const stream of streams) {
+        const lists = checksForStream(readChecksFile(WORKSPACE, root).checks, stream);
+        expect(`${root} ${stream}: ${lists.pythonImports.length + lists.rImports.length + lists.commands.length > 0}`).toBe(`${root} ${stream}: true`);
+      }
+    }
+  });
+
+  it("declares what the gpu root promises without a device: CUDA 12's runtime and cuDNN from the root's system libraries, the notebook user and paths", () => {
+    const { commands } = checksForStream(readChecksFile(WORKSPACE, 'images/gpu-upstream').checks, 'gpu');
+    const declaring = (...needles: string[]) => commands.filter((command) => needles.every((needle) => command.includes(needle)));
+    expect(declaring('libcudart.so.12', 'cudaRuntimeGetVersion', 'CUDA_VERSION', '/usr/local/cuda')).toHaveLength(1);
+    expect(declaring('libcudnn.so.9', 'cudnnGetVersion', 'NV_CUDNN_VERSION', '/usr/lib/')).toHaveLength(1);
+    expect(declaring('id -un)" = jovyan', '"$HOME" = /home/jovyan')).toHaveLength(1);
+    expect(declaring('"$CONDA_DIR/bin/python"', '"$CONDA_DIR/bin/jupyter"')).toHaveLength(1);
+    // No check may need a device: nothing asks the driver (libcuda, nvidia-smi) or a framework for a GPU.
+    expect(commands.filter((command) => /libcuda\.so|nvidia-smi|cudaGetDeviceCount|is_available|list_physical_devices/.test(command))).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ const PLAN: ContainerTestPlan = {
   project: 'minimal',
   stream: 'cpu',
   task: 'minimal:test-cpu',
-  projectRoot: 'images/minimal',
+  dockerfile: 'images/minimal/Dockerfile',
   image: 'minimal-notebook-cpu:content-1',
   containerName: 'kf-test-minimal-cpu-1',
   nbPrefix: '/notebook/kf-test/minimal-cpu/',

@@ -13,7 +13,8 @@ export interface ContainerTestPlan {
   stream: Stream;
   /** "<project>:test-<stream>", for labels and messages. */
   task: string;
-  projectRoot: string;
+  /** The Dockerfile that built the image, as messages name it. */
+  dockerfile: string;
   image: string;
   containerName: string;
   nbPrefix: string;
@@ -110,7 +111,7 @@ export async function runContainerTest(plan: ContainerTestPlan, io: ContainerTes
         `cannot inspect ${plan.image} with ${runtime.name} (${failureReason(config)}): rebuild it (nx run ${plan.project}:build-${plan.stream} --skip-nx-cache)`,
       );
     }
-    record(imageUserVerdict(config.stdout, { project: plan.project, projectRoot: plan.projectRoot, uid: plan.uid }));
+    record(imageUserVerdict(config.stdout, { project: plan.project, dockerfile: plan.dockerfile, uid: plan.uid }));
     const started = await runtime.run(
       runArgs({ image: plan.image, name, role: 'test', target: plan.task, nbPrefix: plan.nbPrefix, host: plan.host, gpus: plan.gpus }),
       { timeoutMs: 30 * 60_000 },
@@ -137,7 +138,7 @@ export async function runContainerTest(plan: ContainerTestPlan, io: ContainerTes
       for (const line of formatContainerLog(name, `${logs.stdout}${logs.stderr}`)) io.error(line);
     }
 
-    const checks = execChecks(plan.checks, { project: plan.project, projectRoot: plan.projectRoot, uid: plan.uid }, plan.checkTimeoutMs);
+    const checks = execChecks(plan.checks, { project: plan.project, dockerfile: plan.dockerfile, uid: plan.uid }, plan.checkTimeoutMs);
     if (!(await containerState(runtime, name)).running) {
       record({
         id: 'not-run',

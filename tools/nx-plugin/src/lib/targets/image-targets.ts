@@ -85,7 +85,8 @@ export function generatedContextOf(project: string): string {
 
 /**
  * An image's targets: build, test, inspect and serve per stream it has, lint,
- * and for an upstream whose build context is generated, generate and parity.
+ * and for an upstream whose build context is generated, build and test per
+ * stream, generate and parity.
  * `build-<stream>` depends on the parent's `build-<stream>` only, and reads
  * only that stream's chain, so the two streams are two chains in the task graph.
  */
@@ -147,10 +148,10 @@ export function imageTargets(
       outputs: [`{workspaceRoot}/dist/images/{projectName}/${stream}.json`],
       cache: true,
     };
-    if (generated) continue;
     targets[`test-${stream}`] = {
       executor: executor('container-test'),
-      options: { stream },
+      // A generated upstream starts docker-stacks' own server, which knows nothing of Kubeflow's NB_PREFIX: it serves at the root.
+      options: { stream, ...(generated ? { nbPrefix: '/' } : {}) },
       dependsOn: [build],
       inputs: [
         'containerChecks',
@@ -165,6 +166,7 @@ export function imageTargets(
       outputs: [],
       cache: true,
     };
+    if (generated) continue;
     targets[`inspect-${stream}`] = {
       executor: executor('inspect'),
       options: { stream },
