@@ -97,6 +97,8 @@ const hierarchyCases: BadInput[] = ([
   { name: 'a parent lacking the stream', edits: { [project('machine-learning')]: json((c) => (c.implicitDependencies = ['geomatics'])) }, line: /machine-learning:build-gpu builds on geomatics, which has no build-gpu target: add "gpu" to metadata\.streams in images\/geomatics\/project\.json or remove it from metadata\.streams in images\/machine-learning\/project\.json/ },
   { name: 'a parent that is no image', edits: { [project('minimal')]: json((c) => (c.implicitDependencies = ['nx-plugin'])) }, line: /images\/minimal\/project\.json: implicitDependencies names nx-plugin, which is not an image \(no build-cpu or build-gpu target\), so minimal has no parent image: name its parent image instead \(one of base, / },
   { name: "an over-long image name on a leaf stops its parents' builds too", edits: { [project('r-studio')]: json((c) => (c.metadata.imageName = 'r'.repeat(308))) }, line: /images\/r-studio\/project\.json: metadata\.imageName="r+…r+ \(308 characters\)" is 308 characters long, over the limit of 200 \(registry, name and -<stream> suffix together are at most 255\): shorten it/ },
+  { name: 'a project.json that is no JSON', edits: { [project('minimal')]: (text) => text.replace(/}\s*$/, ',}') }, line: /images\/minimal\/project\.json is not valid JSON \(.*\): fix the file/ },
+  { name: 'a target that is no object', edits: { [project('minimal')]: json((c) => (c.targets = { 'build-cpu': 'yes' })) }, line: /images\/minimal\/project\.json: targets\["build-cpu"\] is "yes", not an object: write "build-cpu": \{ "options": \{ … \} \} or remove it/ },
   { name: 'a parallelism of 0', args: ['--parallel=0'], line: /--parallel=0 is not a number of tasks to run at once \(Nx would run none\): use a whole number of 1 or more, or leave it out/ },
   { name: 'a parallelism that is no number', env: { NX_PARALLEL: 'abc' }, line: /environment variable NX_PARALLEL="abc" is not a number of tasks to run at once: use a whole number of 1 or more, or unset it/ },
   { name: 'two images with one image name', edits: { [project('geomatics')]: json((c) => (c.metadata.imageName = 'minimal-notebook')) }, line: /images\/minimal\/project\.json: metadata\.imageName "minimal-notebook" is already the image name of geomatics \(images\/geomatics\/project\.json\), and both would push to the same repository: give minimal its own imageName/ },
@@ -250,12 +252,30 @@ describe('a symlink in a build context', () => {
 });
 
 describe('a configuration name no target defines', () => {
-  it('is refused before anything runs or is written, naming the likely name', () => {
+  const CONFIGURATION_TYPO = /-c plna: no target of this workspace has a configuration "plna" \(did you mean plan\?\), and Nx would run without one: use -c plan, or leave -c out/;
+
+  it('is refused by a build before anything runs or is written, naming the likely name', () => {
     const record = recordPath('geomatics');
     rmSync(record, { force: true });
     const result = workspace.nx(['run', 'geomatics:build-cpu', '-c', 'plna', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], IN_PROCESS_PLUGINS);
-    expectOneLineFailure(result, /-c plna: no target of this workspace has a configuration "plna" \(did you mean plan\?\), and Nx would run without one: use -c plan, or leave -c out/);
+    expectOneLineFailure(result, CONFIGURATION_TYPO);
     expect(existsSync(record)).toBe(false);
+  });
+
+  it('is refused by a target of every executor of the workspace plugin', () => {
+    const executors = Object.keys(JSON.parse(readFileSync(join(workspace.root, 'tools', 'nx-plugin', 'executors.json'), 'utf8')).executors);
+    const graphFile = join(workspace.root, 'graph.json');
+    workspace.nxOk(['graph', `--file=${graphFile}`], IN_PROCESS_PLUGINS);
+    const nodes = Object.values(JSON.parse(readFileSync(graphFile, 'utf8')).graph.nodes) as { name: string; data: { targets?: Record<string, { executor?: string }> } }[];
+    rmSync(graphFile);
+    const targetOf = (executor: string) =>
+      nodes.flatMap((node) => Object.entries(node.data.targets ?? {}).filter(([, target]) => target.executor === `@kubeflow-images/nx-plugin:${executor}`).map(([name]) => `${node.name}:${name}`))[0];
+    const tasks = executors.map((executor) => [executor, targetOf(executor)] as const);
+    expect(tasks.filter(([, task]) => !task)).toEqual([]);
+    for (const [, task] of tasks) {
+      const result = workspace.nx(['run', task, '-c', 'plna', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], IN_PROCESS_PLUGINS);
+      expectOneLineFailure(result, new RegExp(`^${task}: ${CONFIGURATION_TYPO.source}`));
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import type { CreateDependencies } from '@nx/devkit';
 import { imageGraphOf, isImageProject, type ImageGraph } from '../lib/hierarchy/image-graph';
 import { checkHierarchy } from '../lib/hierarchy/resolve-parent';
 import { checkParallelism } from '../lib/batch/batch-concurrency';
-import { nxCommandArgs } from '../lib/nx-command/requested-configuration';
+import { isNxCommand, nxCommandArgs } from '../lib/nx-command/requested-configuration';
 
 /**
  * Runs on every graph computation (nx graph, show projects, any target), so a
@@ -25,10 +25,7 @@ export const createDependencies: CreateDependencies = (_options, context) => {
  * worker; none in the daemon (then only the environment is checked).
  */
 function nxCommandLine(): string[] {
-  const isNx = (args: string[]) => args.slice(0, 3).some((arg) => /(^|\/)nx(\.js)?$/.test(arg));
-  if (isNx(process.argv)) return process.argv;
-  const parent = nxCommandArgs();
-  return isNx(parent) ? parent : [];
+  return isNxCommand(process.argv) ? process.argv : nxCommandArgs();
 }
 
 const PATTERN = /[*:!,]/;
@@ -48,7 +45,7 @@ function restoreUnknownDependencies(graph: ImageGraph, workspaceRoot: string): v
     try {
       declared = JSON.parse(readFileSync(file, 'utf8')).implicitDependencies;
     } catch {
-      continue; // Nx itself reports a project.json it cannot parse.
+      continue; // createNodes has refused it, naming the file.
     }
     if (!Array.isArray(declared)) continue;
     const unknown = declared.filter((dep): dep is string => typeof dep === 'string' && !PATTERN.test(dep) && !graph[dep]);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
+import { BuildConfigurationError } from '../lib/errors';
 import { STREAMS, type Stream } from '../lib/hierarchy/image-graph';
 import { executorCodeInputs } from '../lib/plugin-build/plugin-sources';
 import { factsGraph, imageTargets, type ImageProjectFacts } from '../lib/targets/image-targets';
@@ -10,6 +11,7 @@ interface ProjectJson {
   tags?: string[];
   implicitDependencies?: string[];
   metadata?: { imageName?: unknown; streams?: unknown };
+  targets?: Record<string, unknown>;
 }
 
 /** An image project is a project.json whose metadata names its streams. */
@@ -17,8 +19,21 @@ function readFacts(workspaceRoot: string, file: string): ImageProjectFacts | nul
   let json: ProjectJson;
   try {
     json = JSON.parse(readFileSync(join(workspaceRoot, file), 'utf8')) as ProjectJson;
-  } catch {
-    return null; // Nx itself reports a project.json it cannot parse.
+  } catch (error) {
+    // Nx's own report names no file ("Could not load plugin").
+    throw new BuildConfigurationError(`${file} is not valid JSON (${(error as Error).message}): fix the file (git diff ${file} shows what changed)`);
+  }
+  const isObject = (value: unknown) => !!value && typeof value === 'object' && !Array.isArray(value);
+  if (json.targets !== undefined && !isObject(json.targets)) {
+    throw new BuildConfigurationError(`${file}: targets is ${JSON.stringify(json.targets)}, not an object: write "targets": { "<name>": { … } } or remove it`);
+  }
+  for (const [name, target] of Object.entries(json.targets ?? {})) {
+    // Nx's own report of these names no file either.
+    if (!isObject(target)) {
+      throw new BuildConfigurationError(
+        `${file}: targets["${name}"] is ${JSON.stringify(target)}, not an object: write "${name}": { "options": { … } } or remove it (image targets are inferred)`,
+      );
+    }
   }
   const streams = json.metadata?.streams;
   if (!Array.isArray(streams) || !json.name) return null;

@@ -5,6 +5,7 @@ import { dockerBuildxAvailable } from './engine/engine-ready';
 import { forTask } from './errors';
 import { toImageGraph, type ImageGraph, type Stream } from './hierarchy/image-graph';
 import { logger } from './logger';
+import { checkRequestedConfiguration, nxCommandArgs, requestedConfiguration, workspaceConfigurations } from './nx-command/requested-configuration';
 import { readRecord, type BuildRecord } from './records/build-record';
 import { loadBuildSettings, optionalSetting, type BuildSettings } from './settings/build-settings';
 
@@ -65,7 +66,8 @@ export function executorTask(context: ExecutorContext, kind: ExecutorKind): Exec
 }
 
 /**
- * Runs an executor's body for its task. Whatever it throws becomes one line
+ * Runs an executor's body for its task, after refusing a configuration no
+ * target defines (Nx would run the task without it). Whatever it throws becomes one line
  * naming the task (the message says what is wrong and the fix); the stack
  * only with NX_VERBOSE_LOGGING=true.
  */
@@ -76,6 +78,7 @@ export async function runExecutorTask(
 ): Promise<{ success: boolean }> {
   const task = executorTask(context, kind);
   try {
+    checkRequestedConfiguration(requestedConfiguration(nxCommandArgs()), workspaceConfigurations(context));
     return await body(task);
   } catch (error) {
     // Read as a shape, not by `instanceof Error`: errors from Node's own modules may come from another realm.

@@ -9,7 +9,6 @@ import { runNxContainerCapturingOutput, startNxContainerChild } from '../../lib/
 import { onCleanDefaultBranch } from '../../lib/git/default-branch';
 import { recordedImages } from '../../lib/image-availability/recorded-images';
 import { layerCacheFor } from '../../lib/layer-cache/layer-cache';
-import { checkRequestedConfiguration, nxCommandArgs, requestedConfiguration, workspaceConfigurations } from '../../lib/nx-command/requested-configuration';
 import { assertCompiledPluginFresh } from '../../lib/plugin-build/compiled-plugin';
 import { plannedRecord, recipeOf, removeRecord, writeRecord, type BuildRecord } from '../../lib/records/build-record';
 import { RegistryClient } from '../../lib/registry/registry-client';
@@ -27,7 +26,6 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
   return runExecutorTask(context, { executor: 'build', target: `build-${options.stream}` }, async (task) => {
     const { project } = task;
     assertCompiledPluginFresh(context.root, __dirname);
-    checkRequestedConfiguration(requestedConfiguration(nxCommandArgs()), workspaceConfigurations(context));
     // A failed or interrupted build must leave no record for a child to build on.
     removeRecord(context.root, project, options.stream);
     const { plan, settings, registry, lock, generatedIdentity, warnings, parentSource } = prepareBuild(options, context, task.settings());

@@ -1,5 +1,5 @@
 import { configurationErrorOf } from '../testing/configuration-error';
-import { checkRequestedConfiguration, requestedConfiguration, workspaceConfigurations } from './requested-configuration';
+import { checkRequestedConfiguration, isNxCommand, requestedConfiguration, workspaceConfigurations } from './requested-configuration';
 
 const NX = ['/usr/bin/node', '/work/node_modules/.bin/nx'];
 
@@ -14,6 +14,19 @@ describe('requestedConfiguration', () => {
     [['affected', '-t', 'build-cpu', '--configuration', 'plan'], 'plan'],
   ])('reads %j', (args, expected) => {
     expect(requestedConfiguration([...NX, ...args])).toBe(expected);
+  });
+});
+
+describe('isNxCommand', () => {
+  it.each<[string[], boolean]>([
+    [[...NX, 'run', 'base:lint'], true],
+    [['/usr/bin/node', '/work/node_modules/nx/bin/nx.js', 'run-many'], true],
+    [['nx', 'show', 'projects'], true],
+    // A test runner's own `-c` must not be read as an Nx configuration.
+    [['/usr/bin/node', '/work/node_modules/.bin/jest', '-c', 'jest.unit.config.js'], false],
+    [[], false],
+  ])('%j: %s', (args, expected) => {
+    expect(isNxCommand(args)).toBe(expected);
   });
 });
 

@@ -3,10 +3,19 @@ import type { ExecutorContext } from '@nx/devkit';
 import { didYouMean } from '../did-you-mean';
 import { BuildConfigurationError } from '../errors';
 
-/** The arguments of the Nx command that forked this task or batch; none where /proc cannot tell. */
+/** Whether `args` (a process's argv) run the Nx CLI. */
+export function isNxCommand(args: string[]): boolean {
+  return args.slice(0, 3).some((arg) => /(^|\/)nx(\.js)?$/.test(arg));
+}
+
+/**
+ * The arguments of the Nx command that forked this task or batch; none where
+ * /proc cannot tell or the parent is no Nx command (a test runner's `-c` is not Nx's).
+ */
 export function nxCommandArgs(): string[] {
   try {
-    return readFileSync(`/proc/${process.ppid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const args = readFileSync(`/proc/${process.ppid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return isNxCommand(args) ? args : [];
   } catch {
     return [];
   }
