@@ -11,6 +11,8 @@ import { recordedImages } from '../../lib/image-availability/recorded-images';
 import { layerCacheFor } from '../../lib/layer-cache/layer-cache';
 import { assertCompiledPluginFresh } from '../../lib/plugin-build/compiled-plugin';
 import { plannedRecord, recipeOf, removeRecord, writeRecord, type BuildRecord } from '../../lib/records/build-record';
+import { withHealedRecords } from '../../lib/records/heal-records';
+import { recordHealer } from '../../lib/records/record-healer';
 import { RegistryClient } from '../../lib/registry/registry-client';
 import { booleanSetting, branchSettings } from '../../lib/settings/build-settings';
 import type { BuildExecutorOptions } from './schema';
@@ -28,7 +30,13 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
     assertCompiledPluginFresh(context.root, __dirname);
     // A failed or interrupted build must leave no record for a child to build on.
     removeRecord(context.root, project, options.stream);
-    const { plan, settings, registry, lock, generatedIdentity, warnings, parentSource } = prepareBuild(options, context, task.settings());
+    const log = (line: string) => logger.info(line);
+    const heal = recordHealer(context, buildExecutor);
+    const { plan, settings, registry, lock, generatedIdentity, warnings, parentSource } = await withHealedRecords(
+      () => prepareBuild(options, context, task.settings()),
+      heal,
+      log,
+    );
     for (const warning of warnings) logger.warn(`warning: ${warning}`);
     const recipe = recipeOf(plan, context.root, !!options.generated);
     if (options.plan) {
@@ -40,10 +48,9 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
     const engine = task.buildEngine(options.engine);
     const push = options.push ?? booleanSetting(settings, 'IMAGE_PUSH');
     const registryClient = registry ? new RegistryClient() : null;
-    const log = (line: string) => logger.info(line);
     // nx-container runs in a child process: it keeps the engine's output for the error, and gets a fresh temp folder per build.
     const runNxContainer = runNxContainerCapturingOutput;
-    const images = recordedImages(context, { settings, engine, registryPrefix: registry, registry: registryClient, runNxContainer, log });
+    const images = recordedImages(context, { settings, engine, registryPrefix: registry, registry: registryClient, runNxContainer, log, heal });
     const record = await realizeBuild(
       plan,
       {

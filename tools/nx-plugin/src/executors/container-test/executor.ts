@@ -4,6 +4,9 @@ import { logger } from '../../lib/logger';
 import { BuildConfigurationError } from '../../lib/errors';
 import { runExecutorTask } from '../../lib/executor-task';
 import { builtImage } from '../../lib/image-runtime/built-image';
+import { withHealedRecords } from '../../lib/records/heal-records';
+import { recordHealer } from '../../lib/records/record-healer';
+import buildExecutor from '../build/executor';
 import { optionalSetting } from '../../lib/settings/build-settings';
 import { restoreRecordedImage } from '../../lib/image-availability/for-consumer';
 import { readChecksFile } from '../../lib/container-test/checks-file';
@@ -31,7 +34,8 @@ export default async function containerTestExecutor(
   return runExecutorTask(context, { executor: 'container-test', target: `test-${stream}` }, async ({ project, name: task, settings: taskSettings, graph: taskGraph }) => {
     const target = context.targetName ?? `test-${stream}`;
     const graph = taskGraph();
-    const { image, dockerfile } = builtImage(context.root, graph, project, stream, target);
+    const heal = recordHealer(context, buildExecutor);
+    const { image, dockerfile } = await withHealedRecords(() => builtImage(context.root, graph, project, stream, target), heal, (line) => logger.info(line));
     const settings = taskSettings();
     const sources = checkSources(graph, project, stream, settings, (root) => readChecksFile(context.root, root));
     const checks = inheritChecks(sources);
@@ -41,7 +45,7 @@ export default async function containerTestExecutor(
     await assertRuntimeReady(runtime);
     logger.info(`testing ${image} with ${runtimeName}; checks of ${sources.map((source) => source.project).join(' → ')} (${checks.length} declared)`);
     const log = (line: string) => logger.info(line);
-    await placeImage(image, runtime, other, runtimeName === 'podman' ? runtime : other, log, restoreRecordedImage(context, settings, project, stream, log));
+    await placeImage(image, runtime, other, runtimeName === 'podman' ? runtime : other, log, restoreRecordedImage(context, settings, project, stream, log, heal));
     const outcome = await runContainerTest(
       {
         project,

@@ -5,6 +5,9 @@ import { logger } from '../../lib/logger';
 import { BuildConfigurationError } from '../../lib/errors';
 import { runExecutorTask } from '../../lib/executor-task';
 import { builtImage } from '../../lib/image-runtime/built-image';
+import { withHealedRecords } from '../../lib/records/heal-records';
+import { recordHealer } from '../../lib/records/record-healer';
+import buildExecutor from '../build/executor';
 import { optionalSetting } from '../../lib/settings/build-settings';
 import { restoreRecordedImage } from '../../lib/image-availability/for-consumer';
 import { containerName } from '../../lib/image-runtime/container-args';
@@ -49,14 +52,15 @@ export default async function serveExecutor(options: ServeExecutorOptions, conte
   const { stream } = options;
   return runExecutorTask(context, { executor: 'serve', target: `serve-${stream}` }, async ({ project, name: task, settings: taskSettings, graph }) => {
     const target = context.targetName ?? `serve-${stream}`;
-    const { image } = builtImage(context.root, graph(), project, stream, target);
+    const heal = recordHealer(context, buildExecutor);
+    const { image } = await withHealedRecords(() => builtImage(context.root, graph(), project, stream, target), heal, (line) => logger.info(line));
     const settings = serveSettings(options, localUser(), project);
     const runtimeName = chooseRuntime(options.runtime, optionalSetting(taskSettings(), 'IMAGE_RUNTIME'));
     const runtime = realCli(runtimeName);
     const other = realCli(otherRuntime(runtimeName));
     await assertRuntimeReady(runtime);
     const log = (line: string) => logger.info(line);
-    await placeImage(image, runtime, other, runtimeName === 'podman' ? runtime : other, log, restoreRecordedImage(context, taskSettings(), project, stream, log));
+    await placeImage(image, runtime, other, runtimeName === 'podman' ? runtime : other, log, restoreRecordedImage(context, taskSettings(), project, stream, log, heal));
 
     const name = containerName('serve', project, stream, String(process.pid));
     // From here on, Ctrl-C (or SIGTERM, or this process dying) stops and removes the container.

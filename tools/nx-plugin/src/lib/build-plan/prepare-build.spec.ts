@@ -175,14 +175,14 @@ describe('prepareBuild', () => {
 
     it('refuses a child whose parent has no record, naming the parent build to run', () => {
       expect(configurationErrorOf(() => prepare('minimal', 'cpu')).message).toBe(
-        `no build record for base (cpu) at ${recordPath(root, 'base', 'cpu')}: build the parent first (nx run base:build-cpu); nx run-many and nx affected do this for you`,
+        `build record of base (cpu) ${recordPath(root, 'base', 'cpu')} is missing: run npx nx run base:build-cpu --skip-nx-cache (nx run-many and nx affected re-derive it when they build on it)`,
       );
     });
 
     it("refuses a parent record that belongs to another build", () => {
       write(`dist/images/base/cpu.json`, JSON.stringify(baseRecord('gpu')));
       expect(configurationErrorOf(() => prepare('minimal', 'cpu')).message).toBe(
-        `build record ${recordPath(root, 'base', 'cpu')} is incomplete or belongs to another build (missing nothing): delete it and rebuild base:build-cpu`,
+        `build record of base (cpu) ${recordPath(root, 'base', 'cpu')} belongs to another build (base, gpu): run npx nx run base:build-cpu --skip-nx-cache (nx run-many and nx affected re-derive it when they build on it)`,
       );
     });
 

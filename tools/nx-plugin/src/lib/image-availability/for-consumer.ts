@@ -3,6 +3,7 @@ import { runNxContainerCapturingOutput as runNxContainer } from '../engine/engin
 import { chooseEngine } from '../engine/choose-engine';
 import { assertEngineReady, dockerBuildxAvailable } from '../engine/engine-ready';
 import type { Stream } from '../hierarchy/image-graph';
+import type { RecordHealer } from '../records/heal-records';
 import { RegistryClient } from '../registry/registry-client';
 import { optionalSetting, type BuildSettings } from '../settings/build-settings';
 import { recordedImages } from './recorded-images';
@@ -13,14 +14,14 @@ import { recordedImages } from './recorded-images';
  * runtime's own pull (one hop, no copy between engines); otherwise it is
  * rebuilt from its record in the engine the build settings name.
  */
-export function restoreRecordedImage(context: ExecutorContext, settings: BuildSettings, project: string, stream: Stream, log: (line: string) => void) {
+export function restoreRecordedImage(context: ExecutorContext, settings: BuildSettings, project: string, stream: Stream, log: (line: string) => void, heal?: RecordHealer) {
   return async (image: string): Promise<'restored' | 'in-registry'> => {
     const registryPrefix = optionalSetting(settings, 'IMAGE_REGISTRY');
     const registry = registryPrefix ? new RegistryClient() : null;
     if (registry && image.startsWith(`${registryPrefix}/`) && (await registry.manifestDigest(image))) return 'in-registry';
     const engine = chooseEngine(optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
     assertEngineReady(engine);
-    await recordedImages(context, { settings, engine, registryPrefix, registry, runNxContainer, log }).ensure(project, stream);
+    await recordedImages(context, { settings, engine, registryPrefix, registry, runNxContainer, log, heal }).ensure(project, stream);
     return 'restored';
   };
 }

@@ -8,6 +8,7 @@ import { BuildConfigurationError } from '../errors';
 import { ensureGeneratedContext, generationWorkDir } from '../gpu-upstream/generated-context';
 import type { Stream } from '../hierarchy/image-graph';
 import { readRecord, type BuildRecord } from '../records/build-record';
+import { withHealedRecords, type RecordHealer } from '../records/heal-records';
 import { writtenName } from '../registry/image-reference';
 import type { BuildSettings } from '../settings/build-settings';
 import { ensureImage, rebuildCommand, type Availability } from './ensure-image';
@@ -20,6 +21,8 @@ export interface RecordedImagesDependencies {
   registry: RegistryOperations | null;
   runNxContainer: NxContainerRun;
   log: (line: string) => void;
+  /** Re-derives a record that is missing or broken; without it such a record is an error. */
+  heal?: RecordHealer;
 }
 
 /**
@@ -33,10 +36,12 @@ export function recordedImages(context: ExecutorContext, deps: RecordedImagesDep
   const rebuild = async (record: BuildRecord): Promise<void> => {
     const recipe = record.recipe!;
     const projectContext: ExecutorContext = { ...context, projectName: record.project, targetName: `build-${record.stream}` };
-    const { plan, parentSource, settings, lock, generatedIdentity } = prepareBuild(
-      { stream: record.stream, dockerfile: recipe.dockerfile, context: recipe.context, buildArgs: recipe.buildArgs, generated: recipe.generated },
-      projectContext,
-      deps.settings,
+    const { plan, parentSource, settings, lock, generatedIdentity } = await healing(() =>
+      prepareBuild(
+        { stream: record.stream, dockerfile: recipe.dockerfile, context: recipe.context, buildArgs: recipe.buildArgs, generated: recipe.generated },
+        projectContext,
+        deps.settings,
+      ),
     );
     if (plan.contentTag !== record.contentTag) {
       throw new BuildConfigurationError(
@@ -67,8 +72,9 @@ export function recordedImages(context: ExecutorContext, deps: RecordedImagesDep
     );
   };
 
-  const ensure = (project: string, stream: Stream): Promise<Availability> =>
-    ensureImage(readRecord(context.root, project, stream), {
+  const healing = <T>(attempt: () => T): Promise<T> => (deps.heal ? withHealedRecords(attempt, deps.heal, deps.log) : Promise.resolve().then(attempt));
+  const ensure = async (project: string, stream: Stream): Promise<Availability> =>
+    ensureImage(await healing(() => readRecord(context.root, project, stream)), {
       engine: deps.engine,
       inEngine: async (image) => (await localImageId(deps.engine, image)) !== null,
       registryDigest: async (image) => (inRegistry(image) ? deps.registry!.manifestDigest(image) : null),

@@ -45,6 +45,6 @@ describe('builtImage', () => {
   });
 
   it('says how to build when there is no record', () => {
-    expect(configurationErrorOf(() => builtImage(root, GRAPH, 'geomatics', 'cpu', 'test-cpu')).message).toMatch(/no build record for geomatics \(cpu\)/);
+    expect(configurationErrorOf(() => builtImage(root, GRAPH, 'geomatics', 'cpu', 'test-cpu')).message).toMatch(/^build record of geomatics \(cpu\) .* is missing: run npx nx run geomatics:build-cpu --skip-nx-cache/);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BuildConfigurationError } from '../errors';
-import { plannedRecord, readRecord, recipeOf, recordPath, removeRecord, writeRecord, type BuildRecord } from './build-record';
+import { plannedRecord, readRecord, UnreadableRecordError, recipeOf, recordPath, removeRecord, writeRecord, type BuildRecord } from './build-record';
 import { configurationErrorOf } from '../testing/configuration-error';
 import { withTempDir } from '../testing/temp-dir';
 
@@ -53,9 +53,10 @@ describe('build records', () => {
 
   it('names the parent and the nx run command when the record is missing', () => {
     const error = configurationErrorOf(() => readRecord(root, 'base', 'gpu'));
-    expect(error.message).toContain('no build record for base (gpu)');
-    expect(error.message).toContain(recordPath(root, 'base', 'gpu'));
-    expect(error.message).toContain('nx run base:build-gpu');
+    expect(error.message).toBe(
+      `build record of base (gpu) ${recordPath(root, 'base', 'gpu')} is missing: run npx nx run base:build-gpu --skip-nx-cache (nx run-many and nx affected re-derive it when they build on it)`,
+    );
+    expect(error).toBeInstanceOf(UnreadableRecordError);
   });
 
   it('names the file and the fix when the record is not valid JSON', () => {
@@ -64,7 +65,14 @@ describe('build records', () => {
     writeFileSync(path, '{"project": "minimal", ');
     const error = configurationErrorOf(() => readRecord(root, 'minimal', 'cpu'));
     expect(error.message).toContain(`${path} is not valid JSON`);
-    expect(error.message).toContain('minimal:build-cpu');
+    expect(error.message).toContain('npx nx run minimal:build-cpu --skip-nx-cache');
+  });
+
+  it('refuses a record that is JSON but not an object', () => {
+    const path = recordPath(root, 'minimal', 'cpu');
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, 'null');
+    expect(configurationErrorOf(() => readRecord(root, 'minimal', 'cpu')).message).toContain(`${path} is not a JSON object`);
   });
 
   it('refuses a record that belongs to another project', () => {
@@ -73,8 +81,8 @@ describe('build records', () => {
     writeFileSync(path, JSON.stringify({ ...RECORD, project: 'base' }));
     const error = configurationErrorOf(() => readRecord(root, 'minimal', 'cpu'));
     expect(error.message).toContain(path);
-    expect(error.message).toContain('another build');
-    expect(error.message).toContain('rebuild minimal:build-cpu');
+    expect(error.message).toContain('belongs to another build (base, cpu)');
+    expect(error.message).toContain('npx nx run minimal:build-cpu --skip-nx-cache');
   });
 
   it('refuses a record of the other stream', () => {

@@ -70,24 +70,38 @@ export function removeRecord(workspaceRoot: string, project: string, stream: Str
 
 const REQUIRED_FIELDS: (keyof BuildRecord)[] = ['project', 'stream', 'image', 'contentTag', 'tags', 'planned'];
 
+/**
+ * A record that is not there or cannot be used. Builds and tests re-derive
+ * it from the project's plan (see heal-records); elsewhere its message is the
+ * fix. `nx run` alone would not do: the Nx cache may hold the very same
+ * broken file and replay it, so the command skips the cache.
+ */
+export class UnreadableRecordError extends BuildConfigurationError {
+  constructor(
+    readonly project: string,
+    readonly stream: Stream,
+    /** What is wrong with it, e.g. "is not valid JSON"; starts with the record's path. */
+    readonly problem: string,
+  ) {
+    super(`build record of ${project} (${stream}) ${problem}: run npx nx run ${project}:build-${stream} --skip-nx-cache (nx run-many and nx affected re-derive it when they build on it)`);
+    this.name = 'UnreadableRecordError';
+  }
+}
+
 export function readRecord(workspaceRoot: string, project: string, stream: Stream): BuildRecord {
   const path = recordPath(workspaceRoot, project, stream);
-  if (!existsSync(path)) {
-    throw new BuildConfigurationError(
-      `no build record for ${project} (${stream}) at ${path}: build the parent first (nx run ${project}:build-${stream}); nx run-many and nx affected do this for you`,
-    );
-  }
+  if (!existsSync(path)) throw new UnreadableRecordError(project, stream, `${path} is missing`);
   let record: BuildRecord;
   try {
     record = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    throw new BuildConfigurationError(`build record ${path} is not valid JSON: delete it and rebuild ${project}:build-${stream}`);
+    throw new UnreadableRecordError(project, stream, `${path} is not valid JSON`);
   }
+  if (typeof record !== 'object' || record === null) throw new UnreadableRecordError(project, stream, `${path} is not a JSON object`);
   const missing = REQUIRED_FIELDS.filter((field) => record[field] === undefined);
-  if (missing.length > 0 || record.project !== project || record.stream !== stream) {
-    throw new BuildConfigurationError(
-      `build record ${path} is incomplete or belongs to another build (missing ${missing.join(', ') || 'nothing'}): delete it and rebuild ${project}:build-${stream}`,
-    );
+  if (missing.length > 0) throw new UnreadableRecordError(project, stream, `${path} is incomplete (missing ${missing.join(', ')})`);
+  if (record.project !== project || record.stream !== stream) {
+    throw new UnreadableRecordError(project, stream, `${path} belongs to another build (${record.project}, ${record.stream})`);
   }
   return record;
 }
