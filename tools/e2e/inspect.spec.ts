@@ -2,6 +2,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InspectReport } from '@kubeflow-images/plugin-lib/inspect/report';
 import { emptyPackageLists } from '@kubeflow-images/plugin-lib/inspect/packages';
+import { readSavedImage } from '@kubeflow-images/plugin-lib/inspect/engine-image';
+import { countWaste } from '@kubeflow-images/plugin-lib/inspect/waste';
 import { readE2eServices } from './support/e2e-services';
 import { removeDockerImages } from './support/notebook-fixtures';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, fixtureDockerfile, pushFixtureUpstream, type PodmanMachine } from './support/podman-fixtures';
@@ -12,6 +14,8 @@ import { createTempWorkspace, type NxResult, type TempWorkspace } from './suppor
  * inspect-cpu for real: fixture images made with the image generator on the
  * root image, built with podman through the real Nx CLI in one run, their
  * layers streamed from podman's storage and their packages listed with docker.
+ * The same images saved in both layouts engines write (docker-archive, and the
+ * OCI layout of docker 25+ and `podman save --format oci-archive`) read the same.
  */
 const UPSTREAM = 'fixtures/inspect-upstream:fixture-commit';
 const ROOT = 'base';
@@ -124,5 +128,23 @@ describe('inspect-cpu', () => {
   it('prints the layer table', () => {
     expect(run.output).toMatch(/layer\s+line\s+size\s+waste\s+created by/);
     expect(run.output).toMatch(/images\/chmod-later\/Dockerfile:4\s+10\.0 MiB\s+10\.0 MiB/);
+  });
+});
+
+describe('both archive layouts', () => {
+  it.each(Object.keys(FIXTURES))('%s: saved as oci-archive and as docker-archive, the same layers and waste as its report', async (project) => {
+    const { image } = readRecordIn(workspace.root, project)!;
+    const env = { ...process.env, ...machine.env };
+    const [oci, docker] = await Promise.all([readSavedImage('podman', image, env, 'oci-archive'), readSavedImage('podman', image, env, 'docker-archive')]);
+    expect(oci.imageId).toBe(docker.imageId);
+    expect(oci.config).toEqual(docker.config);
+    expect(oci.layers).toEqual(docker.layers);
+
+    const shown = report(project);
+    expect(oci.layers.map((layer) => [layer.diffId, layer.sizeBytes])).toEqual(shown.layers.map((layer) => [layer.digest, layer.sizeBytes]));
+    const firstOwnLayer = shown.layers.filter((layer) => layer.inherited).length;
+    const waste = (archive: typeof oci) => countWaste(archive.layers.map((layer) => layer.files), firstOwnLayer);
+    expect(waste(oci)).toEqual(waste(docker));
+    expect(waste(oci).reduce((sum, entry) => sum + entry.bytes, 0)).toBe(shown.wastedBytes);
   });
 });

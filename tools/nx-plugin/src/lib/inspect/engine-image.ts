@@ -14,13 +14,17 @@ export async function storageWith(image: string, engines: Cli[]): Promise<Cli> {
   );
 }
 
+/** What `podman save --format` writes; docker has no choice (a docker-archive before docker 25, an OCI layout since). */
+export type SaveFormat = 'docker-archive' | 'oci-archive';
+
 /**
- * Streams `<engine> save <image>` (a docker-archive) through readImageArchive:
- * the archive is never written to disk nor held in memory by this process.
+ * Streams `<engine> save <image>` (in the engine's default layout, or
+ * `format` with podman) through readImageArchive: the archive is never
+ * written to disk nor held in memory by this process.
  */
-export function readSavedImage(engine: EngineName, image: string, env: NodeJS.ProcessEnv = process.env): Promise<ArchiveImage> {
+export function readSavedImage(engine: EngineName, image: string, env: NodeJS.ProcessEnv = process.env, format?: SaveFormat): Promise<ArchiveImage> {
   return new Promise((resolve, reject) => {
-    const child = spawn(engine, ['save', image], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(engine, ['save', ...(format ? ['--format', format] : []), image], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4096)));
     const exited = new Promise<number | null>((done) => child.on('close', done));
