@@ -1,11 +1,14 @@
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { readBenchGraph, type BenchGraph } from '../bench/lib/graph';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
-import { createTempWorkspace, expectNxSuccess, type TempWorkspace } from './support/temp-workspace';
+import { nxBinary } from '../ci/lib/nx-cli';
+import { lockPaths } from '@kubeflow-images/plugin-lib/run-lock/workspace-lock';
+import { createTempWorkspace, expectNxSuccess, NX_TEST_ENV, type TempWorkspace } from './support/temp-workspace';
 
 /**
  * What a run leaves when something outside it goes wrong, on real podman:
@@ -37,6 +40,41 @@ function changeChildren(): void {
   edits++;
   for (const child of children) workspace.write(`${graph.images[child].root}/Dockerfile`, notebookFixtureDockerfile(`${child}-${edits}`));
   workspace.commit(`change the children of ${middle} (${edits})`);
+}
+
+/** Starts Nx without waiting for it, as a second terminal or CI job would. */
+function startNx(args: string[]): Promise<{ status: number | null; output: string }> {
+  const child = spawn(nxBinary(workspace.root), [...args, '--output-style=static', '--parallel=3'], {
+    cwd: workspace.root,
+    env: { ...process.env, ...NX_TEST_ENV, ...machine.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, output })));
+}
+
+/** A change to every image, so the next run builds them all. */
+function changeAll(): void {
+  edits++;
+  for (const project of graph.order) workspace.write(`${graph.images[project].root}/Dockerfile`, notebookFixtureDockerfile(`${project}-${edits}`));
+  workspace.commit(`change every image (${edits})`);
+}
+
+const WAITING = /another run in this workspace \(nx run-many -t build-cpu[^)]*\) is writing the build records: waiting for it to finish/;
+
+/** How many times a run's output says the engine made `image`. */
+function engineBuilds(output: string, image: string): number {
+  return output.split('\n').filter((line) => line.includes(`record: ${image}`) && line.includes('made by an engine build')).length;
+}
+
+async function lockTaken(): Promise<void> {
+  const { lock } = lockPaths(workspace.root);
+  for (let waited = 0; !existsSync(lock); waited += 100) {
+    if (waited > 120_000) throw new Error(`${lock} never appeared: the first run took no lock`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Files under `dir`, recursively, as paths relative to it. */
@@ -120,5 +158,38 @@ describe('a broken Nx cache entry heals without nx reset', () => {
     expect(run.ran.sort()).toEqual([...children].sort());
     expect(run.output).toMatch(new RegExp(`${middle} \\(cpu\\) \\S+ is missing: re-deriving it`));
     expectRecordsSound();
+  });
+});
+
+describe('one run per workspace', () => {
+  it('two run-many at once: one waits, saying so; every image is built once and the records agree', async () => {
+    changeAll();
+    const [first, second] = await Promise.all([startNx(['run-many', '-t', TARGET]), startNx(['run-many', '-t', TARGET])]);
+    expectNxSuccess(first);
+    expectNxSuccess(second);
+    expect([first.output, second.output].filter((output) => WAITING.test(output))).toHaveLength(1);
+    for (const project of graph.order) {
+      const image = readRecordIn(workspace.root, project)!.image;
+      expect({ project, builds: engineBuilds(first.output, image) + engineBuilds(second.output, image) }).toEqual({ project, builds: 1 });
+    }
+    expectRecordsSound();
+  });
+
+  it('a plan started during a real build waits for it, so the build never finds a planned record', async () => {
+    changeAll();
+    const real = startNx(['run-many', '-t', TARGET]);
+    await lockTaken();
+    const plan = await startNx(['run-many', '-t', TARGET, '-c', 'plan', '--skip-nx-cache']);
+    const built = await real;
+    expectNxSuccess(built);
+    expectNxSuccess(plan);
+    expect(plan.output).toMatch(WAITING);
+    expect(built.output).not.toMatch(/planned record/);
+    // The plan ran after the build: its records are plans of the same images.
+    const planned = Object.fromEntries(graph.order.map((project) => [project, readRecordIn(workspace.root, project)!]));
+    for (const project of graph.order) expect(planned[project]).toMatchObject({ planned: true });
+    runBuilds();
+    expectRecordsSound();
+    for (const project of graph.order) expect(readRecordIn(workspace.root, project)!.image).toBe(planned[project].image);
   });
 });

@@ -2,7 +2,8 @@ import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { batchConcurrency } from '../../lib/batch/batch-concurrency';
 import { runInDependencyOrder } from '../../lib/batch/run-in-dependency-order';
 import { expectEngineBuilds } from '../../lib/engine/engine-output';
-import { runInTaskScope } from '../../lib/logger';
+import { logger, runInTaskScope } from '../../lib/logger';
+import { holdWorkspaceLock, thisRun } from '../../lib/run-lock/workspace-lock';
 import { nxCommandArgs } from '../../lib/nx-command/requested-configuration';
 import buildExecutor from './executor';
 import type { BuildExecutorOptions } from './schema';
@@ -32,14 +33,20 @@ export default async function* buildBatch(
   };
   const concurrency = batchConcurrency(nxCommandArgs(), process.env, context.nxJsonConfiguration?.parallel);
   expectEngineBuilds(graph.tasks.filter((id) => !inputs[id].plan).length, concurrency);
-  for await (const outcome of runInDependencyOrder(graph, runTask, (result) => result.success, concurrency)) {
-    if (outcome.ran) {
-      yield { task: outcome.task, result: outcome.result };
-    } else {
-      const now = Date.now();
-      // As Nx itself does without batches: not run, listed under "Tasks not run because their dependencies failed".
-      yield { task: outcome.task, result: { success: false, status: 'skipped', terminalOutput: `${outcome.task}: not run, because ${outcome.failed} failed\n`, startTime: now, endTime: now } };
+  // Held for the whole batch, so another run cannot slip in between two of its tasks.
+  const release = await holdWorkspaceLock(context.root, thisRun((line) => logger.info(line)));
+  try {
+    for await (const outcome of runInDependencyOrder(graph, runTask, (result) => result.success, concurrency)) {
+      if (outcome.ran) {
+        yield { task: outcome.task, result: outcome.result };
+      } else {
+        const now = Date.now();
+        // As Nx itself does without batches: not run, listed under "Tasks not run because their dependencies failed".
+        yield { task: outcome.task, result: { success: false, status: 'skipped', terminalOutput: `${outcome.task}: not run, because ${outcome.failed} failed\n`, startTime: now, endTime: now } };
+      }
     }
+  } finally {
+    await release();
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { runExecutorTask } from '../../lib/executor-task';
+import { runExecutorTask, type ExecutorTask } from '../../lib/executor-task';
+import { thisRun, withWorkspaceLock } from '../../lib/run-lock/workspace-lock';
 import { logger } from '../../lib/logger';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { ensureGeneratedContext, generationWorkDir } from '../../lib/gpu-upstream/generated-context';
@@ -26,62 +27,67 @@ const PROVENANCE: Record<BuildRecord['source'], string> = {
 
 export default async function buildExecutor(options: BuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   return runExecutorTask(context, { executor: 'build', target: `build-${options.stream}` }, async (task) => {
-    const { project } = task;
     assertCompiledPluginFresh(context.root, __dirname);
-    // A failed or interrupted build must leave no record for a child to build on.
-    removeRecord(context.root, project, options.stream);
-    const log = (line: string) => logger.info(line);
-    const heal = recordHealer(context, buildExecutor);
-    const { plan, settings, registry, lock, generatedIdentity, warnings, parentSource } = await withHealedRecords(
-      () => prepareBuild(options, context, task.settings()),
-      heal,
-      log,
-    );
-    for (const warning of warnings) logger.warn(`warning: ${warning}`);
-    const recipe = recipeOf(plan, context.root, !!options.generated);
-    if (options.plan) {
-      writeRecord(context.root, { ...plannedRecord(plan), recipe });
-      const args = Object.entries(plan.buildArgs).filter(([name]) => name !== 'BASE_CONTAINER');
-      logger.info(`[plan] ${plan.image} FROM ${plan.parent ?? '(its own Dockerfile)'}${args.length ? ` with ${args.map(([name, value]) => `${name}=${value}`).join(' ')}` : ''}`);
-      return { success: true };
-    }
-    const engine = task.buildEngine(options.engine);
-    const push = options.push ?? booleanSetting(settings, 'IMAGE_PUSH');
-    const registryClient = registry ? new RegistryClient() : null;
-    // nx-container runs in a child process: it keeps the engine's output for the error, and gets a fresh temp folder per build.
-    const runNxContainer = runNxContainerCapturingOutput;
-    const images = recordedImages(context, { settings, engine, registryPrefix: registry, registry: registryClient, runNxContainer, log, heal });
-    const record = await realizeBuild(
-      plan,
-      {
-        push,
-        cacheFrom: options.cacheFrom ?? [],
-        layerCache: layerCacheFor({
-          enabled: booleanSetting(settings, 'IMAGE_LAYER_CACHE'),
-          imageRepository: registry ? plan.repository : null,
-          push,
-          onCleanDefaultBranch: () => onCleanDefaultBranch(context.root, branchSettings(settings)),
-        }),
-      },
-      {
-        engine,
-        registry: registryClient,
-        ensureEngineReady: (engineAnswered) => assertEngineReady(engine, engineAnswered),
-        runNxContainer,
-        buildIsCertain: () => startNxContainerChild(context.root),
-        log,
-        warn: (line) => logger.warn(`warning: ${line}`),
-        prepareParent: parentSource.kind === 'project' ? async () => void (await images.ensure(parentSource.project, options.stream)) : undefined,
-        ...(generatedIdentity && {
-          prepareContext: () =>
-            ensureGeneratedContext({ workspaceRoot: context.root, settings, lock, outputDir: plan.context, workDir: generationWorkDir(context.root), log }, generatedIdentity),
-        }),
-      },
-      context,
-    );
-    writeRecord(context.root, { ...record, recipe });
-    // Nx replays this line on a cache hit, so it describes the record, never "built" as if it happened now.
-    logger.info(`record: ${record.image}${record.digest ? ` (${record.digest})` : ''}, ${PROVENANCE[record.source]}`);
-    return { success: true };
+    return withWorkspaceLock(context.root, thisRun((line) => logger.info(line)), () => build(task, options, context));
   });
+}
+
+/** The build of one task, holding the workspace's build lock. */
+async function build(task: ExecutorTask, options: BuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  const { project } = task;
+  // A failed or interrupted build must leave no record for a child to build on.
+  removeRecord(context.root, project, options.stream);
+  const log = (line: string) => logger.info(line);
+  const heal = recordHealer(context, buildExecutor);
+  const { plan, settings, registry, lock, generatedIdentity, warnings, parentSource } = await withHealedRecords(
+    () => prepareBuild(options, context, task.settings()),
+    heal,
+    log,
+  );
+  for (const warning of warnings) logger.warn(`warning: ${warning}`);
+  const recipe = recipeOf(plan, context.root, !!options.generated);
+  if (options.plan) {
+    writeRecord(context.root, { ...plannedRecord(plan), recipe });
+    const args = Object.entries(plan.buildArgs).filter(([name]) => name !== 'BASE_CONTAINER');
+    logger.info(`[plan] ${plan.image} FROM ${plan.parent ?? '(its own Dockerfile)'}${args.length ? ` with ${args.map(([name, value]) => `${name}=${value}`).join(' ')}` : ''}`);
+    return { success: true };
+  }
+  const engine = task.buildEngine(options.engine);
+  const push = options.push ?? booleanSetting(settings, 'IMAGE_PUSH');
+  const registryClient = registry ? new RegistryClient() : null;
+  // nx-container runs in a child process: it keeps the engine's output for the error, and gets a fresh temp folder per build.
+  const runNxContainer = runNxContainerCapturingOutput;
+  const images = recordedImages(context, { settings, engine, registryPrefix: registry, registry: registryClient, runNxContainer, log, heal });
+  const record = await realizeBuild(
+    plan,
+    {
+      push,
+      cacheFrom: options.cacheFrom ?? [],
+      layerCache: layerCacheFor({
+        enabled: booleanSetting(settings, 'IMAGE_LAYER_CACHE'),
+        imageRepository: registry ? plan.repository : null,
+        push,
+        onCleanDefaultBranch: () => onCleanDefaultBranch(context.root, branchSettings(settings)),
+      }),
+    },
+    {
+      engine,
+      registry: registryClient,
+      ensureEngineReady: (engineAnswered) => assertEngineReady(engine, engineAnswered),
+      runNxContainer,
+      buildIsCertain: () => startNxContainerChild(context.root),
+      log,
+      warn: (line) => logger.warn(`warning: ${line}`),
+      prepareParent: parentSource.kind === 'project' ? async () => void (await images.ensure(parentSource.project, options.stream)) : undefined,
+      ...(generatedIdentity && {
+        prepareContext: () =>
+          ensureGeneratedContext({ workspaceRoot: context.root, settings, lock, outputDir: plan.context, workDir: generationWorkDir(context.root), log }, generatedIdentity),
+      }),
+    },
+    context,
+  );
+  writeRecord(context.root, { ...record, recipe });
+  // Nx replays this line on a cache hit, so it describes the record, never "built" as if it happened now.
+  logger.info(`record: ${record.image}${record.digest ? ` (${record.digest})` : ''}, ${PROVENANCE[record.source]}`);
+  return { success: true };
 }
