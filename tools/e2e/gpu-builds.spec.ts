@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import {
   createDockerStacksFixture,
   createGpuJupyterFixture,
-  FIXTURE_CUDA_IMAGE,
+  FIXTURE_CUDA_BASE,
   type DockerStacksFixture,
   type GpuJupyterFixture,
 } from '@kubeflow-images/plugin-lib/gpu-upstream/testing/fixture-repos';
@@ -33,7 +33,7 @@ let workspace: TempWorkspace;
 let stacks: DockerStacksFixture;
 let gpu: GpuJupyterFixture;
 let cpuCommit: string;
-/** FIXTURE_CUDA_IMAGE@<digest of the local stand-in>, as upstream-lock.json locks it. */
+/** FIXTURE_CUDA_BASE@<digest of the local stand-in>, as upstream-lock.json locks it. */
 let lockedCuda: string;
 /** From the Nx graph: every image of the gpu stream (gpu-upstream included), the notebook images, and those only in cpu. */
 let images: { gpu: string[]; notebooks: string[]; cpuOnly: string[] };
@@ -79,17 +79,17 @@ beforeAll(async () => {
   cpuCommit = stacks.commits[0].slice(0, 12);
 
   // The generated FROM nvidia/cuda:<tag> resolves to this local image: podman finds docker.io/<short name> in its storage without pulling.
-  buildRootImage(`docker.io/${FIXTURE_CUDA_IMAGE}`, 'nvidia/cuda');
+  buildRootImage(`docker.io/${FIXTURE_CUDA_BASE}`, 'nvidia/cuda');
   // Locked to the stand-in's own digest: podman finds name:tag@digest in its storage as it would pull it by digest.
-  const cudaDigest = machine.podman(['inspect', '--format', '{{.Digest}}', `docker.io/${FIXTURE_CUDA_IMAGE}`]);
-  lockedCuda = `${FIXTURE_CUDA_IMAGE}@${cudaDigest}`;
+  const cudaDigest = machine.podman(['inspect', '--format', '{{.Digest}}', `docker.io/${FIXTURE_CUDA_BASE}`]);
+  lockedCuda = `${FIXTURE_CUDA_BASE}@${cudaDigest}`;
   // The cpu pin, in the registry, so that parity reads its image config over the registry API.
   const cpuPin = `${services.registry}/${CPU_REPOSITORY}:${cpuCommit}`;
   buildRootImage(cpuPin, 'docker-stacks');
   const cpuDigest = pushForDigest(machine, cpuPin);
   workspace.write(
     'upstream-lock.json',
-    fixtureUpstreamLock({ [CPU_UPSTREAM_KEY]: { reference: cpuPin, digest: cpuDigest }, [CUDA_UPSTREAM_KEY]: { reference: FIXTURE_CUDA_IMAGE, digest: cudaDigest } }),
+    fixtureUpstreamLock({ [CPU_UPSTREAM_KEY]: { reference: cpuPin, digest: cpuDigest }, [CUDA_UPSTREAM_KEY]: { reference: FIXTURE_CUDA_BASE, digest: cudaDigest } }),
   );
 
   workspace.write(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { logger } from '../../lib/logger';
 import { readGenerationRecord, sha256OfFile } from '../../lib/gpu-upstream/generation-record';
-import { createDockerStacksFixture, createGpuJupyterFixture, FIXTURE_CUDA_IMAGE, type DockerStacksFixture, type GpuJupyterFixture } from '../../lib/gpu-upstream/testing/fixture-repos';
+import { createDockerStacksFixture, createGpuJupyterFixture, FIXTURE_CUDA_BASE, type DockerStacksFixture, type GpuJupyterFixture } from '../../lib/gpu-upstream/testing/fixture-repos';
 import { generatorCodeSha256 } from '../../lib/gpu-upstream/upstream-identity';
 import { writeUpstreamLock } from '../../lib/upstream-lock/lock-file';
 import { CUDA_UPSTREAM_KEY } from '../../lib/upstream-lock/upstream-lock';
@@ -48,10 +48,10 @@ describe('generate-gpu-upstream executor', () => {
 
   it('writes the context to the default output path, FROM the locked cuda digest', async () => {
     writeSettings(gpu.commits[1]);
-    writeUpstreamLock(root, { version: 1, upstreams: { [CUDA_UPSTREAM_KEY]: { reference: FIXTURE_CUDA_IMAGE, digest: CUDA_DIGEST, checkedAt: '2026-01-01T00:00:00.000Z' } } });
+    writeUpstreamLock(root, { version: 1, upstreams: { [CUDA_UPSTREAM_KEY]: { reference: FIXTURE_CUDA_BASE, digest: CUDA_DIGEST, checkedAt: '2026-01-01T00:00:00.000Z' } } });
     await expect(generateGpuUpstreamExecutor({ outputPath: 'dist/images/gpu-upstream/context' }, context())).resolves.toEqual({ success: true });
     expect(readFileSync(join(root, 'dist/images/gpu-upstream/context/Dockerfile'), 'utf8')).toContain('fixture.gpu-jupyter="two"');
-    expect(readFileSync(join(root, 'dist/images/gpu-upstream/context/Dockerfile'), 'utf8')).toContain(`\nFROM ${FIXTURE_CUDA_IMAGE}@${CUDA_DIGEST}\n`);
+    expect(readFileSync(join(root, 'dist/images/gpu-upstream/context/Dockerfile'), 'utf8')).toContain(`\nFROM ${FIXTURE_CUDA_BASE}@${CUDA_DIGEST}\n`);
     expect(existsSync(join(root, 'tmp/gpu-upstream/repos'))).toBe(true);
     // Beside the context, not in it: stream parity reads which commits the context was made from.
     expect(readGenerationRecord(join(root, 'dist/images/gpu-upstream/generation.json'))).toEqual({
@@ -62,7 +62,7 @@ describe('generate-gpu-upstream executor', () => {
       dockerStacks: { repository: 'repos/docker-stacks', commitSetting: stacks.commits[0].slice(0, 12), commit: stacks.commits[0] },
       layout: 'custom/',
       generatorSha256: generatorCodeSha256(),
-      cudaBase: `${FIXTURE_CUDA_IMAGE}@${CUDA_DIGEST}`,
+      cudaBase: `${FIXTURE_CUDA_BASE}@${CUDA_DIGEST}`,
     });
   });
 

@@ -54,7 +54,7 @@ describe('generateGpuUpstream on fixture repositories', () => {
     expect(result).toMatchObject({ gpuJupyterCommit: gpu.commits[0], dockerStacksCommit: stacks.commits[0], layout: 'custom/' });
     expect(one.dockerfile()).toContain('LABEL fixture.gpu-jupyter="one"');
     expect(one.dockerfile()).toContain('LABEL fixture.docker-stacks="one"');
-    expect(one.dockerfile()).toMatch(/^FROM nvidia\/cuda:12\.9\.1-cudnn-runtime-ubuntu24\.04$/m);
+    expect(one.dockerfile()).toMatch(/^FROM nvidia\/cuda:12\.9\.1-base-ubuntu24\.04$/m);
     expect(readdirSync(one.outputDir).sort()).toEqual([
       '10activate-conda-env.sh', 'Dockerfile', 'Rprofile.site', 'docker_healthcheck.py', 'fix-permissions', 'initial-condarc',
       'jupyter_server_config.py', 'jupyter_server_config_token_addendum.py', 'run-hooks.sh', 'setup-scripts',

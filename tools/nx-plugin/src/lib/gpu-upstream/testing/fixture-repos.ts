@@ -202,8 +202,10 @@ echo "COPY jupyter_server_config_token_addendum.py /etc/jupyter/" >> $DOCKERFILE
 echo "The GPU Dockerfile was generated successfully in file \${DOCKERFILE}."
 `;
 
-/** The base image of the fixture header, as gpu-jupyter's names it; a test that builds makes a local image of that name. */
+/** The base image of the fixture header, as gpu-jupyter's names it. */
 export const FIXTURE_CUDA_IMAGE = 'nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04';
+/** What the generated Dockerfile starts from instead (the same CUDA in its base flavour); a test that builds makes a local image of that name. */
+export const FIXTURE_CUDA_BASE = 'nvidia/cuda:12.9.1-base-ubuntu24.04';
 
 export const HEADER = (revision: string, base = FIXTURE_CUDA_IMAGE) =>
   `# Use NVIDIA CUDA as base image\nFROM ${base}\nLABEL fixture.gpu-jupyter="${revision}"\nRUN chmod 1777 /tmp && chmod 1777 /var/tmp\n`;
