@@ -86,3 +86,8 @@ export function taskProcessEnv(): NodeJS.ProcessEnv {
 function inSharedProcess(): boolean {
   return taskScope.getStore() !== undefined;
 }
+
+/** `line` with the time it was written (`[22:40:12 UTC] …`): for a line about what was found then, which Nx may replay later. */
+export function stamped(line: string, now: Date = new Date()): string {
+  return `[${now.toISOString().slice(11, 19)} UTC] ${line}`;
+}

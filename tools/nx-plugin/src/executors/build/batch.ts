@@ -5,6 +5,7 @@ import { expectEngineBuilds } from '../../lib/engine/engine-output';
 import { logger, runInTaskScope } from '../../lib/logger';
 import { holdWorkspaceLock, thisRun } from '../../lib/run-lock/workspace-lock';
 import { nxCommandArgs } from '../../lib/nx-command/requested-configuration';
+import { appendRunEvent } from '../../run-summary/run-events';
 import buildExecutor from './executor';
 import type { BuildExecutorOptions } from './schema';
 
@@ -41,6 +42,8 @@ export default async function* buildBatch(
         yield { task: outcome.task, result: outcome.result };
       } else {
         const now = Date.now();
+        // Nx keeps no result for a skipped task: the run's summary learns of it here.
+        appendRunEvent(context.root, { task: outcome.task, kind: 'not-run' }, now);
         // As Nx itself does without batches: not run, listed under "Tasks not run because their dependencies failed".
         yield { task: outcome.task, result: { success: false, status: 'skipped', terminalOutput: `${outcome.task}: not run, because ${outcome.failed} failed\n`, startTime: now, endTime: now } };
       }

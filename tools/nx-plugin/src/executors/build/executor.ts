@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { runExecutorTask, type ExecutorTask } from '../../lib/executor-task';
 import { thisRun, withWorkspaceLock } from '../../lib/run-lock/workspace-lock';
-import { logger } from '../../lib/logger';
+import { logger, stamped } from '../../lib/logger';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { ensureGeneratedContext, generationWorkDir } from '../../lib/gpu-upstream/generated-context';
 import { realizeBuild } from '../../lib/build-plan/realize-build';
@@ -37,7 +37,8 @@ async function build(task: ExecutorTask, options: BuildExecutorOptions, context:
   const { project } = task;
   // A failed or interrupted build must leave no record for a child to build on.
   removeRecord(context.root, project, options.stream);
-  const log = (line: string) => logger.info(line);
+  // Nx replays a task's lines on a cache hit: each says when it was checked, so a replay never claims it for now.
+  const log = (line: string) => logger.info(stamped(line));
   const heal = recordHealer(context, buildExecutor);
   const { plan, settings, registry, lock, generatedIdentity, warnings, parentSource } = await withHealedRecords(
     () => prepareBuild(options, context, task.settings()),

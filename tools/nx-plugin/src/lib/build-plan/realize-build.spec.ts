@@ -105,7 +105,7 @@ describe('realizeBuild: reuse', () => {
     expect(w.steps).toEqual([]);
     expect(w.retags).toEqual([]);
     expect(record).toMatchObject({ image: IMAGE, contentTag: TAG, parent: PARENT, source: 'registry', digest: DIGEST, imageId: null, planned: false, tags: [IMAGE] });
-    expect(w.lines).toEqual([`${IMAGE} is already in the registry (${DIGEST}): not rebuilt`]);
+    expect(w.lines).toEqual([`${IMAGE} was in the registry (${DIGEST}): not rebuilt`]);
   });
 
   it("records the local image id of a registry image the engine happens to hold", async () => {
@@ -118,7 +118,7 @@ describe('realizeBuild: reuse', () => {
     const record = await realizeBuild(plan, options(), w.deps, context);
     expect(w.steps).toEqual([]);
     expect(record).toMatchObject({ source: 'local', imageId: IMAGE_ID, digest: null, tags: [IMAGE] });
-    expect(w.lines).toEqual([`${IMAGE} is already in podman's storage: not rebuilt`]);
+    expect(w.lines).toEqual([`${IMAGE} was in podman's storage: not rebuilt`]);
   });
 
   it("reuses the engine's storage without any registry configured", async () => {

@@ -74,7 +74,7 @@ export async function realizeBuild(
   if (deps.registry) {
     const digest = await deps.registry.manifestDigest(plan.image);
     if (digest) {
-      deps.log(`${plan.image} is already in the registry (${digest}): not rebuilt`);
+      deps.log(`${plan.image} was in the registry (${digest}): not rebuilt`);
       return builtRecord(plan, {
         tags: [plan.image],
         imageId: (await inspectLocal(plan.image)).id,
@@ -87,7 +87,7 @@ export async function realizeBuild(
   if (!options.push) {
     const local = await inspectLocal(plan.image);
     if (local.id) {
-      deps.log(`${plan.image} is already in ${deps.engine}'s storage: not rebuilt`);
+      deps.log(`${plan.image} was in ${deps.engine}'s storage: not rebuilt`);
       return builtRecord(plan, { tags: [plan.image], imageId: local.id, digest: null, source: 'local' });
     }
     engineAnswered = local.engineAnswered;

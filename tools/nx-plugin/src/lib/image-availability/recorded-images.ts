@@ -11,6 +11,7 @@ import { readRecord, type BuildRecord } from '../records/build-record';
 import { withHealedRecords, type RecordHealer } from '../records/heal-records';
 import { writtenName } from '../registry/image-reference';
 import type { BuildSettings } from '../settings/build-settings';
+import { appendRunEvent } from '../../run-summary/run-events';
 import { ensureImage, rebuildCommand, type Availability } from './ensure-image';
 
 export interface RecordedImagesDependencies {
@@ -73,8 +74,8 @@ export function recordedImages(context: ExecutorContext, deps: RecordedImagesDep
   };
 
   const healing = <T>(attempt: () => T): Promise<T> => (deps.heal ? withHealedRecords(attempt, deps.heal, deps.log) : Promise.resolve().then(attempt));
-  const ensure = async (project: string, stream: Stream): Promise<Availability> =>
-    ensureImage(await healing(() => readRecord(context.root, project, stream)), {
+  const ensure = async (project: string, stream: Stream): Promise<Availability> => {
+    const availability = await ensureImage(await healing(() => readRecord(context.root, project, stream)), {
       engine: deps.engine,
       inEngine: async (image) => (await localImageId(deps.engine, image)) !== null,
       registryDigest: async (image) => (inRegistry(image) ? deps.registry!.manifestDigest(image) : null),
@@ -82,6 +83,10 @@ export function recordedImages(context: ExecutorContext, deps: RecordedImagesDep
       rebuild,
       log: deps.log,
     });
+    // The image's own task was an Nx cache hit: the run's summary counts it by what happened to it here.
+    if (availability !== 'engine') appendRunEvent(context.root, { task: `${project}:build-${stream}`, kind: availability });
+    return availability;
+  };
 
   return { ensure };
 }
