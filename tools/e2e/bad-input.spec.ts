@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { readRecordIn } from './support/records';
 import { createPodmanMachine, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';
-import { createTempWorkspace, type NxResult, type TempWorkspace } from './support/temp-workspace';
+import { createTempWorkspace, expectNxSuccess, type NxResult, type TempWorkspace } from './support/temp-workspace';
 
 /**
  * Every bad input the build system names with a fix, through the real
@@ -51,6 +51,7 @@ const json = (change: (config: Record<string, any>) => void): Edit => (text) => 
 };
 const project = (name: string) => `images/${name}/project.json`;
 const dockerfile = (name: string) => `images/${name}/Dockerfile`;
+const checksFile = (name: string) => `images/${name}/tests/checks.json`;
 
 /** Settings mistakes are found by the root's plan: every image reads the same file. */
 const settingsCases: BadInput[] = ([
@@ -86,6 +87,8 @@ const imageCases: BadInput[] = [
   { name: 'a Dockerfile without ARG BASE_CONTAINER', project: 'minimal', edits: { [dockerfile('minimal')]: (text) => text.replace(/^ARG BASE_CONTAINER\n/m, '') }, line: /images\/minimal\/Dockerfile:1 base-container-arg FROM uses \$BASE_CONTAINER but no `ARG BASE_CONTAINER` is declared before the first FROM: add `ARG BASE_CONTAINER`/ },
   { name: 'a Dockerfile FROM ubuntu:22.04', project: 'minimal', edits: { [dockerfile('minimal')]: (text) => text.replace('FROM $BASE_CONTAINER', 'FROM ubuntu:22.04') }, line: /images\/minimal\/Dockerfile:2 base-container-arg the final stage builds FROM ubuntu:22\.04, not \$BASE_CONTAINER/ },
   { name: 'a context outside the workspace', project: 'geomatics', edits: { [project('geomatics')]: json((c) => (c.targets = { 'build-cpu': { options: { context: '../../..' } } })) }, line: /images\/geomatics\/project\.json: geomatics:build-cpu option context "\.\.\/\.\.\/\.\." is outside the workspace, where Nx cannot hash it: use a folder inside the workspace/ },
+  { name: 'a 0-byte checks.json', project: 'geomatics', edits: { [checksFile('geomatics')]: () => '' }, line: /images\/geomatics\/tests\/checks\.json is not valid JSON \(Unexpected end of JSON input\): write \{"pythonImports"/ },
+  { name: 'a checks.json with a misspelled key', project: 'geomatics', edits: { [checksFile('geomatics')]: json((c) => ((c.pythonImport = c.pythonImports), delete c.pythonImports)) }, line: /images\/geomatics\/tests\/checks\.json: unknown key\(s\) pythonImport: the keys are pythonImports, rImports, commands, streams/ },
   { name: 'no Dockerfile', project: 'minimal', edits: { [dockerfile('minimal')]: () => null }, line: /minimal: Dockerfile .*images\/minimal\/Dockerfile not found: create it/ },
 ];
 
@@ -161,6 +164,27 @@ describe.each([
     } finally {
       writeFileSync(record, baseline);
     }
+  });
+});
+
+describe('plan and lint agree', () => {
+  const lint = () => workspace.nx(['run', 'geomatics:lint', '--skip-nx-cache', '--output-style=static'], IN_PROCESS_PLUGINS);
+  const plan = () => workspace.nx(['run', 'geomatics:build-cpu', '-c', 'plan', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], IN_PROCESS_PLUGINS);
+
+  it('lint refuses a 0-byte checks.json, naming the file, before any test needs it', () => {
+    expectOneLineFailure(withEdits({ [checksFile('geomatics')]: () => '' }, lint), /^geomatics:lint: images\/geomatics\/tests\/checks\.json is not valid JSON \(Unexpected end of JSON input\): write \{/);
+  });
+
+  it('a plan says what lint fails on (the house rules), naming the same line, and still plans', () => {
+    withEdits({ [dockerfile('geomatics')]: (text) => `${text}USER root\n` }, () => {
+      const finding = /images\/geomatics\/Dockerfile:(\d+) last-user-notebook the last USER is root/;
+      const linted = lint();
+      expect(linted.status).not.toBe(0);
+      const planned = plan();
+      expectNxSuccess(planned);
+      expect(planned.output).toMatch(new RegExp(`warning: ${finding.source}.*\\(geomatics:lint fails on this\\)`));
+      expect(finding.exec(planned.output)![1]).toBe(finding.exec(linted.output)![1]);
+    });
   });
 });
 

@@ -54,6 +54,18 @@ describe('lint executor', () => {
     expect(log.info().join('\n')).toContain('generate it first');
   });
 
+  it.each([
+    ['empty', '', /^demo:lint: images\/demo\/tests\/checks\.json is not valid JSON \(Unexpected end of JSON input\): write \{/],
+    ['with an unknown key', '{"pythonImport": ["numpy"]}', /^demo:lint: images\/demo\/tests\/checks\.json: unknown key\(s\) pythonImport: the keys are pythonImports/],
+  ])('fails in one line on a checks.json that is %s, before any test needs it', async (_name, text, line) => {
+    writeFileSync(join(root, 'images/demo/Dockerfile'), CLEAN);
+    mkdirSync(join(root, 'images/demo/tests'));
+    writeFileSync(join(root, 'images/demo/tests/checks.json'), text);
+    await expect(lintExecutor({}, context())).resolves.toEqual({ success: false });
+    expect(log.errors()).toHaveLength(1);
+    expect(log.errors()[0]).toMatch(line);
+  });
+
   it('reports an unreadable Dockerfile in one line instead of throwing', async () => {
     mkdirSync(join(root, 'images/demo/Dockerfile'));
     await expect(lintExecutor({}, context())).resolves.toEqual({ success: false });

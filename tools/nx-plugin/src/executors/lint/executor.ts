@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
+import { readChecksFile } from '../../lib/container-test/checks-file';
 import { runExecutorTask } from '../../lib/executor-task';
 import { logger } from '../../lib/logger';
 import { readBuildContextFiles } from '../../lib/lint/build-context-files';
@@ -20,6 +21,8 @@ function lintProject(project: string, options: LintExecutorOptions, context: Exe
   const absolute = join(context.root, dockerfile);
   const shown = relative(context.root, absolute) || dockerfile;
 
+  // The image's container checks are read only when it is tested, after its build: lint finds a broken file first.
+  readChecksFile(context.root, projectRoot);
   const unknown = (options.disabledRules ?? []).filter((id) => !isKnownRule(id));
   if (unknown.length) {
     logger.error(`${project}:lint: unknown rule ${unknown.join(', ')} in "disabledRules": use the ids printed with findings`);

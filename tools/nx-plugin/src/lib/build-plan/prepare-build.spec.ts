@@ -127,6 +127,27 @@ describe('prepareBuild', () => {
       );
     });
 
+    it('says in plan mode what the image\'s lint target fails on, honouring its disabledRules; a real build leaves it to lint', () => {
+      write('images/base/Dockerfile', `${fixtureDockerfile('base')}USER root\n`);
+      const warned = (options: Partial<PrepareOptions>, ctx = context('base', 'cpu')) => prepareBuild({ stream: 'cpu', ...options }, ctx).warnings;
+      const line = fixtureDockerfile('base').split('\n').length;
+      expect(warned({ plan: true })).toContain(
+        `images/base/Dockerfile:${line} last-user-notebook the last USER is root, so the notebook would not run as the notebook user: end the Dockerfile with \`USER \${NB_UID}\` (or waive with \`# lint-ignore last-user-notebook: <why>\`) (base:lint fails on this)`,
+      );
+      expect(warned({})).toEqual([]);
+      const lintOff = context('base', 'cpu');
+      lintOff.projectsConfigurations = { version: 2, projects: { base: { root: 'images/base', targets: { lint: { options: { disabledRules: ['last-user-notebook', 'rebuild-date-arg'] } } } } } };
+      expect(warned({ plan: true }, lintOff)).toEqual([]);
+    });
+
+    it('refuses in plan mode a checks.json the container test could not read', () => {
+      write('images/base/tests/checks.json', '');
+      expect(configurationErrorOf(() => prepare('base', 'cpu', { plan: true })).message).toMatch(
+        /^images\/base\/tests\/checks\.json is not valid JSON \(Unexpected end of JSON input\): write \{/,
+      );
+      expect(() => prepare('base', 'cpu')).not.toThrow();
+    });
+
     it('refuses a context outside the workspace, naming the project.json and the option', () => {
       expect(configurationErrorOf(() => prepare('base', 'cpu', { plan: true, context: '../..' })).message).toBe(
         `images/base/project.json: base:build-cpu option context "../.." is outside the workspace, where Nx cannot hash it: use a folder inside the workspace (by default the image's folder, images/base)`,
@@ -160,9 +181,9 @@ describe('prepareBuild', () => {
       lock(null);
       const { plan, warnings } = prepare('base', 'cpu', { plan: true });
       expect(plan.parent).toBe(PIN);
-      expect(warnings).toEqual([
+      expect(warnings).toContain(
         `base:build-cpu: upstream-lock.json has no digest for "UPSTREAM_CONTAINER_CPU" (${PIN}): planned on the tag; run \`npm run pins\` before a real build`,
-      ]);
+      );
     });
 
     it("builds a child on its parent's recorded image", () => {

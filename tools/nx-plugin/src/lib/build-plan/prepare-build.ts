@@ -11,7 +11,8 @@ import { buildTarget, toImageGraph, type Stream } from '../hierarchy/image-graph
 import { checkBuildArgsDeclared } from '../dockerfile/declared-args';
 import { formatFinding } from '../lint/format';
 import { readBuildContextFiles } from '../lint/build-context-files';
-import { contextFindings } from '../lint/lint-dockerfile';
+import { planFindings } from '../lint/lint-dockerfile';
+import { readChecksFile } from '../container-test/checks-file';
 import { assertBaseContainerContract } from '../lint/rules/base-container-arg';
 import { readRecord } from '../records/build-record';
 import { checkImageName, checkRegistryPrefix } from '../registry/image-reference';
@@ -56,6 +57,12 @@ function lockPinnedParent(source: ParentSource, lock: UpstreamLock, target: stri
   if (!planOnly) throw unlockedError(upstream);
   warnings.push(unlockedWarning(target, upstream));
   return source;
+}
+
+/** The rules the project's lint target switches off, so a plan reports what its lint reports. */
+function lintDisabledRules(context: ExecutorContext, project: string): string[] {
+  const options = context.projectsConfigurations?.projects?.[project]?.targets?.lint?.options as { disabledRules?: unknown } | undefined;
+  return Array.isArray(options?.disabledRules) ? options.disabledRules.filter((rule): rule is string => typeof rule === 'string') : [];
 }
 
 /** Reads the workspace (settings, graph, parent record, files) and turns it into a build plan. */
@@ -111,9 +118,14 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext, 
   // An upstream's Dockerfile names its own base; every other image must build on the parent it is given.
   if (parentSource.kind !== 'own-dockerfile') assertBaseContainerContract(readFileSync(dockerfile, 'utf8'), relative(context.root, dockerfile));
   if (!generatedIdentity) {
-    const [finding] = contextFindings(readFileSync(dockerfile, 'utf8'), readBuildContextFiles(buildContext));
-    if (finding) throw new BuildConfigurationError(formatFinding(relative(context.root, dockerfile), finding));
+    const shownDockerfile = relative(context.root, dockerfile);
+    const { refused, warned } = planFindings(readFileSync(dockerfile, 'utf8'), readBuildContextFiles(buildContext), lintDisabledRules(context, project));
+    if (refused.length) throw new BuildConfigurationError(refused.map((finding) => formatFinding(shownDockerfile, finding)).join('\n'));
+    // What the image's lint target fails on, said by plan too (a real build leaves it to lint).
+    if (options.plan) warnings.push(...warned.map((finding) => `${formatFinding(shownDockerfile, finding)} (${project}:lint fails on this)`));
   }
+  // The container test would find a broken checks.json only after the build: plan reads it now.
+  if (options.plan) readChecksFile(context.root, node.root);
   if (!generatedIdentity && options.buildArgs) {
     checkBuildArgsDeclared(options.buildArgs, readFileSync(dockerfile, 'utf8'), `${node.root}/project.json: ${target}`, relative(context.root, dockerfile));
   }

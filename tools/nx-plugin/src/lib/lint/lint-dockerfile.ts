@@ -35,11 +35,21 @@ export function lintDockerfile(text: string, options: LintOptions = {}): LintRes
   return applyWaivers(findings, parseWaivers(dockerfile), isKnownRule, disabled);
 }
 
-/**
- * The lint findings a plan must stop on: those about the build context (a
- * COPY source that is missing or excluded by .dockerignore), which would
- * otherwise fail only in the engine, after the parents are built.
- */
-export function contextFindings(text: string, context: BuildContextFiles): Finding[] {
-  return lintDockerfile(text, { context }).findings.filter((finding) => finding.rule === copySourceExists.id);
+/** What lint finds that a plan reports: what it must stop on, and what lint alone fails on. */
+export interface PlanFindings {
+  /**
+   * About the build context (a COPY source that is missing or excluded by
+   * .dockerignore): the engine would fail on it only after the parents are built.
+   */
+  refused: Finding[];
+  /** Every other finding of the image's lint target (house rules, waivers), after its waivers and disabledRules. */
+  warned: Finding[];
+}
+
+export function planFindings(text: string, context: BuildContextFiles, disabledRules: readonly string[] = []): PlanFindings {
+  const { findings } = lintDockerfile(text, { context, disabledRules });
+  return {
+    refused: findings.filter((finding) => finding.rule === copySourceExists.id),
+    warned: findings.filter((finding) => finding.rule !== copySourceExists.id),
+  };
 }
