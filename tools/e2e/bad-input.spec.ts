@@ -135,10 +135,22 @@ function expectOneLineFailure(result: NxResult, line: RegExp): void {
   expect(result.output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 }
 
+/** What the baseline plan printed, in Nx's default output style. */
+let baselineOutput: string;
+
 beforeAll(() => {
   workspace = createTempWorkspace('kf-bad-input-');
   // The baseline: the workspace as committed plans cleanly, and leaves the parents' records the cases build on.
-  workspace.nxOk(['run-many', '-t', 'build-cpu', '-c', 'plan', '--output-style=static']);
+  baselineOutput = workspace.nxOk(['run-many', '-t', 'build-cpu', '-c', 'plan']);
+});
+
+it("a plan shows what it planned in Nx's default output style, which folds the output of tasks that succeed", () => {
+  const images = JSON.parse(workspace.nxOk(['show', 'projects', '--with-target', 'build-cpu', '--json'], IN_PROCESS_PLUGINS)) as string[];
+  expect(images.length).toBeGreaterThan(1);
+  for (const image of images) {
+    const { image: reference } = readRecordIn(workspace.root, image)!;
+    expect(baselineOutput).toContain(`${image}:build-cpu | [plan] ${reference} FROM `);
+  }
 });
 
 afterAll(() => workspace?.remove());

@@ -1,4 +1,4 @@
-import { engineOutput, logger, runInTaskScope, taskProcessEnv, writeOutput } from './logger';
+import { announce, engineOutput, logger, runInTaskScope, taskProcessEnv, writeOutput } from './logger';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
@@ -41,6 +41,27 @@ describe('task scopes (several tasks in one batch process)', () => {
       });
       expect(printed.mock.calls.map((call) => call[0]).join('')).toBe('minimal:build-cpu | STEP 1/3: FROM base\nminimal:build-cpu | STEP 2/3: RUN make\nminimal:build-cpu | COMMIT\n');
       expect(output).toBe('record: minimal\n');
+    } finally {
+      printed.mockRestore();
+    }
+  });
+
+  it("announces a batch task's line live with the task's name, and keeps it in the task's own output for Nx to cache", async () => {
+    const printed = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const { output } = await runInTaskScope({}, async () => announce('minimal:build-cpu', '[plan] minimal-notebook-cpu:content-1 FROM base'));
+      expect(printed.mock.calls.map((call) => call[0])).toEqual(['minimal:build-cpu | [plan] minimal-notebook-cpu:content-1 FROM base\n']);
+      expect(output).toBe('[plan] minimal-notebook-cpu:content-1 FROM base\n');
+    } finally {
+      printed.mockRestore();
+    }
+  });
+
+  it('announces once, unprefixed, when the task has its process to itself', () => {
+    const printed = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      announce('base:build-cpu', 'warning: x', 'stderr');
+      expect(printed.mock.calls.map((call) => call[0])).toEqual(['warning: x\n']);
     } finally {
       printed.mockRestore();
     }

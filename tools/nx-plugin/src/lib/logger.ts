@@ -23,6 +23,17 @@ export function writeOutput(text: string, stream: 'stdout' | 'stderr'): void {
   else terminal(stream).write(text);
 }
 
+/**
+ * A line Nx must not fold away, like what a plan planned: the task's own
+ * output as usual and, in a batch, the terminal right away too, prefixed with
+ * the task as engine output is. Nx hides a successful task's output by default
+ * but prints what a batch process writes to its terminal.
+ */
+export function announce(task: string, message: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+  writeOutput(`${message}\n`, stream);
+  if (inSharedProcess()) terminal(stream).write(`${task} | ${message}\n`);
+}
+
 /** Where an engine run's output goes; `end` once the engine has exited. */
 export interface EngineOutput {
   write(text: string, stream: 'stdout' | 'stderr'): void;

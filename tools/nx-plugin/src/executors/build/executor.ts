@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { runExecutorTask, type ExecutorTask } from '../../lib/executor-task';
 import { thisRun, withWorkspaceLock } from '../../lib/run-lock/workspace-lock';
-import { logger, stamped } from '../../lib/logger';
+import { announce, logger, stamped } from '../../lib/logger';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { ensureGeneratedContext, generationWorkDir } from '../../lib/gpu-upstream/generated-context';
 import { realizeBuild } from '../../lib/build-plan/realize-build';
@@ -45,12 +45,14 @@ async function build(task: ExecutorTask, options: BuildExecutorOptions, context:
     heal,
     log,
   );
-  for (const warning of warnings) logger.warn(`warning: ${warning}`);
+  // A plan is read, not just run: its lines must not be folded away with the output of the tasks that succeeded.
+  const say = options.plan ? (line: string, stream?: 'stderr') => announce(task.name, line, stream) : (line: string) => logger.warn(line);
+  for (const warning of warnings) say(`warning: ${warning}`, 'stderr');
   const recipe = recipeOf(plan, context.root, !!options.generated);
   if (options.plan) {
     writeRecord(context.root, { ...plannedRecord(plan), recipe });
     const args = Object.entries(plan.buildArgs).filter(([name]) => name !== 'BASE_CONTAINER');
-    logger.info(`[plan] ${plan.image} FROM ${plan.parent ?? '(its own Dockerfile)'}${args.length ? ` with ${args.map(([name, value]) => `${name}=${value}`).join(' ')}` : ''}`);
+    say(`[plan] ${plan.image} FROM ${plan.parent ?? '(its own Dockerfile)'}${args.length ? ` with ${args.map(([name, value]) => `${name}=${value}`).join(' ')}` : ''}`);
     return { success: true };
   }
   const engine = task.buildEngine(options.engine);
