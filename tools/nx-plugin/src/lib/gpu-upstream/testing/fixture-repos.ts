@@ -53,6 +53,9 @@ export const lineageRun = (name: string) => `RUN echo ${name} >> /lineage`;
  * The docker-stacks layout generate-Dockerfile.sh reads (images/<name>/Dockerfile and the files they copy).
  * The generated Dockerfile builds for real on a scratch + busybox image: the RUN steps only append to /lineage,
  * and NB_UID/NB_GID/CONDA_DIR are defined as docker-stacks defines them, for the COPY --chown lines.
+ * Like docker-stacks it ends as the notebook user, who owns HOME and CONDA_DIR, and its start command
+ * serves HTTP on 8888 at the root (busybox httpd stands in for the notebook server), so the built
+ * image passes a container test; /lineage stays writable for the images built on it.
  */
 function dockerStacksFiles(revision: string): Record<string, string> {
   const child = (name: string, parent: string, body: string) =>
@@ -73,6 +76,8 @@ function dockerStacksFiles(revision: string): Record<string, string> {
       'COPY --chown="${NB_UID}:${NB_GID}" initial-condarc "${CONDA_DIR}/.condarc"',
       'COPY run-hooks.sh start.sh /usr/local/bin/',
       'COPY 10activate-conda-env.sh /usr/local/bin/before-notebook.d/',
+      'ENV HOME=/home/${NB_USER}',
+      'RUN mkdir -p "${HOME}" && chown -R "${NB_UID}:${NB_GID}" "${HOME}" "${CONDA_DIR}" && chmod 666 /lineage',
       '',
     ].join('\n'),
     'images/docker-stacks-foundation/fix-permissions': '#!/bin/sh\nexit 0\n',
@@ -86,7 +91,7 @@ function dockerStacksFiles(revision: string): Record<string, string> {
       'COPY start-notebook.py start-notebook.sh start-singleuser.py start-singleuser.sh /usr/local/bin/\nCOPY jupyter_server_config.py docker_healthcheck.py /etc/jupyter/',
     ),
     'images/base-notebook/jupyter_server_config.py': 'c = get_config()\n',
-    'images/base-notebook/start-notebook.sh': '#!/bin/sh\n',
+    'images/base-notebook/start-notebook.sh': '#!/bin/sh\nmkdir -p /tmp/www && echo fixture > /tmp/www/index.html && exec httpd -f -p 8888 -h /tmp/www\n',
     'images/base-notebook/start-notebook.py': 'print("start")\n',
     'images/base-notebook/start-singleuser.sh': '#!/bin/sh\n',
     'images/base-notebook/start-singleuser.py': 'print("single")\n',
@@ -99,7 +104,11 @@ function dockerStacksFiles(revision: string): Record<string, string> {
     'images/minimal-notebook/Rprofile.site': 'options(repos = "https://cloud.r-project.org")\n',
     'images/minimal-notebook/setup-scripts/setup_julia.py': 'print("julia")\n',
     'images/scipy-notebook/Dockerfile': child('scipy-notebook', 'minimal-notebook', 'RUN echo scipy-notebook'),
-    'images/datascience-notebook/Dockerfile': child('datascience-notebook', 'scipy-notebook', 'RUN echo datascience-notebook'),
+    'images/datascience-notebook/Dockerfile': child(
+      'datascience-notebook',
+      'scipy-notebook',
+      'RUN echo datascience-notebook\nUSER ${NB_UID}\nCMD ["/usr/local/bin/start-notebook.sh"]',
+    ),
   };
 }
 
