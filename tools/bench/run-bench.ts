@@ -15,7 +15,8 @@
  * sub-second commands (noop, nx --version) are timed after one warm-up run
  * (the median is reported); BENCH_SCALE_IMAGES (default 60, 0 skips) the size
  * of the generated hierarchy; BENCH_KEEP=1 keeps the temporary workspaces and
- * engine storages.
+ * engine storages; BENCH_ONLY (a comma-separated list of hierarchy,
+ * fresh-runner-change, scale, inspect) runs only those groups of scenarios.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -23,9 +24,9 @@ import { join } from 'node:path';
 import { WORKSPACE_ROOT } from '../e2e/support/temp-workspace';
 import { BenchContext, BenchSetupError, Cleanup, log, readConfig, requireServices, STREAM, TARGET } from './lib/context';
 import { prunedEngineScenario } from './lib/pruned-engine';
-import { evaluateTargets, resultsTable, round, scaleTable, targetsTable } from './lib/report';
+import { evaluateTargets, resultsTable, round, scaleTable, targetsTable, type HierarchyTargetInputs } from './lib/report';
 import { inspectBench } from './lib/inspect-bench';
-import { createBenchHierarchy } from './lib/scenarios/bench-hierarchy';
+import { createBenchHierarchy, type BenchHierarchy } from './lib/scenarios/bench-hierarchy';
 import { changeScenario } from './lib/scenarios/change';
 import { coldScenario } from './lib/scenarios/cold';
 import { freshRunnerScenario } from './lib/scenarios/fresh-runner';
@@ -56,43 +57,12 @@ async function runBench(ctx: BenchContext): Promise<void> {
   const loadAtStart = loadavg()[0];
   log(`work per image: ${ctx.config.layerMb} MB layer + ${ctx.config.runSeconds} s RUN; registry namespace ${ctx.registryPrefix}`);
   const hierarchy = createBenchHierarchy(ctx);
-  const minimal = 'minimal';
-  if (!hierarchy.graph.images[minimal]) throw new BenchSetupError(`the Nx graph has no project "${minimal}" with ${TARGET}: minimal-change has nothing to change`);
+  const only = ctx.config.only;
+  const hierarchyInputs = only.has('hierarchy') ? await hierarchyScenarios(ctx, hierarchy) : null;
+  if (only.has('fresh-runner-change')) await freshRunnerChangeScenario(ctx, hierarchy);
+  const scale = only.has('scale') ? scaleScenarios(ctx, hierarchy.upstream, hierarchy.upstreamLock) : [];
 
-  const critical = await coldScenario(ctx, hierarchy);
-  const noop = await noopScenario(ctx, hierarchy);
-  await changeScenario(ctx, hierarchy, 'leaf-change', hierarchy.graph.leaves[0]);
-  await changeScenario(ctx, hierarchy, 'minimal-change', minimal);
-  const fresh = await freshRunnerScenario(ctx, hierarchy);
-  ctx.record(
-    await prunedEngineScenario({
-      workspace: hierarchy.workspace,
-      graph: hierarchy.graph,
-      target: TARGET,
-      stream: STREAM,
-      leaf: hierarchy.graph.leaves[0],
-      work: ctx.config,
-      // leaf-change used revisions 2 .. changeSamples + 1.
-      revision: ctx.config.changeSamples + 2,
-      warmEngine: hierarchy.nxMachine,
-      emptyEngine: () => ctx.machine('pruned engine'),
-      registryEnv: (engine) => ctx.nxEnv(engine, { NX_DAEMON: 'true', CI: 'false', IMAGE_REGISTRY: ctx.registryPrefix }),
-      namespace: ctx.namespace,
-      measurePulled: (run) => ctx.measurePulled(run),
-      log,
-    }),
-  );
-  await freshRunnerChangeScenario(ctx, hierarchy);
-  const scale = scaleScenarios(ctx, hierarchy.upstream, hierarchy.upstreamLock);
-
-  const targets = evaluateTargets(ctx.results, {
-    nxVersionSeconds: noop.nxVersionSeconds,
-    noopCiSeconds: noop.ciSeconds,
-    criticalPathSeconds: critical.seconds,
-    criticalPath: critical.chain,
-    ...fresh,
-    scale,
-  });
+  const targets = evaluateTargets(ctx.results, { hierarchy: hierarchyInputs, scale });
   const machineLoad = { cores: cpus().length, loadavg_1m_start: round(loadAtStart), loadavg_1m_end: round(loadavg()[0]) };
   const out = join(WORKSPACE_ROOT, 'dist', 'bench');
   mkdirSync(out, { recursive: true });
@@ -117,7 +87,37 @@ async function runBench(ctx: BenchContext): Promise<void> {
   ].join('\n');
   writeFileSync(join(out, 'results.txt'), `${report}\n`);
   process.stdout.write(`${report}\n`);
-  process.stdout.write(`\n${inspectBench(ctx.machine('inspect'), out, log)}\n`);
+  if (only.has('inspect')) process.stdout.write(`\n${inspectBench(ctx.machine('inspect'), out, log)}\n`);
+}
+
+/** cold, noop, the change scenarios, fresh-runner and pruned-engine: each starts from the state the one before left. */
+async function hierarchyScenarios(ctx: BenchContext, hierarchy: BenchHierarchy): Promise<HierarchyTargetInputs> {
+  const minimal = 'minimal';
+  if (!hierarchy.graph.images[minimal]) throw new BenchSetupError(`the Nx graph has no project "${minimal}" with ${TARGET}: minimal-change has nothing to change`);
+  const critical = await coldScenario(ctx, hierarchy);
+  const noop = await noopScenario(ctx, hierarchy);
+  await changeScenario(ctx, hierarchy, 'leaf-change', hierarchy.graph.leaves[0]);
+  await changeScenario(ctx, hierarchy, 'minimal-change', minimal);
+  const fresh = await freshRunnerScenario(ctx, hierarchy);
+  ctx.record(
+    await prunedEngineScenario({
+      workspace: hierarchy.workspace,
+      graph: hierarchy.graph,
+      target: TARGET,
+      stream: STREAM,
+      leaf: hierarchy.graph.leaves[0],
+      work: ctx.config,
+      // leaf-change used revisions 2 .. changeSamples + 1.
+      revision: ctx.config.changeSamples + 2,
+      warmEngine: hierarchy.nxMachine,
+      emptyEngine: () => ctx.machine('pruned engine'),
+      registryEnv: (engine) => ctx.nxEnv(engine, { NX_DAEMON: 'true', CI: 'false', IMAGE_REGISTRY: ctx.registryPrefix }),
+      namespace: ctx.namespace,
+      measurePulled: (run) => ctx.measurePulled(run),
+      log,
+    }),
+  );
+  return { nxVersionSeconds: noop.nxVersionSeconds, noopCiSeconds: noop.ciSeconds, criticalPathSeconds: critical.seconds, criticalPath: critical.chain, ...fresh };
 }
 
 main().then(

@@ -5,6 +5,7 @@ import { BATCH_PROCESS, engineSecondsByProject, helperCpuByProject, parseEngineL
 import { pooledOverheads, taskBreakdown } from './nx-runs';
 import { evaluateTargets, formatTable, median, type ScenarioResult } from './report';
 import { syntheticImages } from './synthetic-hierarchy';
+import { scenarioGroupsFrom } from './context';
 
 /** The shape `nx graph --file` gives for this workspace, trimmed. */
 const graphFile: NxGraphFile = {
@@ -87,13 +88,16 @@ describe('report', () => {
     ...fields,
   });
 
-  const inputs = {
+  const hierarchy = {
     nxVersionSeconds: 0.25,
     noopCiSeconds: 1.5,
     criticalPathSeconds: 10,
     criticalPath: ['base'],
     baselineRepositoriesPulled: 5,
     baselineRepositories: 5,
+  };
+  const inputs = {
+    hierarchy,
     scale: [
       { scenario: 'scale-noop' as const, images: 60, wall_s: 1.8, reference_images: 5, reference_wall_s: 1, ratio: 1.8 },
       { scenario: 'scale-leaf-change' as const, images: 60, wall_s: 6, reference_images: 5, reference_wall_s: 5, ratio: 1.2 },
@@ -120,9 +124,9 @@ describe('report', () => {
       result('fresh-runner', { pulled_bytes: 1, wall_s: 2 }),
     ];
     const worseScale = inputs.scale.map((item) => ({ ...item, wall_s: item.wall_s * 2, ratio: item.ratio * 2 }));
-    const judged = evaluateTargets(worse, { ...inputs, noopCiSeconds: 1.8, scale: worseScale });
+    const judged = evaluateTargets(worse, { hierarchy: { ...hierarchy, noopCiSeconds: 1.8 }, scale: worseScale });
     expect(judged.filter((target) => target.pass)).toEqual([]);
-    expect(evaluateTargets(results, { ...inputs, baselineRepositoriesPulled: 4 }).find((target) => target.target.startsWith('fresh-runner:'))!.pass).toBe(false);
+    expect(evaluateTargets(results, { ...inputs, hierarchy: { ...hierarchy, baselineRepositoriesPulled: 4 } }).find((target) => target.target.startsWith('fresh-runner:'))!.pass).toBe(false);
   });
 
   it('judges the layer cache on a fresh runner against the classic builder and against the same build without the cache', () => {
@@ -141,6 +145,19 @@ describe('report', () => {
     const targets = evaluateTargets(results, { ...inputs, scale: [] });
     expect(targets).toHaveLength(10);
     expect(targets[0]).toMatchObject({ pass: false, measured: 'no task ran' });
+  });
+
+  it('judges only the scenarios that ran when BENCH_ONLY left the others out', () => {
+    const change = result('fresh-runner-change', { rebuilt: ['a'], wall_s: 6, pulled_bytes: 100, baseline_wall_s: 7, baseline_pulled_bytes: 120, nocache_wall_s: 10 });
+    const targets = evaluateTargets([change], { hierarchy: null, scale: [] });
+    expect(targets.map((target) => target.target.split(':')[0])).toEqual(['fresh-runner-change', 'fresh-runner-change', 'fresh-runner-change']);
+    expect(evaluateTargets([], { hierarchy: null, scale: inputs.scale })).toHaveLength(3);
+  });
+
+  it('reads BENCH_ONLY as a list of scenario groups, all by default, and names an unknown one', () => {
+    expect([...scenarioGroupsFrom(undefined)]).toEqual(['hierarchy', 'fresh-runner-change', 'scale', 'inspect']);
+    expect([...scenarioGroupsFrom(' fresh-runner-change , scale')]).toEqual(['fresh-runner-change', 'scale']);
+    expect(() => scenarioGroupsFrom('fresh-runner,scale')).toThrow(/BENCH_ONLY=fresh-runner,scale: fresh-runner is not a scenario group; use .*hierarchy, fresh-runner-change, scale, inspect/);
   });
 
   it('formats an aligned table and takes medians', () => {

@@ -22,6 +22,26 @@ export interface BenchConfig extends WorkPerImage {
   keep: boolean;
   /** Images of the synthetic hierarchy of the scale scenarios; 0 skips them. */
   scaleImages: number;
+  /** The groups of scenarios to run (BENCH_ONLY), all by default. */
+  only: ReadonlySet<ScenarioGroup>;
+}
+
+/**
+ * Scenarios that stand on their own: `hierarchy` is cold, noop, leaf-change,
+ * minimal-change, fresh-runner and pruned-engine, which build on each other's
+ * state; the others set up what they need themselves.
+ */
+export const SCENARIO_GROUPS = ['hierarchy', 'fresh-runner-change', 'scale', 'inspect'] as const;
+export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
+
+export function scenarioGroupsFrom(raw: string | undefined): ReadonlySet<ScenarioGroup> {
+  if (raw === undefined || raw.trim() === '') return new Set(SCENARIO_GROUPS);
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(SCENARIO_GROUPS as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new BenchSetupError(`BENCH_ONLY=${raw}: ${unknown.join(', ') || 'nothing'} is not a scenario group; use a comma-separated list of ${SCENARIO_GROUPS.join(', ')}`);
+  }
+  return new Set(names as ScenarioGroup[]);
 }
 
 export class BenchSetupError extends Error {}
@@ -42,6 +62,7 @@ export function readConfig(): BenchConfig {
     changeSamples: Math.round(numberFromEnv('BENCH_CHANGE_SAMPLES', 3, 1)),
     keep: process.env.BENCH_KEEP === '1',
     scaleImages: Math.round(numberFromEnv('BENCH_SCALE_IMAGES', 60, 0)),
+    only: scenarioGroupsFrom(process.env.BENCH_ONLY),
   };
 }
 

@@ -28,7 +28,8 @@ export interface ScaleResult {
   [extra: string]: unknown;
 }
 
-export interface TargetInputs {
+/** What the hierarchy scenarios (cold .. pruned-engine) measured besides their results. */
+export interface HierarchyTargetInputs {
   nxVersionSeconds: number;
   /** Median noop with the daemon off, CI=true. */
   noopCiSeconds: number;
@@ -38,6 +39,11 @@ export interface TargetInputs {
   /** Repositories of the baseline's images that the fresh-runner baseline fetched layers of, and how many there are. */
   baselineRepositoriesPulled: number;
   baselineRepositories: number;
+}
+
+export interface TargetInputs {
+  /** null when BENCH_ONLY left the hierarchy scenarios out. */
+  hierarchy: HierarchyTargetInputs | null;
   scale: ScaleResult[];
 }
 
@@ -52,7 +58,19 @@ export function roundAll(values: Record<string, number>): Record<string, number>
 
 const OVERHEAD_LIMIT_S = 0.5;
 
+/** The targets of the scenarios that ran. */
 export function evaluateTargets(results: ScenarioResult[], inputs: TargetInputs): TargetResult[] {
+  const pruned = results.find((result) => result.scenario === 'pruned-engine');
+  const change = results.find((result) => result.scenario === 'fresh-runner-change');
+  return [
+    ...(inputs.hierarchy ? hierarchyTargets(results, inputs.hierarchy) : []),
+    ...(pruned ? [prunedEngineTarget(pruned)] : []),
+    ...(change ? freshRunnerChangeTargets(change) : []),
+    ...scaleTargets(inputs.scale),
+  ];
+}
+
+function hierarchyTargets(results: ScenarioResult[], inputs: HierarchyTargetInputs): TargetResult[] {
   const get = (scenario: ScenarioResult['scenario']) => {
     const found = results.find((result) => result.scenario === scenario);
     if (!found) throw new Error(`no result for scenario ${scenario}`);
@@ -76,7 +94,7 @@ export function evaluateTargets(results: ScenarioResult[], inputs: TargetInputs)
       measured: `nx ${result.wall_s.toFixed(2)} s vs scripts ${result.baseline_wall_s?.toFixed(2) ?? '-'} s`,
     };
   };
-  const targets: TargetResult[] = [
+  return [
     {
       target: `overhead_s <= ${OVERHEAD_LIMIT_S} s per task`,
       pass: overheads.length > 0 && overheads.every((item) => item.overhead <= OVERHEAD_LIMIT_S),
@@ -112,9 +130,12 @@ export function evaluateTargets(results: ScenarioResult[], inputs: TargetInputs)
       measured: `${fresh.rebuilt.length} rebuilt, ${fresh.pulled_bytes} B pulled; baseline pulled layers of ${inputs.baselineRepositoriesPulled}/${inputs.baselineRepositories} images (${fresh.baseline_pulled_bytes} B)`,
     },
   ];
-  const scale = (scenario: ScaleResult['scenario']) => inputs.scale.find((result) => result.scenario === scenario);
+}
+
+function scaleTargets(scale: ScaleResult[]): TargetResult[] {
+  const find = (scenario: ScaleResult['scenario']) => scale.find((result) => result.scenario === scenario);
   const scaled = (scenario: ScaleResult['scenario'], what: string, limit: number): TargetResult[] => {
-    const result = scale(scenario);
+    const result = find(scenario);
     if (!result) return [];
     return [{
       target: `${result.images} images: ${what} <= ${limit}x the ${result.reference_images}-image one`,
@@ -122,13 +143,8 @@ export function evaluateTargets(results: ScenarioResult[], inputs: TargetInputs)
       measured: `${result.wall_s.toFixed(2)} s / ${result.reference_wall_s.toFixed(2)} s = ${result.ratio.toFixed(2)}x`,
     }];
   };
-  const plan = scale('scale-plan');
-  const pruned = results.find((result) => result.scenario === 'pruned-engine');
-  const change = results.find((result) => result.scenario === 'fresh-runner-change');
+  const plan = find('scale-plan');
   return [
-    ...targets,
-    ...(pruned ? [prunedEngineTarget(pruned)] : []),
-    ...(change ? freshRunnerChangeTargets(change) : []),
     ...scaled('scale-noop', 'noop', 2),
     ...scaled('scale-leaf-change', 'one-leaf change', 1.5),
     ...(plan

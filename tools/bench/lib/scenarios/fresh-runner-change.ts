@@ -86,8 +86,18 @@ export async function freshRunnerChangeScenario(ctx: BenchContext, h: BenchHiera
     const context = join(workspace.root, h.graph.images[name].root);
     return ['--build-arg', `BASE_CONTAINER=${parent ? latest(parent) : h.upstream}`, '--tag', latest(name), '--file', join(context, 'Dockerfile'), context];
   };
-  const dockerImages = [...chain.map(latest), h.upstream];
-  const forgetDockerImages = () => docker.run(['image', 'rm', '--force', ...dockerImages]);
+  // By id, not by tag: the previous :latest the baseline pulled keeps its digest reference (and its layers) after
+  // the new build takes the tag, and a later run on the same dockerd would find those layers present.
+  const upstreamRepository = h.upstream.slice(0, h.upstream.lastIndexOf(':'));
+  const forgetDockerImages = () => {
+    const listed = docker.run(['images', '--all', '--format', '{{.ID}} {{.Repository}}']).output;
+    const ids = listed
+      .split('\n')
+      .map((line) => line.trim().split(' '))
+      .filter(([id, repository]) => id && repository && (repository.startsWith(`${baselinePrefix}/`) || repository === upstreamRepository))
+      .map(([id]) => id);
+    if (ids.length > 0) docker.run(['image', 'rm', '--force', ...new Set(ids)]);
+  };
   ctx.cleanup.add('remove the classic builder baseline images from dockerd', () => {
     forgetDockerImages();
     docker.remove();

@@ -4,9 +4,9 @@ import { thisRun, withWorkspaceLock } from '../../lib/run-lock/workspace-lock';
 import { announce, logger, stamped } from '../../lib/logger';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { ensureGeneratedContext, generationWorkDir } from '../../lib/gpu-upstream/generated-context';
-import { realizeBuild } from '../../lib/build-plan/realize-build';
+import { realizeBuild, type NxContainerRun } from '../../lib/build-plan/realize-build';
 import { assertEngineReady } from '../../lib/engine/engine-ready';
-import { runNxContainerCapturingOutput, startNxContainerChild } from '../../lib/engine/engine-output';
+import { endedWithoutEngineBuild, runNxContainerCapturingOutput, startNxContainerChild } from '../../lib/engine/engine-output';
 import { onCleanDefaultBranch } from '../../lib/git/default-branch';
 import { recordedImages } from '../../lib/image-availability/recorded-images';
 import { layerCacheFor } from '../../lib/layer-cache/layer-cache';
@@ -26,14 +26,20 @@ const PROVENANCE: Record<BuildRecord['source'], string> = {
 };
 
 export default async function buildExecutor(options: BuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
-  return runExecutorTask(context, { executor: 'build', target: `build-${options.stream}` }, async (task) => {
-    assertCompiledPluginFresh(context.root, __dirname);
-    return withWorkspaceLock(context.root, thisRun((line) => logger.info(line)), () => build(task, options, context));
-  });
+  let engineRan = false;
+  try {
+    return await runExecutorTask(context, { executor: 'build', target: `build-${options.stream}` }, async (task) => {
+      assertCompiledPluginFresh(context.root, __dirname);
+      return withWorkspaceLock(context.root, thisRun((line) => logger.info(line)), () => build(task, options, context, () => (engineRan = true)));
+    });
+  } finally {
+    // In a batch, a build that needed no engine lets the batch load no child ahead for it.
+    if (!options.plan && !engineRan) endedWithoutEngineBuild();
+  }
 }
 
 /** The build of one task, holding the workspace's build lock. */
-async function build(task: ExecutorTask, options: BuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+async function build(task: ExecutorTask, options: BuildExecutorOptions, context: ExecutorContext, engineRuns: () => void): Promise<{ success: boolean }> {
   const { project } = task;
   // A failed or interrupted build must leave no record for a child to build on.
   removeRecord(context.root, project, options.stream);
@@ -59,19 +65,23 @@ async function build(task: ExecutorTask, options: BuildExecutorOptions, context:
   const push = options.push ?? booleanSetting(settings, 'IMAGE_PUSH');
   const registryClient = registry ? new RegistryClient() : null;
   // nx-container runs in a child process: it keeps the engine's output for the error, and gets a fresh temp folder per build.
-  const runNxContainer = runNxContainerCapturingOutput;
+  const runNxContainer: NxContainerRun = (nxContainerOptions, runContext) => {
+    engineRuns();
+    return runNxContainerCapturingOutput(nxContainerOptions, runContext);
+  };
   const images = recordedImages(context, { settings, engine, registryPrefix: registry, registry: registryClient, runNxContainer, log, heal });
   const record = await realizeBuild(
     plan,
     {
       push,
       cacheFrom: options.cacheFrom ?? [],
-      layerCache: layerCacheFor({
-        enabled: booleanSetting(settings, 'IMAGE_LAYER_CACHE'),
-        imageRepository: registry ? plan.repository : null,
-        push,
-        onCleanDefaultBranch: () => onCleanDefaultBranch(context.root, branchSettings(settings)),
-      }),
+      layerCache: () =>
+        layerCacheFor({
+          enabled: booleanSetting(settings, 'IMAGE_LAYER_CACHE'),
+          imageRepository: registry ? plan.repository : null,
+          push,
+          onCleanDefaultBranch: () => onCleanDefaultBranch(context.root, branchSettings(settings)),
+        }),
     },
     {
       engine,

@@ -1,6 +1,6 @@
 import { contentTag, sha256 } from '../content-tag/content-tag';
 import { plannedRecord, type BuildRecord } from '../records/build-record';
-import { planImageBuild, toNxContainerOptions, type PlanInputs } from './image-build-plan';
+import { dockerfileWithLabels, imageLabels, planImageBuild, toNxContainerOptions, type PlanInputs } from './image-build-plan';
 import { configurationErrorOf } from '../testing/configuration-error';
 
 const PARENT_TAG = 'content-fedcba9876543210fedcba98';
@@ -184,7 +184,36 @@ describe('planImageBuild', () => {
   });
 });
 
+describe('dockerfileWithLabels', () => {
+  const labels = { 'org.opencontainers.image.title': 'minimal-notebook-cpu', 'io.kubeflow-images.content-tag': 'content-0123' };
+
+  it('adds the labels as one LABEL line after the last instruction, whatever the file ends with', () => {
+    const expected = 'FROM x\nRUN true\nLABEL "org.opencontainers.image.title"="minimal-notebook-cpu" "io.kubeflow-images.content-tag"="content-0123"\n';
+    expect(dockerfileWithLabels('FROM x\nRUN true\n', labels)).toBe(expected);
+    expect(dockerfileWithLabels('FROM x\nRUN true', labels)).toBe(expected);
+    expect(dockerfileWithLabels('FROM x\nRUN true\n\n  \n', labels)).toBe(expected);
+  });
+
+  it('gives null where the last line continues, so an added line cannot become part of the last instruction', () => {
+    expect(dockerfileWithLabels('FROM x\nRUN true && \\\n', labels)).toBeNull();
+    expect(dockerfileWithLabels('# escape=`\nFROM x\nRUN true `\n', labels)).toBeNull();
+  });
+
+  it('carries the labels of the plan: the image title and its content tag', () => {
+    const plan = planImageBuild(inputs());
+    expect(imageLabels(plan)).toEqual({ 'org.opencontainers.image.title': 'minimal-notebook-cpu', 'io.kubeflow-images.content-tag': plan.contentTag });
+  });
+});
+
 describe('toNxContainerOptions', () => {
+  it('builds the labelled Dockerfile instead of passing --label when given one', () => {
+    const plan = planImageBuild(inputs());
+    const options = toNxContainerOptions(plan, 'podman', [plan.image], true, [], [], '/tmp/labelled/Dockerfile');
+    expect(options.file).toBe('/tmp/labelled/Dockerfile');
+    expect(options.context).toBe(plan.context);
+    expect(options.labels).toEqual([]);
+  });
+
   it('maps build args to KEY=VALUE and passes file, context, tags, cache-from and push', () => {
     const plan = planImageBuild(inputs({ buildArgs: { PYTHON_VERSION: '3.11', EMPTY: '', WITH_EQUALS: 'a=b' } }));
     const tags = [plan.image, 'myacr.azurecr.io/minimal-notebook-cpu:latest'];

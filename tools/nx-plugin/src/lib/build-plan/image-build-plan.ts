@@ -89,7 +89,35 @@ export function planImageBuild(inputs: PlanInputs): ImageBuildPlan {
   };
 }
 
-/** The options handed to nx-container's run: the engine does the build, we decide what. */
+/** The labels every built image carries. */
+export function imageLabels(plan: ImageBuildPlan): Record<string, string> {
+  return {
+    'org.opencontainers.image.title': plan.repository.split('/').pop() ?? plan.repository,
+    'io.kubeflow-images.content-tag': plan.contentTag,
+  };
+}
+
+/**
+ * The Dockerfile with the labels added as ONE last LABEL line. buildah (podman)
+ * turns each --label into a build step of its own, and with --cache-to it
+ * pushes every step to the layer cache: two label steps cost two registry
+ * pushes (the content tag in them means no later build reuses either), one
+ * line costs one. Null when the last line continues
+ * (ends with `\` or a backtick escape), where an added line would change the
+ * last instruction: the labels then go as --label.
+ */
+export function dockerfileWithLabels(dockerfileText: string, labels: Record<string, string>): string | null {
+  const trimmed = dockerfileText.trimEnd();
+  if (/[\\`]$/.test(trimmed)) return null;
+  const pairs = Object.entries(labels).map(([key, value]) => `${JSON.stringify(key)}=${JSON.stringify(value)}`);
+  return `${trimmed}\nLABEL ${pairs.join(' ')}\n`;
+}
+
+/**
+ * The options handed to nx-container's run: the engine does the build, we
+ * decide what. `labelledDockerfile`: the Dockerfile with the labels in it
+ * (podman, see dockerfileWithLabels), built instead of plan.dockerfile.
+ */
 export function toNxContainerOptions(
   plan: ImageBuildPlan,
   engine: string,
@@ -97,17 +125,15 @@ export function toNxContainerOptions(
   push: boolean,
   cacheFrom: string[],
   cacheTo: string[] = [],
+  labelledDockerfile: string | null = null,
 ): Record<string, unknown> {
   return {
     engine,
-    file: plan.dockerfile,
+    file: labelledDockerfile ?? plan.dockerfile,
     context: plan.context,
     'build-args': Object.entries(plan.buildArgs).map(([key, value]) => `${key}=${value}`),
     tags,
-    labels: [
-      `org.opencontainers.image.title=${plan.repository.split('/').pop()}`,
-      `io.kubeflow-images.content-tag=${plan.contentTag}`,
-    ],
+    labels: labelledDockerfile ? [] : Object.entries(imageLabels(plan)).map(([key, value]) => `${key}=${value}`),
     'cache-from': cacheFrom,
     'cache-to': cacheTo,
     push,

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BuildConfigurationError } from '../errors';
 import type { LocalImage } from '../engine/local-images';
 import { EngineRunError } from '../engine/engine-output';
@@ -147,6 +150,36 @@ describe('realizeBuild: build', () => {
     expect(w.retags).toEqual([]);
   });
 
+  it('gives podman the labels in one last line of a copy of the Dockerfile, removed after the build; docker gets them as --label', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'realize-build-spec-'));
+    try {
+      writeFileSync(join(dir, 'Dockerfile'), 'ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nRUN true\n');
+      const onDisk = { ...plan, dockerfile: join(dir, 'Dockerfile'), context: dir };
+      const w = world();
+      let built = '';
+      const run = w.deps.runNxContainer;
+      w.deps.runNxContainer = async (nxOptions, runContext) => {
+        built = readFileSync(nxOptions.file as string, 'utf8');
+        return run(nxOptions, runContext);
+      };
+      await realizeBuild(onDisk, options(), w.deps, context);
+      const [podman] = w.nxContainerRuns;
+      expect(podman).toMatchObject({ context: dir, labels: [] });
+      expect(podman.file).not.toBe(onDisk.dockerfile);
+      expect(built).toBe(`ARG BASE_CONTAINER\nFROM $BASE_CONTAINER\nRUN true\nLABEL "org.opencontainers.image.title"="minimal-notebook-cpu" "io.kubeflow-images.content-tag"="${TAG}"\n`);
+      expect(existsSync(podman.file as string)).toBe(false);
+
+      const d = world();
+      d.deps.engine = 'docker';
+      await realizeBuild(onDisk, options(), d.deps, context);
+      expect(d.nxContainerRuns).toEqual([
+        expect.objectContaining({ file: onDisk.dockerfile, labels: ['org.opencontainers.image.title=minimal-notebook-cpu', `io.kubeflow-images.content-tag=${TAG}`] }),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('pushes the content tag only and records the digest: no commit or branch tag on content a build made', async () => {
     const w = world();
     const record = await realizeBuild(plan, options({ push: true }), w.deps, context);
@@ -241,7 +274,7 @@ describe('realizeBuild: layer cache', () => {
   it('reads and writes the cache the registry has, beside the user cache-from, without a warning', async () => {
     const w = world({ cacheTags: async () => ['0a1b'] });
     const lines = warnings(w);
-    await realizeBuild(plan, options({ push: true, cacheFrom: [`${REPOSITORY}:main`], layerCache: { repository: CACHE, read: true, write: true } }), w.deps, context);
+    await realizeBuild(plan, options({ push: true, cacheFrom: [`${REPOSITORY}:main`], layerCache: () => ({ repository: CACHE, read: true, write: true }) }), w.deps, context);
     expect(w.steps).toContain(`list tags of ${CACHE}`);
     expect(w.nxContainerRuns).toEqual([expect.objectContaining({ 'cache-from': [`${REPOSITORY}:main`, CACHE], 'cache-to': [CACHE] })]);
     expect(lines).toEqual([]);
@@ -250,7 +283,7 @@ describe('realizeBuild: layer cache', () => {
   it('warns once and builds without reading a cache the registry does not have, still writing it', async () => {
     const w = world();
     const lines = warnings(w);
-    const record = await realizeBuild(plan, options({ push: true, layerCache: { repository: CACHE, read: true, write: true } }), w.deps, context);
+    const record = await realizeBuild(plan, options({ push: true, layerCache: () => ({ repository: CACHE, read: true, write: true }) }), w.deps, context);
     expect(w.nxContainerRuns).toEqual([expect.objectContaining({ 'cache-from': [], 'cache-to': [CACHE] })]);
     expect(lines).toEqual([`no layer cache at ${CACHE} yet (first build, or pruned): building without it; this build writes it`]);
     expect(record.source).toBe('built');
@@ -259,7 +292,7 @@ describe('realizeBuild: layer cache', () => {
   it('warns once and builds with no cache at all when the registry cannot answer for it', async () => {
     const w = world({ cacheTags: () => Promise.reject(new Error('registry localhost:5000 answered 500 Internal Server Error')) });
     const lines = warnings(w);
-    const record = await realizeBuild(plan, options({ push: true, layerCache: { repository: CACHE, read: true, write: true } }), w.deps, context);
+    const record = await realizeBuild(plan, options({ push: true, layerCache: () => ({ repository: CACHE, read: true, write: true }) }), w.deps, context);
     expect(w.nxContainerRuns).toEqual([expect.objectContaining({ 'cache-from': [], 'cache-to': [] })]);
     expect(lines).toEqual([`layer cache ${CACHE} is unreadable (registry localhost:5000 answered 500 Internal Server Error): building without it and not writing it`]);
     expect(record.digest).toBe(DIGEST);
@@ -270,7 +303,7 @@ describe('realizeBuild: layer cache', () => {
     const lines = warnings(w);
     let runs = 0;
     w.failBuild(() => (++runs === 1 ? cacheExportFailure() : Promise.resolve({ success: true })));
-    const record = await realizeBuild(plan, options({ push: true, layerCache: { repository: CACHE, read: true, write: true } }), w.deps, context);
+    const record = await realizeBuild(plan, options({ push: true, layerCache: () => ({ repository: CACHE, read: true, write: true }) }), w.deps, context);
     expect(w.nxContainerRuns.map((run) => [run['cache-from'], run['cache-to']])).toEqual([
       [[CACHE], [CACHE]],
       [[CACHE], []],
@@ -285,14 +318,24 @@ describe('realizeBuild: layer cache', () => {
     for (const [failure, write] of [[dockerfileError, true], [cacheExportFailure, false]] as const) {
       const w = world({ cacheTags: async () => ['0a1b'] });
       w.failBuild(failure);
-      await configurationError(realizeBuild(plan, options({ push: write, layerCache: { repository: CACHE, read: true, write } }), w.deps, context));
+      await configurationError(realizeBuild(plan, options({ push: write, layerCache: () => ({ repository: CACHE, read: true, write }) }), w.deps, context));
       expect(w.nxContainerRuns).toHaveLength(1);
+    }
+  });
+
+  it('asks who may write the cache only when the engine builds: a reused image asks nothing (no git)', async () => {
+    for (const found of [{ inRegistry: true }, { inStorage: true }]) {
+      const w = world(found);
+      const asked = jest.fn(() => ({ repository: CACHE, read: true, write: true }));
+      const record = await realizeBuild(plan, options({ push: !!found.inRegistry, layerCache: asked }), w.deps, context);
+      expect(record.source).not.toBe('built');
+      expect(asked).not.toHaveBeenCalled();
     }
   });
 
   it('leaves the cache alone without a registry', async () => {
     const w = world({ withRegistry: false });
-    await realizeBuild(plan, options({ layerCache: { repository: CACHE, read: true, write: false } }), w.deps, context);
+    await realizeBuild(plan, options({ layerCache: () => ({ repository: CACHE, read: true, write: false }) }), w.deps, context);
     expect(w.nxContainerRuns).toEqual([expect.objectContaining({ 'cache-from': [], 'cache-to': [] })]);
   });
 });

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { BuildConfigurationError } from '../errors';
 import { describeEngineFailure, engineTempDir } from '../engine/classify-engine-failure';
@@ -8,7 +9,7 @@ import { inspectLocalImage, type LocalImage } from '../engine/local-images';
 import { builtRecord, type BuildRecord } from '../records/build-record';
 import type { LayerCache } from '../layer-cache/layer-cache';
 import { runWithLayerCache } from '../layer-cache/run-with-layer-cache';
-import { toNxContainerOptions, type ImageBuildPlan } from './image-build-plan';
+import { dockerfileWithLabels, imageLabels, toNxContainerOptions, type ImageBuildPlan } from './image-build-plan';
 
 /** The registry operations a build needs; implemented over the registry HTTP API. */
 export interface RegistryOperations {
@@ -23,8 +24,8 @@ export interface RealizeOptions {
   /** Push the content tag (the only tag a build ever gives: human tags move only in promotion, onto tested digests). */
   push: boolean;
   cacheFrom: string[];
-  /** The registry layer cache to read and write; null or absent: none. */
-  layerCache?: LayerCache | null;
+  /** The registry layer cache to read and write (asked only when the engine builds: it may ask git); null or absent: none. */
+  layerCache?: () => LayerCache | null;
 }
 
 export interface RealizeDependencies {
@@ -100,13 +101,14 @@ export async function realizeBuild(
   // The content tag only: a commit's tags (sha, branch, latest) never name content a build made, which may come from a
   // working tree that differs from the commit; promotion gives them to tested digests.
   const registry = deps.registry;
-  const layerCache = registry ? (options.layerCache ?? null) : null;
+  const layerCache = registry ? (options.layerCache?.() ?? null) : null;
+  const labelled = deps.engine === 'podman' ? labelledDockerfile(plan) : null;
   try {
     await runWithLayerCache(
       layerCache,
       { engine: deps.engine, listTags: (repository) => registry!.listTags(repository), warn: deps.warn ?? deps.log },
       async (cache) => {
-        const nxContainerOptions = toNxContainerOptions(plan, deps.engine, [plan.image], options.push, [...options.cacheFrom, ...cache['cache-from']], cache['cache-to']);
+        const nxContainerOptions = toNxContainerOptions(plan, deps.engine, [plan.image], options.push, [...options.cacheFrom, ...cache['cache-from']], cache['cache-to'], labelled?.file);
         const result = await deps.runNxContainer(nxContainerOptions, context);
         if (!result.success) throw new Error('nx-container reported failure');
       },
@@ -115,6 +117,8 @@ export async function realizeBuild(
     const dockerfileText = existsSync(plan.dockerfile) ? readFileSync(plan.dockerfile, 'utf8') : '';
     const where = { task: `${plan.project}:build-${plan.stream}`, engine: deps.engine, parent: plan.parent, dockerfile: relative(context.root, plan.dockerfile), image: plan.image };
     throw new BuildConfigurationError(describeEngineFailure(error, where, dockerfileText, { tmpDir: engineTempDir(deps.engine) }));
+  } finally {
+    labelled?.remove();
   }
   const imageId = (await inspectLocal(plan.image)).id;
   if (!imageId) {
@@ -125,4 +129,15 @@ export async function realizeBuild(
     throw new BuildConfigurationError(`${plan.project}: pushed ${plan.image} but the registry does not list it: check the registry's storage`);
   }
   return builtRecord(plan, { tags: [plan.image], imageId, digest, source: 'built' });
+}
+
+/** The Dockerfile with the image's labels in one last line, in a folder of its own (see dockerfileWithLabels); null when it cannot take them. */
+function labelledDockerfile(plan: ImageBuildPlan): { file: string; remove: () => void } | null {
+  if (!existsSync(plan.dockerfile)) return null;
+  const text = dockerfileWithLabels(readFileSync(plan.dockerfile, 'utf8'), imageLabels(plan));
+  if (text === null) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'kf-labelled-dockerfile-'));
+  const file = join(dir, 'Dockerfile');
+  writeFileSync(file, text);
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -79,6 +79,15 @@ export function expectEngineBuilds(count: number, concurrency: number): void {
 }
 
 /**
+ * A task of the batch that ended without running the engine (its image was
+ * in the registry or the engine's storage, or it failed first): one build
+ * fewer may follow, so no child is loaded ahead for it.
+ */
+export function endedWithoutEngineBuild(): void {
+  buildsToCome = Math.max(0, buildsToCome - 1);
+}
+
+/**
  * A child for one nx-container run. Loading nx-container takes about 0.6 s of
  * CPU; a build takes a child loaded ahead where there is one.
  */
