@@ -210,9 +210,10 @@ describe('faults give one clear line, a non-zero exit and no record', () => {
     });
     const recordDir = join(workspace.root, 'dist', 'images', 'r-studio');
     // Kill only once the engine is really building (under load Nx may take seconds to get there).
-    const dockerfile = join(workspace.root, 'images', 'r-studio', 'Dockerfile');
+    // By its context, the command's last argument (podman builds a labelled copy of the Dockerfile).
+    const context = join(workspace.root, 'images', 'r-studio');
     const deadline = Date.now() + 120_000;
-    while (spawnSync('pgrep', ['-f', `podman build .*${dockerfile}`]).status !== 0) {
+    while (spawnSync('pgrep', ['-f', `podman build .* ${context}$`]).status !== 0) {
       if (Date.now() > deadline) throw new Error('the r-studio build never reached the engine');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
