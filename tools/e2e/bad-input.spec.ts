@@ -89,6 +89,8 @@ const imageCases: BadInput[] = [
   { name: 'a context outside the workspace', project: 'geomatics', edits: { [project('geomatics')]: json((c) => (c.targets = { 'build-cpu': { options: { context: '../../..' } } })) }, line: /images\/geomatics\/project\.json: geomatics:build-cpu option context "\.\.\/\.\.\/\.\." is outside the workspace, where Nx cannot hash it: use a folder inside the workspace/ },
   { name: 'a 0-byte checks.json', project: 'geomatics', edits: { [checksFile('geomatics')]: () => '' }, line: /images\/geomatics\/tests\/checks\.json is not valid JSON \(Unexpected end of JSON input\): write \{"pythonImports"/ },
   { name: 'a checks.json with a misspelled key', project: 'geomatics', edits: { [checksFile('geomatics')]: json((c) => ((c.pythonImport = c.pythonImports), delete c.pythonImports)) }, line: /images\/geomatics\/tests\/checks\.json: unknown key\(s\) pythonImport: the keys are pythonImports, rImports, commands, streams/ },
+  { name: 'an unknown option on the command line (batch mode)', project: 'geomatics', args: ['--foo=bar'], line: /geomatics:build-cpu: --foo is no option of the build executor: leave it out \(its options: stream, / },
+  { name: 'an unknown option in project.json', project: 'geomatics', edits: { [project('geomatics')]: json((c) => (c.targets = { 'build-cpu': { options: { buildArg: { X: '1' } } } })) }, line: /images\/geomatics\/project\.json: targets\["build-cpu"\]\.options\.buildArg is no option of the build executor \(did you mean buildArgs\?\): remove it/ },
   { name: 'no Dockerfile', project: 'minimal', edits: { [dockerfile('minimal')]: () => null }, line: /minimal: Dockerfile .*images\/minimal\/Dockerfile not found: create it/ },
 ];
 

@@ -16,7 +16,10 @@ import { withHealedRecords } from '../../lib/records/heal-records';
 import { recordHealer } from '../../lib/records/record-healer';
 import { RegistryClient } from '../../lib/registry/registry-client';
 import { booleanSetting, branchSettings } from '../../lib/settings/build-settings';
+import { checkKnownOptions } from '../../lib/nx-command/known-options';
+import { nxCommandArgs } from '../../lib/nx-command/requested-configuration';
 import type { BuildExecutorOptions } from './schema';
+import schema from './schema.json';
 
 const PROVENANCE: Record<BuildRecord['source'], string> = {
   planned: 'planned, nothing built',
@@ -30,6 +33,13 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
   try {
     return await runExecutorTask(context, { executor: 'build', target: `build-${options.stream}` }, async (task) => {
       assertCompiledPluginFresh(context.root, __dirname);
+      checkKnownOptions(options, schema, {
+        task: task.name,
+        executor: 'build',
+        commandArgs: nxCommandArgs(),
+        projectFile: `${context.projectsConfigurations?.projects[task.project]?.root ?? task.project}/project.json`,
+        target: context.targetName ?? `build-${options.stream}`,
+      });
       return withWorkspaceLock(context.root, thisRun((line) => logger.info(line)), () => build(task, options, context, () => (engineRan = true)));
     });
   } finally {

@@ -20,7 +20,8 @@ function packageOf(specifier: string): string {
 
 function resolveSource(from: string, specifier: string): string | null {
   const base = join(dirname(from), specifier);
-  return [`${base}.ts`, join(base, 'index.ts'), base].find((candidate) => candidate.endsWith('.ts') && existsSync(candidate)) ?? null;
+  // A JSON file is imported by its full name (an executor's schema.json).
+  return [`${base}.ts`, join(base, 'index.ts'), base].find((candidate) => /\.(ts|json)$/.test(candidate) && existsSync(candidate)) ?? null;
 }
 
 /**
@@ -37,6 +38,7 @@ export function importClosure(sourceDir: string, entries: string[]): ImportClosu
     const file = queue.pop() as string;
     if (seen.has(file)) continue;
     seen.add(file);
+    if (file.endsWith('.json')) continue; // data: it imports nothing
     for (const [, specifier] of readFileSync(file, 'utf8').matchAll(SPECIFIER)) {
       if (specifier.startsWith('.')) {
         const resolved = resolveSource(file, specifier);
