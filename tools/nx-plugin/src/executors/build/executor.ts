@@ -1,7 +1,10 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { runExecutorTask, type ExecutorTask } from '../../lib/executor-task';
 import { thisRun, withWorkspaceLock } from '../../lib/run-lock/workspace-lock';
-import { announce, logger, stamped } from '../../lib/logger';
+import { announce, logger, stamped, taskProcessEnv } from '../../lib/logger';
+import { realCli } from '../../lib/engine/engine-cli';
+import { pushImage } from '../../lib/engine/push-image';
+import { withHelperLogin } from '../../lib/registry/helper-login';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { ensureGeneratedContext, generationWorkDir } from '../../lib/gpu-upstream/generated-context';
 import { realizeBuild, type NxContainerRun } from '../../lib/build-plan/realize-build';
@@ -98,6 +101,8 @@ async function build(task: ExecutorTask, options: BuildExecutorOptions, context:
       registry: registryClient,
       ensureEngineReady: (engineAnswered) => assertEngineReady(engine, engineAnswered),
       runNxContainer,
+      pushImage: (image) =>
+        withHelperLogin(engine, image, (authFile) => pushImage(image, { cli: realCli(engine, taskProcessEnv()), authFile, log: (line) => logger.warn(stamped(line)) })),
       buildIsCertain: () => startNxContainerChild(context.root),
       log,
       warn: (line) => logger.warn(`warning: ${line}`),

@@ -72,11 +72,13 @@ function world({ inRegistry = false, inStorage = false, withRegistry = true, eng
       steps.push('nx-container');
       nxContainerRuns.push(nxOptions);
       const result = await nxContainerResult();
-      if (result.success) {
-        storage.set(IMAGE, IMAGE_ID);
-        if (nxOptions.push) registryTags.set(IMAGE, DIGEST);
-      }
+      if (result.success) storage.set(IMAGE, IMAGE_ID);
       return result;
+    },
+    pushImage: async (image) => {
+      steps.push('push');
+      if (!storage.has(image)) throw new Error(`pushing ${image}, which the storage lacks`);
+      registryTags.set(image, DIGEST);
     },
     log: (line) => void lines.push(line),
   };
@@ -183,7 +185,9 @@ describe('realizeBuild: build', () => {
   it('pushes the content tag only and records the digest: no commit or branch tag on content a build made', async () => {
     const w = world();
     const record = await realizeBuild(plan, options({ push: true }), w.deps, context);
-    expect(w.nxContainerRuns).toEqual([expect.objectContaining({ tags: [IMAGE], push: true })]);
+    // Built by nx-container, pushed by the push step (which can be tried again alone).
+    expect(w.nxContainerRuns).toEqual([expect.objectContaining({ tags: [IMAGE], push: false })]);
+    expect(w.steps.slice(-2)).toEqual(['nx-container', 'push']);
     expect(w.retags).toEqual([]);
     expect(record).toMatchObject({ source: 'built', digest: DIGEST, tags: [IMAGE] });
   });
@@ -251,13 +255,26 @@ describe('realizeBuild: refusals', () => {
 
   it('refuses a push the registry does not list afterwards', async () => {
     const w = world();
-    w.deps.runNxContainer = async () => {
-      w.storage.set(IMAGE, IMAGE_ID);
-      return { success: true };
-    };
+    w.deps.pushImage = async () => undefined;
     const error = await configurationError(realizeBuild(plan, options({ push: true }), w.deps, context));
     expect(error.message).toBe(`minimal: pushed ${IMAGE} but the registry does not list it: check the registry's storage`);
     expect(w.retags).toEqual([]);
+  });
+});
+
+describe('realizeBuild: a failed push', () => {
+  it('names the registry and its HTTP status, not the Dockerfile', async () => {
+    const w = world();
+    w.deps.pushImage = async () => {
+      throw new EngineRunError(
+        `Writing manifest to image destination\nError: writing manifest: uploading manifest content-1 to localhost:5000/x: received unexpected HTTP status: 500 Internal Server Error`,
+        125,
+        'podman push failed',
+      );
+    };
+    const error = await configurationError(realizeBuild(plan, options({ push: true }), w.deps, context));
+    expect(error.message).toMatch(new RegExp(`^minimal:build-cpu: registry localhost:5000 answered HTTP 500 while podman pushed ${IMAGE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(`));
+    expect(error.message).not.toContain('Dockerfile');
   });
 });
 

@@ -40,6 +40,8 @@ export interface RealizeDependencies {
    */
   ensureEngineReady: (engineAnswered: boolean) => void;
   runNxContainer: NxContainerRun;
+  /** Pushes the built image (retrying what may pass); throws an EngineRunError with the engine's output when it cannot. */
+  pushImage?: (image: string) => Promise<void>;
   /** Told as soon as the engine is ready and certain to build, before the parent and context are made ready, so nx-container can load meanwhile. */
   buildIsCertain?: () => void;
   log: (line: string) => void;
@@ -108,11 +110,16 @@ export async function realizeBuild(
       layerCache,
       { engine: deps.engine, listTags: (repository) => registry!.listTags(repository), warn: deps.warn ?? deps.log },
       async (cache) => {
-        const nxContainerOptions = toNxContainerOptions(plan, deps.engine, [plan.image], options.push, [...options.cacheFrom, ...cache['cache-from']], cache['cache-to'], labelled?.file);
+        const nxContainerOptions = toNxContainerOptions(plan, deps.engine, [plan.image], false, [...options.cacheFrom, ...cache['cache-from']], cache['cache-to'], labelled?.file);
         const result = await deps.runNxContainer(nxContainerOptions, context);
         if (!result.success) throw new Error('nx-container reported failure');
       },
     );
+    // A push of its own (not nx-container's): it can be tried again without building again, and given a login.
+    if (options.push) {
+      if (!deps.pushImage) throw new Error('realizeBuild: pushing needs pushImage');
+      await deps.pushImage(plan.image);
+    }
   } catch (error) {
     const dockerfileText = existsSync(plan.dockerfile) ? readFileSync(plan.dockerfile, 'utf8') : '';
     const where = { task: `${plan.project}:build-${plan.stream}`, engine: deps.engine, parent: plan.parent, dockerfile: relative(context.root, plan.dockerfile), image: plan.image };

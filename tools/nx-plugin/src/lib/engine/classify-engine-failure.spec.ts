@@ -135,6 +135,10 @@ describe('classifyEngineFailure', () => {
     expect(message(PODMAN_PUSH.cutMidUpload, 125)).toBe(
       'minimal:build-cpu: podman lost the connection to registry 127.0.0.1:45071 while pushing 127.0.0.1:45071/fm-capture/img:1 (writing blob: Patch "http://127.0.0.1:45071/v2/fm-capture/img/blobs/uploads/d0364c67-2934-4ee8-bff0-0db43b827a03": write tcp 127.0.0.1:37556->127.0.0.1:45071: write: broken pipe): check that the registry is up and reachable (IMAGE_REGISTRY, the network, a proxy), then rerun',
     );
+    // The same cut, seen by podman from the other side of its write.
+    const closed =
+      'Error: writing blob: Patch "http://127.0.0.1:33359/v2/faults/base-notebook-cpu/blobs/uploads/1808e9e0-5d7f-4435-bd2f-7e6730802768?_state=x": write tcp 127.0.0.1:59896->127.0.0.1:33359: use of closed network connection';
+    expect(classifyEngineFailure(closed, 125)).toMatchObject({ kind: 'unreachable', registry: '127.0.0.1:33359' });
     expect(message(PODMAN_PUSH.registryDown, 125)).toMatch(/^minimal:build-cpu: podman lost the connection to registry 127\.0\.0\.1:1 while pushing .*connect: connection refused\): check that the registry is up/);
   });
 

@@ -33,7 +33,7 @@ const PULLED_REFERENCE = [/initializing source docker:\/\/([^\s:]+(?::\d+)?\/?[^
 const PULL_CONTEXT = /initializing source docker:|failed to resolve source metadata|pull access denied|creating build container|error pulling image|failed to solve: [^\s]+: /i;
 const UNAUTHORIZED = /unauthorized|authentication required|denied|401|403|no basic auth credentials/i;
 const NOT_FOUND = /manifest unknown|not found|name unknown|does not exist/i;
-const UNREACHABLE = /connection refused|no such host|i\/o timeout|timeout|network is unreachable|server gave HTTP response to HTTPS client|x509|tls:|dial tcp|connection reset|broken pipe|unexpected EOF|\bEOF\b/i;
+const UNREACHABLE = /connection refused|no such host|i\/o timeout|timeout|network is unreachable|server gave HTTP response to HTTPS client|x509|tls:|dial tcp|connection reset|broken pipe|use of closed network connection|unexpected EOF|\bEOF\b/i;
 /** A push or a registry write: podman's "writing blob/manifest", "trying to reuse blob … at destination", buildx's "failed to push". */
 const PUSH_CONTEXT = /writing (?:blob|manifest)|uploading (?:manifest|blob|layer)|trying to reuse blob|at destination|failed to push|pushing (?:layer|manifest)|failed commit on ref|error pushing/i;
 /** The registry's HTTP status, as podman ("received unexpected HTTP status: 500 …", "429 (Too Many Requests)") and buildx ("unexpected status from PUT request to …: 500 …") print it. */
@@ -112,6 +112,8 @@ function registryFailure(line: string): EngineFailure | undefined {
   const status = httpStatus(detail);
   if (THROTTLED.test(detail) || status === 429) return { kind: 'throttled', registry, detail };
   if (status !== null && status >= 400) return { kind: 'registry-error', registry, status, detail };
+  // podman names a refused login without its status.
+  if (/unauthorized|authentication required/i.test(detail)) return { kind: 'registry-error', registry, status: 401, detail };
   if (UNREACHABLE.test(detail)) return { kind: 'unreachable', registry, detail };
   return undefined;
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { authFileCandidates, credentialsFromAuthFile, Credentials, findCredentials } from './credentials';
+import { authFileCandidates, credentialsFromAuthFile, Credentials, findCredentials, type CredentialHelperRunner } from './credentials';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -98,5 +98,66 @@ describe('credentials from auth files', () => {
     expect(JSON.stringify(credentials)).not.toContain('s3cret-value');
     expect(inspect({ nested: credentials })).not.toContain('s3cret-value');
     expect(credentials.basicAuthorization()).toBe(`Basic ${b64('kf:s3cret-value')}`);
+  });
+
+  describe('docker credential helpers', () => {
+    /** A helper runner that knows one login per server, records what it was asked, and is "installed" only for the names given. */
+    function helpers(installed: Record<string, Record<string, { Username: string; Secret: string }>>) {
+      const asked: Array<{ program: string; server: string }> = [];
+      const run: CredentialHelperRunner = (program, server) => {
+        asked.push({ program, server });
+        const store = installed[program.replace(/^docker-credential-/, '')];
+        if (!store) return { status: null, stdout: '', stderr: '', missing: true };
+        const login = store[server];
+        return login ? { status: 0, stdout: JSON.stringify({ ServerURL: server, ...login }), stderr: '', missing: false } : { status: 1, stdout: 'credentials not found in native keychain\n', stderr: '', missing: false };
+      };
+      return { run, asked };
+    }
+
+    it('asks the helper credHelpers names for the registry, with the server on stdin', () => {
+      const file = write('config.json', { auths: { 'localhost:5000': { auth: b64('file:f') } }, credHelpers: { 'localhost:5000': 'test' } });
+      const { run, asked } = helpers({ test: { 'localhost:5000': { Username: 'helper-user', Secret: 'helper-secret' } } });
+      const found = credentialsFromAuthFile(file, 'localhost:5000', 'team/img', run);
+      expect(found).toMatchObject({ username: 'helper-user', password: 'helper-secret', helper: 'docker-credential-test', source: file });
+      expect(asked).toEqual([{ program: 'docker-credential-test', server: 'localhost:5000' }]);
+      expect(inspect(found)).not.toContain('helper-secret');
+    });
+
+    it('asks credsStore for every registry, and falls back to auths when the store has none', () => {
+      const file = write('config.json', { auths: { 'other:5000': { auth: b64('file:f') } }, credsStore: 'desktop' });
+      const { run } = helpers({ desktop: { 'myacr.azurecr.io': { Username: '<token>', Secret: 'refresh-token' } } });
+      expect(credentialsFromAuthFile(file, 'myacr.azurecr.io', undefined, run)).toMatchObject({ username: '<token>', identityToken: 'refresh-token', helper: 'docker-credential-desktop' });
+      expect(credentialsFromAuthFile(file, 'other:5000', undefined, run)).toMatchObject({ username: 'file', helper: undefined });
+      expect(credentialsFromAuthFile(file, 'nowhere:5000', undefined, run)).toBeUndefined();
+    });
+
+    it('asks for Docker Hub under its legacy URL', () => {
+      const file = write('config.json', { credsStore: 'desktop' });
+      const { run, asked } = helpers({ desktop: {} });
+      credentialsFromAuthFile(file, 'docker.io', undefined, run);
+      expect(asked[0].server).toBe('https://index.docker.io/v1/');
+    });
+
+    it('is one line naming a helper that is not installed', () => {
+      const file = write('config.json', { credHelpers: { 'localhost:5000': 'missing' } });
+      const { run } = helpers({});
+      expect(() => credentialsFromAuthFile(file, 'localhost:5000', undefined, run)).toThrow(
+        `${file} names the credential helper "missing" (credHelpers["localhost:5000"]) for localhost:5000, but docker-credential-missing is not on PATH: install it, or remove that entry (or log in with \`podman login localhost:5000\`)`,
+      );
+    });
+
+    it('runs a real helper program from PATH', () => {
+      const bin = join(dir, 'bin');
+      mkdirSync(bin);
+      writeFileSync(join(bin, 'docker-credential-test'), '#!/bin/sh\nread server\nprintf \'{"ServerURL":"%s","Username":"u","Secret":"s"}\\n\' "$server"\n', { mode: 0o755 });
+      const file = write('config.json', { credHelpers: { 'localhost:5000': 'test' } });
+      const path = process.env.PATH;
+      process.env.PATH = `${bin}:${path}`;
+      try {
+        expect(credentialsFromAuthFile(file, 'localhost:5000')).toMatchObject({ username: 'u', password: 's' });
+      } finally {
+        process.env.PATH = path;
+      }
+    });
   });
 });

@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { BuildConfigurationError } from '../errors';
 import { DOCKER_HUB } from './image-reference';
 
 /**
@@ -16,6 +18,8 @@ export class Credentials {
     readonly identityToken?: string,
     /** The file the login came from, for messages. */
     readonly source?: string,
+    /** The docker credential helper that gave it (`docker-credential-<name>`), when one did. */
+    readonly helper?: string,
   ) {}
 
   basicAuthorization(): string {
@@ -73,19 +77,77 @@ function decodeEntry(entry: AuthEntry, source: string): Credentials | undefined 
   return undefined;
 }
 
+/** Runs `docker-credential-<name> get` with the server on stdin; for tests, a fake. */
+export type CredentialHelperRunner = (program: string, server: string) => { status: number | null; stdout: string; stderr: string; missing: boolean };
+
+const runHelper: CredentialHelperRunner = (program, server) => {
+  const result = spawnSync(program, ['get'], { input: server, encoding: 'utf8', timeout: 60_000, env: process.env });
+  const missing = (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? (result.error?.message ?? ''), missing };
+};
+
+/**
+ * The login a docker credential helper keeps for `registry` (the protocol of
+ * docker-credential-helpers: the server on stdin, `{ServerURL, Username,
+ * Secret}` on stdout; a Username of `<token>` means the Secret is an identity
+ * token); undefined when it has none. A helper that is not installed, or that
+ * fails otherwise, is one line naming it.
+ */
+export function credentialsFromHelper(name: string, registry: string, file: string, key: string, run: CredentialHelperRunner = runHelper): Credentials | undefined {
+  const program = `docker-credential-${name}`;
+  // Docker Hub logins are kept under its legacy URL.
+  const server = registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry;
+  const result = run(program, server);
+  if (result.missing) {
+    throw new BuildConfigurationError(`${file} names the credential helper "${name}" (${key}) for ${registry}, but ${program} is not on PATH: install it, or remove that entry (or log in with \`podman login ${registry}\`)`);
+  }
+  const output = `${result.stdout}\n${result.stderr}`;
+  if (result.status !== 0) {
+    if (/credentials not found|not found in native keychain|no credentials/i.test(output)) return undefined;
+    throw new BuildConfigurationError(`${program} (${key} in ${file}) failed for ${registry} (${output.trim().split('\n')[0] || `exit code ${result.status}`}): run \`${program} get\` to see why, or log in again`);
+  }
+  let answer: { Username?: unknown; Secret?: unknown };
+  try {
+    answer = JSON.parse(result.stdout);
+  } catch {
+    throw new BuildConfigurationError(`${program} (${key} in ${file}) answered for ${registry} with something that is not the helper protocol's JSON: check that it is a docker credential helper`);
+  }
+  if (typeof answer.Secret !== 'string' || answer.Secret === '') return undefined;
+  const username = typeof answer.Username === 'string' ? answer.Username : '';
+  return username === '<token>' || username === ''
+    ? new Credentials(username || '<token>', '', answer.Secret, file, program)
+    : new Credentials(username, answer.Secret, undefined, file, program);
+}
+
+interface AuthFileContent {
+  auths?: Record<string, AuthEntry>;
+  credHelpers?: Record<string, string>;
+  credsStore?: string;
+}
+
 /**
  * The login for `registry` (optionally scoped to `repository`, as podman allows
  * "host/namespace" keys) in one auth file; undefined when the file has none.
- * The most specific key wins: host/a/b over host/a over host.
+ * As docker does: a credential helper named for the registry (`credHelpers`)
+ * first, then the file's default store (`credsStore`), then its `auths`. The
+ * most specific key wins: host/a/b over host/a over host.
  */
-export function credentialsFromAuthFile(file: string, registry: string, repository?: string): Credentials | undefined {
-  let parsed: { auths?: Record<string, AuthEntry> };
+export function credentialsFromAuthFile(file: string, registry: string, repository?: string, run: CredentialHelperRunner = runHelper): Credentials | undefined {
+  let parsed: AuthFileContent;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     return undefined; // missing or unreadable: the engines skip it too
   }
-  const auths = parsed?.auths;
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  const helpers = parsed.credHelpers && typeof parsed.credHelpers === 'object' ? parsed.credHelpers : {};
+  const helper = Object.entries(helpers).find(([key, name]) => normaliseKey(key) === registry && typeof name === 'string' && name !== '');
+  if (helper) return credentialsFromHelper(helper[1], registry, file, `credHelpers["${helper[0]}"]`, run);
+  if (typeof parsed.credsStore === 'string' && parsed.credsStore !== '') {
+    const stored = credentialsFromHelper(parsed.credsStore, registry, file, 'credsStore', run);
+    if (stored) return stored;
+  }
+  const auths = parsed.auths;
   if (!auths || typeof auths !== 'object') return undefined;
   const byKey = new Map<string, AuthEntry>();
   for (const [key, entry] of Object.entries(auths)) {
@@ -105,9 +167,9 @@ export function credentialsFromAuthFile(file: string, registry: string, reposito
 }
 
 /** The first login for the registry across the engines' auth files (see authFileCandidates). */
-export function findCredentials(registry: string, repository?: string, files: string[] = authFileCandidates()): Credentials | undefined {
+export function findCredentials(registry: string, repository?: string, files: string[] = authFileCandidates(), run: CredentialHelperRunner = runHelper): Credentials | undefined {
   for (const file of files) {
-    const found = credentialsFromAuthFile(file, registry, repository);
+    const found = credentialsFromAuthFile(file, registry, repository, run);
     if (found) return found;
   }
   return undefined;

@@ -43,6 +43,10 @@ export class FakeRegistry {
   private nextToken = 1;
   /** Set to make the next responses fail with this status. */
   failWith?: number;
+  /** With failWith: fail only this many requests, then answer normally again. */
+  failTimes?: number;
+  /** With failWith: the Retry-After header of the failures. */
+  retryAfter?: string;
 
   constructor(readonly options: FakeRegistryOptions) {}
 
@@ -99,7 +103,9 @@ export class FakeRegistry {
     this.requests.push({ method: req.method ?? '', path: url.pathname, auth: authorization.startsWith('Basic ') ? 'basic' : authorization.startsWith('Bearer ') ? 'bearer' : 'none' });
 
     if (url.pathname === '/token') return this.token(req, res, url, body);
-    if (this.failWith) return this.error(res, this.failWith, 'UNKNOWN', 'injected failure');
+    if (this.failWith && (this.failTimes === undefined || this.failTimes-- > 0)) {
+      return this.error(res, this.failWith, this.failWith === 429 ? 'TOOMANYREQUESTS' : 'UNKNOWN', 'injected failure', this.retryAfter ? { 'Retry-After': this.retryAfter } : {});
+    }
 
     const match = /^\/v2\/(.+)\/(manifests|tags|blobs)\/(.+)$/.exec(url.pathname);
     if (!match) return this.error(res, 404, 'NOT_FOUND', 'no such endpoint');

@@ -9,6 +9,7 @@ const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const DOCKER_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
 const manifest = (n: number) => ({ schemaVersion: 2, mediaType: DOCKER_V2, config: { digest: `sha256:${String(n).repeat(64).slice(0, 64)}`, size: n } });
 const noFiles: string[] = [];
+const noWait = async () => undefined;
 
 async function withRegistry(options: ConstructorParameters<typeof FakeRegistry>[0], body: (registry: FakeRegistry) => Promise<void>): Promise<void> {
   const registry = await new FakeRegistry(options).start();
@@ -124,18 +125,95 @@ describe('RegistryClient without auth', () => {
       expect(registry.requests.length).toBe(before);
     }));
 
-  it('reports other HTTP errors with status, method, path and the registry own message', () =>
+  it('reports other HTTP errors with status, method, path and the registry own message, once the retries are spent', () =>
     withRegistry({ auth: 'none' }, async (registry) => {
       registry.failWith = 500;
-      const error = await new RegistryClient({ authFiles: noFiles }).manifestDigest(`${registry.host}/img:v1`).catch((e: unknown) => e);
+      const retries: string[] = [];
+      const error = await new RegistryClient({ authFiles: noFiles, sleep: noWait, onRetry: (line) => retries.push(line) }).manifestDigest(`${registry.host}/img:v1`).catch((e: unknown) => e);
+      expect(retries).toHaveLength(3);
       expect(error).toBeInstanceOf(RegistryHttpError);
       expect((error as RegistryHttpError).status).toBe(500);
       expect((error as Error).message).toBe(
         `registry ${registry.host} answered HTTP 500 to HEAD /v2/img/manifests/v1: check the registry and the image name`,
       );
-      const put = await new RegistryClient({ authFiles: noFiles }).listTags(`${registry.host}/img`).catch((e: unknown) => e);
+      const put = await new RegistryClient({ authFiles: noFiles, sleep: noWait, onRetry: () => undefined }).listTags(`${registry.host}/img`).catch((e: unknown) => e);
       expect((put as Error).message).toContain('answered HTTP 500 to GET /v2/img/tags/list (UNKNOWN: injected failure)');
     }));
+});
+
+describe('RegistryClient retries', () => {
+  /** A clock that the waits move forward, so the time budget is checked without waiting. */
+  function fakeTime() {
+    let now = 1_000_000;
+    const waits: number[] = [];
+    return { waits, now: () => now, sleep: async (ms: number) => void (waits.push(ms), (now += ms)) };
+  }
+
+  it('retries a 429 after the Retry-After the registry asked for, with one line per retry, and then succeeds', () =>
+    withRegistry({ auth: 'none' }, async (registry) => {
+      const digest = registry.put('img', 'v1', manifest(1), DOCKER_V2);
+      registry.failWith = 429;
+      registry.failTimes = 2;
+      registry.retryAfter = '3';
+      const time = fakeTime();
+      const lines: string[] = [];
+      const client = new RegistryClient({ authFiles: noFiles, sleep: time.sleep, now: time.now, onRetry: (line) => lines.push(line) });
+      expect(await client.manifestDigest(`${registry.host}/img:v1`)).toBe(digest);
+      expect(time.waits).toEqual([3000, 3000]);
+      expect(lines).toEqual([
+        `registry ${registry.host}, HEAD /v2/img/manifests/v1: answered HTTP 429 (too many requests); retrying in 3 s (retry 1 of 3)`,
+        `registry ${registry.host}, HEAD /v2/img/manifests/v1: answered HTTP 429 (too many requests); retrying in 3 s (retry 2 of 3)`,
+      ]);
+    }));
+
+  it('backs off 1, 2, 4 s on a 5xx without Retry-After, and stops there', () =>
+    withRegistry({ auth: 'none' }, async (registry) => {
+      registry.failWith = 503;
+      const time = fakeTime();
+      const client = new RegistryClient({ authFiles: noFiles, sleep: time.sleep, now: time.now, onRetry: () => undefined });
+      const error = await client.manifestDigest(`${registry.host}/img:v1`).catch((e: unknown) => e);
+      expect((error as RegistryHttpError).status).toBe(503);
+      expect(time.waits).toEqual([1000, 2000, 4000]);
+      expect(registry.requests).toHaveLength(4);
+    }));
+
+  it('never waits past the time budget, whatever Retry-After asks', () =>
+    withRegistry({ auth: 'none' }, async (registry) => {
+      registry.failWith = 429;
+      registry.retryAfter = '3600';
+      const time = fakeTime();
+      const client = new RegistryClient({ authFiles: noFiles, sleep: time.sleep, now: time.now, onRetry: () => undefined, retryPolicy: { attempts: 10, baseDelayMs: 1000, maxDelayMs: 30_000, maxTotalMs: 60_000 } });
+      await expect(client.manifestDigest(`${registry.host}/img:v1`)).rejects.toThrow('answered HTTP 429');
+      expect(time.waits).toEqual([30_000, 30_000]);
+    }));
+
+  it('does not retry an answer that will not change (501, 404)', () =>
+    withRegistry({ auth: 'none' }, async (registry) => {
+      registry.failWith = 501;
+      const lines: string[] = [];
+      const client = new RegistryClient({ authFiles: noFiles, sleep: noWait, onRetry: (line) => lines.push(line) });
+      await expect(client.manifestDigest(`${registry.host}/img:v1`)).rejects.toThrow('answered HTTP 501');
+      registry.failWith = undefined;
+      expect(await client.manifestDigest(`${registry.host}/img:v1`)).toBeNull();
+      expect(lines).toEqual([]);
+      expect(registry.requests).toHaveLength(2);
+    }));
+
+  it('retries a connection the registry resets, and names the reset when it keeps doing so', async () => {
+    const server: Server = createServer((socket) => socket.resetAndDestroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const lines: string[] = [];
+      const error = await new RegistryClient({ authFiles: noFiles, sleep: noWait, onRetry: (line) => lines.push(line) }).manifestDigest(`${host}/img:v1`).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RegistryUnreachableError);
+      expect((error as Error).message).toMatch(new RegExp(`^registry ${host} is not reachable \\((connection reset|connection closed)\\)`));
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(new RegExp(`^registry ${host}, HEAD /v2/img/manifests/v1: (connection reset|connection closed); retrying in 1 s \\(retry 1 of 3\\)$`));
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });
 
 describe('RegistryClient with basic auth', () => {

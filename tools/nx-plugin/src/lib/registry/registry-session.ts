@@ -1,5 +1,7 @@
 import { authFileCandidates, findCredentials, Credentials } from './credentials';
-import { RegistryAuthError, RegistryError, RegistryHttpError, toUnreachableError } from './errors';
+import { logger, stamped } from '../logger';
+import { RegistryAuthError, RegistryError, RegistryHttpError, RegistryUnreachableError, toUnreachableError } from './errors';
+import { DEFAULT_RETRY_POLICY, isRetryableNetworkCode, isRetryableStatus, parseRetryAfter, retryDelay, retryLine, sleep, type RetryPolicy } from './retry';
 import { isLoopbackRegistry, registryBaseUrl } from './image-reference';
 import { parseWwwAuthenticate, preferredChallenge, type Challenge } from './www-authenticate';
 
@@ -16,6 +18,13 @@ export interface RegistrySessionOptions {
   baseUrl?: (registry: string) => string;
   /** For tests. */
   fetch?: typeof fetch;
+  /** When a request that failed for a passing reason (429, 5xx, a reset connection) is tried again (default DEFAULT_RETRY_POLICY). */
+  retryPolicy?: RetryPolicy;
+  /** Where the one line per retry goes (default: the task's output, as a warning, with its time: Nx may replay it). */
+  onRetry?: (line: string) => void;
+  /** For tests: waiting and the clock. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 /** What a request needs its credentials (or bearer token scope) to allow in the repository. */
@@ -95,11 +104,33 @@ export class RegistrySession {
     return `${(this.options.baseUrl ?? registryBaseUrl)(registry).replace(/\/+$/, '')}${path}`;
   }
 
+  /**
+   * One request, tried again while the registry answers 429 or a passing 5xx
+   * or resets the connection, within the retry policy; then the last answer
+   * (for the caller to judge) or the last network failure.
+   */
   private async send(registry: string, url: string, init: RequestInit): Promise<Response> {
-    try {
-      return await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
-    } catch (error) {
-      throw toUnreachableError(registry, error, this.timeoutMs);
+    const policy = this.options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    const now = this.options.now ?? Date.now;
+    const startedAt = now();
+    for (let retry = 1; ; retry++) {
+      let response: Response | null = null;
+      let failure: RegistryUnreachableError | null = null;
+      try {
+        response = await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      } catch (error) {
+        failure = toUnreachableError(registry, error, this.timeoutMs);
+      }
+      const retryable = response ? isRetryableStatus(response.status) : isRetryableNetworkCode(failure!.code);
+      const delay = retryable ? retryDelay(retry, response ? parseRetryAfter(response.headers.get('retry-after'), now()) : null, startedAt, now(), policy) : null;
+      if (delay === null) {
+        if (response) return response;
+        throw failure!;
+      }
+      if (response) await discard(response);
+      const why = response ? `answered HTTP ${response.status}${response.status === 429 ? ' (too many requests)' : ''}` : failure!.reason;
+      (this.options.onRetry ?? ((line: string) => logger.warn(stamped(line))))(retryLine(`registry ${registry}, ${init.method ?? 'GET'} ${new URL(url).pathname}`, why, retry, delay, policy));
+      await (this.options.sleep ?? sleep)(delay);
     }
   }
 

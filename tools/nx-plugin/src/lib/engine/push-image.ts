@@ -1,0 +1,50 @@
+import { DEFAULT_RETRY_POLICY, retryDelay, retryLine, sleep, type RetryPolicy } from '../registry/retry';
+import { classifyEngineFailure, type EngineFailure } from './classify-engine-failure';
+import type { Cli } from './engine-cli';
+import { EngineRunError } from './engine-output';
+
+export interface PushDependencies {
+  cli: Cli;
+  /** An auth file holding the registry's login, when it is not where the engine looks by itself (a docker credential helper podman does not read). */
+  authFile?: string | null;
+  /** The one line per retry. */
+  log: (line: string) => void;
+  policy?: RetryPolicy;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/** A connection the registry dropped under the push (not one it refused, nor an unknown host): another try may pass. */
+const DROPPED = /broken pipe|connection reset|unexpected EOF|\bEOF\b|use of closed network connection|i\/o timeout/i;
+
+/** Whether a failed push is worth another try: throttled, a passing 5xx, or a dropped connection. */
+export function isRetryablePushFailure(failure: EngineFailure): boolean {
+  if (failure.kind === 'throttled') return true;
+  if (failure.kind === 'registry-error') return failure.status >= 500 && failure.status !== 501 && failure.status !== 505;
+  return failure.kind === 'unreachable' && DROPPED.test(failure.detail);
+}
+
+/**
+ * Pushes `image` with the engine's own CLI, trying again (one line each,
+ * bounded in tries and time) while the registry throttles, fails with a
+ * passing 5xx or drops the connection. The engine resumes a push: layers that
+ * arrived are not sent again. A push that still fails throws an
+ * EngineRunError with the engine's output, for the failure classifier.
+ */
+export async function pushImage(image: string, deps: PushDependencies): Promise<void> {
+  const policy = deps.policy ?? DEFAULT_RETRY_POLICY;
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const args = ['push', ...(deps.authFile ? ['--authfile', deps.authFile] : []), image];
+  for (let retry = 1; ; retry++) {
+    const result = await deps.cli.run(args);
+    if (result.code === 0) return;
+    const output = result.spawnError ?? `${result.stdout}\n${result.stderr}`;
+    const exitCode = result.code ?? undefined;
+    const failure = classifyEngineFailure(output, exitCode);
+    const delay = isRetryablePushFailure(failure) ? retryDelay(retry, null, startedAt, now(), policy) : null;
+    if (delay === null) throw new EngineRunError(output, exitCode, `${deps.cli.name} push ${image} failed`);
+    deps.log(retryLine(`${deps.cli.name} push ${image}`, failure.detail, retry, delay, policy));
+    await (deps.sleep ?? sleep)(delay);
+  }
+}
