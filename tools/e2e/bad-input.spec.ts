@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
@@ -314,6 +314,23 @@ describe('a configuration name no target defines', () => {
       const result = workspace.nx(['run', task, '-c', 'plna', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], IN_PROCESS_PLUGINS);
       expectOneLineFailure(result, new RegExp(`^${task}: ${CONFIGURATION_TYPO.source}`));
     }
+  });
+});
+
+describe('the compiled workspace plugin', () => {
+  const source = 'tools/nx-plugin/src/lib/errors.ts';
+  const plan = () => workspace.nx(['run', 'geomatics:build-cpu', '-c', 'plan', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], IN_PROCESS_PLUGINS);
+
+  it('is fresh after a source is rewritten unchanged with a new time (a checkout), stale after its content changes', () => {
+    const path = join(workspace.root, source);
+    const later = new Date(Date.now() + 3_600_000);
+    utimesSync(path, later, later);
+    expectNxSuccess(plan());
+    rmSync(recordPath('geomatics'));
+    const result = withEdits({ [source]: (text) => `${text}// changed\n` }, plan);
+    expectOneLineFailure(result, /geomatics:build-cpu: the compiled workspace plugin \(.*\) was compiled from other sources than tools\/nx-plugin\/src \(lib\/errors\.ts\): run npm run build:plugin/);
+    expect(existsSync(recordPath('geomatics'))).toBe(false);
+    expectNxSuccess(plan());
   });
 });
 
