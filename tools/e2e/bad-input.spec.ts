@@ -237,20 +237,22 @@ describe('the image generator', () => {
  * Nx key and the content tag must agree about it: whatever the link points
  * to, a plan replayed from the Nx cache carries the tag a fresh plan computes.
  */
+/** geomatics' planned content tag (a plan Nx may replay from its cache unless `extra` says otherwise). */
+const planTag = (...extra: string[]) => {
+  rmSync(recordPath('geomatics'), { force: true });
+  workspace.nxOk(['run', 'geomatics:build-cpu', '-c', 'plan', '--excludeTaskDependencies', '--output-style=static', ...extra], IN_PROCESS_PLUGINS);
+  return readRecordIn(workspace.root, 'geomatics')!.contentTag;
+};
+/** The tag of a plan Nx may replay, and the tag of a fresh plan: they must be the same. */
+const agreedTag = () => {
+  const cached = planTag();
+  expect(planTag('--skip-nx-cache')).toBe(cached);
+  return cached;
+};
+
 describe('a symlink in a build context', () => {
   const link = () => join(workspace.root, 'images', 'geomatics', 'linked-settings');
   let outside: string;
-  const planTag = (...extra: string[]) => {
-    rmSync(recordPath('geomatics'), { force: true });
-    workspace.nxOk(['run', 'geomatics:build-cpu', '-c', 'plan', '--excludeTaskDependencies', '--output-style=static', ...extra], IN_PROCESS_PLUGINS);
-    return readRecordIn(workspace.root, 'geomatics')!.contentTag;
-  };
-  /** The tag of a plan Nx may replay, and the tag of a fresh plan: they must be the same. */
-  const agreedTag = () => {
-    const cached = planTag();
-    expect(planTag('--skip-nx-cache')).toBe(cached);
-    return cached;
-  };
 
   beforeAll(() => {
     outside = mkdtempSync(join(tmpdir(), 'kf-outside-context-'));
@@ -286,6 +288,23 @@ describe('a symlink in a build context', () => {
     writeFileSync(join(outside, 'new-file.txt'), 'x\n');
     expect(agreedTag()).toBe(tag);
     rmSync(join(outside, 'new-file.txt'));
+  });
+});
+
+describe('a build context its project.json names outside the image folder', () => {
+  it('is part of the Nx key as of the content tag: a change there is planned anew, never replayed', () => {
+    const shared = 'images/geomatics-context';
+    for (const file of ['Dockerfile', '.dockerignore']) workspace.write(`${shared}/${file}`, readFileSync(join(workspace.root, 'images', 'geomatics', file), 'utf8'));
+    try {
+      withEdits({ [project('geomatics')]: json((c) => (c.targets = { 'build-cpu': { options: { context: shared } } })) }, () => {
+        const before = agreedTag();
+        workspace.write(`${shared}/settings.txt`, 'one\n');
+        const after = agreedTag();
+        expect(after).not.toBe(before);
+      });
+    } finally {
+      rmSync(join(workspace.root, shared), { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
 import { BuildConfigurationError } from '../lib/errors';
 import { STREAMS, type Stream } from '../lib/hierarchy/image-graph';
 import { executorCodeInputs } from '../lib/plugin-build/plugin-sources';
-import { factsGraph, imageTargets, type ImageProjectFacts } from '../lib/targets/image-targets';
+import { factsGraph, imageTargets, type BuildPaths, type ImageProjectFacts } from '../lib/targets/image-targets';
 
 interface ProjectJson {
   name?: string;
@@ -46,7 +46,14 @@ function readFacts(workspaceRoot: string, file: string): ImageProjectFacts | nul
     streams: STREAMS.filter((stream: Stream) => streams.includes(stream)),
     imageName: typeof json.metadata?.imageName === 'string' ? json.metadata.imageName : undefined,
     hasDockerfile: existsSync(join(workspaceRoot, root, 'Dockerfile')),
+    buildPaths: Object.fromEntries(STREAMS.map((stream) => [stream, buildPathsOf(json.targets?.[`build-${stream}`])])),
   };
+}
+
+function buildPathsOf(target: unknown): BuildPaths {
+  const options = (target as { options?: Record<string, unknown> } | undefined)?.options ?? {};
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return { context: text(options.context), dockerfile: text(options.dockerfile) };
 }
 
 /**

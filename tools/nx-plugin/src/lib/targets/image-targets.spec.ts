@@ -1,5 +1,5 @@
 import type { CodeInputs } from '../plugin-build/plugin-sources';
-import { factsGraph, imageTargets, type ImageProjectFacts } from './image-targets';
+import { buildPathInputs, factsGraph, imageTargets, type ImageProjectFacts } from './image-targets';
 
 /** The workspace's shape: a pinned cpu root, a generated gpu root, and an image on both. */
 const FACTS: ImageProjectFacts[] = [
@@ -61,5 +61,19 @@ describe('imageTargets', () => {
 
   it('gives a pinned upstream, which builds nothing, nothing to test', () => {
     expect(Object.keys(targetsOf('cpu-upstream'))).toEqual(['settings']);
+  });
+
+  it('hashes a build context or Dockerfile its project.json names outside the image folder, as the content tag does', () => {
+    const shared = { ...PROJECTS.base, buildPaths: { cpu: { context: 'images/common-context/', dockerfile: './images/common-context/Dockerfile.cpu' } } };
+    const inputs = imageTargets(shared, factsGraph(FACTS), { ...PROJECTS, base: shared }, CODE);
+    expect(inputs['build-cpu'].inputs).toEqual(expect.arrayContaining(['imageContext', '{workspaceRoot}/images/common-context/**/*', '{workspaceRoot}/images/common-context/Dockerfile.cpu']));
+    expect(inputs['build-gpu'].inputs).not.toContain('{workspaceRoot}/images/common-context/**/*');
+  });
+
+  it('names the whole workspace for a context of "." and nothing for a path outside it (the build refuses that)', () => {
+    expect(buildPathInputs({ context: '.' })).toEqual(['{workspaceRoot}/**/*']);
+    expect(buildPathInputs({ context: '../..', dockerfile: '/etc/Dockerfile' })).toEqual([]);
+    expect(buildPathInputs()).toEqual([]);
+    expect(buildPathInputs({ context: 'images/base/' }, 'images/base')).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { posix, sep } from 'node:path';
 import type { TargetConfiguration } from '@nx/devkit';
 import { buildTarget, STREAMS, UPSTREAM_TAG, type ImageGraph, type Stream } from '../hierarchy/image-graph';
 import { hierarchyParent } from '../hierarchy/resolve-parent';
@@ -14,6 +15,33 @@ export interface ImageProjectFacts {
   imageName?: string;
   /** The folder has a Dockerfile; an upstream without one has its build context generated. */
   hasDockerfile: boolean;
+  /** The build context and Dockerfile its project.json names for a stream's build, where it names them. */
+  buildPaths?: Partial<Record<Stream, BuildPaths>>;
+}
+
+export interface BuildPaths {
+  context?: string;
+  dockerfile?: string;
+}
+
+/**
+ * The file inputs of a context or Dockerfile a project.json names: the
+ * content tag hashes them wherever they are, so the Nx key must too (the
+ * image folder alone would let Nx replay a stale tag). A path outside the
+ * workspace is refused by the build itself.
+ */
+export function buildPathInputs({ context, dockerfile }: BuildPaths = {}, projectRoot = ''): string[] {
+  const inside = (path: string) => {
+    const normal = posix.normalize(path.split(sep).join('/')).replace(/\/+$/, '');
+    return normal === '..' || normal.startsWith('../') || posix.isAbsolute(normal) ? null : normal;
+  };
+  // The image folder is hashed already (imageContext, without its README and tests/).
+  const contextPath = context === undefined || inside(context) === projectRoot ? null : inside(context);
+  const dockerfilePath = dockerfile === undefined ? null : inside(dockerfile);
+  return [
+    ...(contextPath === null ? [] : [contextPath === '.' ? '{workspaceRoot}/**/*' : `{workspaceRoot}/${contextPath}/**/*`]),
+    ...(dockerfilePath === null ? [] : [`{workspaceRoot}/${dockerfilePath}`]),
+  ];
 }
 
 export const EXECUTOR_PACKAGE = '@kubeflow-images/nx-plugin';
@@ -137,6 +165,7 @@ export function imageTargets(
       dependsOn,
       inputs: [
         'imageContext',
+        ...(generated ? [] : buildPathInputs(facts.buildPaths?.[stream], facts.root)),
         { dependentTasksOutputFiles: `dist/images/*/${stream}.json` },
         ...(parent ? [{ input: 'imageContext', projects: [parent] }] : []),
         // The settings and lock entries of this stream only, resolved by the upstream's settings target.
