@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -288,6 +289,23 @@ describe('a symlink in a build context', () => {
     writeFileSync(join(outside, 'new-file.txt'), 'x\n');
     expect(agreedTag()).toBe(tag);
     rmSync(join(outside, 'new-file.txt'));
+  });
+});
+
+describe('a unix socket in a build context', () => {
+  it('is named with the fix, in one line, and no record is written', async () => {
+    const socket = join(workspace.root, 'images', 'geomatics', 'agent.sock');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      rmSync(recordPath('geomatics'), { force: true });
+      const result = workspace.nx(['run', 'geomatics:build-cpu', '-c', 'plan', '--excludeTaskDependencies', '--skip-nx-cache', '--output-style=static'], IN_PROCESS_PLUGINS);
+      expectOneLineFailure(result, /geomatics:build-cpu: build context: images\/geomatics\/agent\.sock is a unix socket, which an image cannot contain: move it out of the context or add "agent\.sock" to its \.dockerignore/);
+      expect(existsSync(recordPath('geomatics'))).toBe(false);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(socket, { force: true });
+    }
   });
 });
 
