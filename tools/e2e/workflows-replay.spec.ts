@@ -27,7 +27,7 @@ import { accessLogSize, blobGets, readAccessLog } from './support/registry-acces
 import { readRecordIn } from './support/records';
 import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, git, nxIn, WORKSPACE_ROOT, type TempWorkspace } from './support/temp-workspace';
 import { buildTasks, ciScript, ciScriptResult, levelJobs, levelsOf, loadWorkflow } from './support/workflows';
-import { startRegistryOutage } from './support/registry-outage';
+import { startFailingRegistryProxy } from './support/failing-registry-proxy';
 import type { ReleaseManifest } from '../ci/lib/promotion';
 
 jest.setTimeout(600_000);
@@ -307,7 +307,8 @@ it('when a move fails midway (the registry stops), promote lists what moved; a r
   expect(outputs['built-tasks']).toBe('');
   const tags = [commits.docs, commits.docs.slice(0, 7), 'main', 'latest'];
   // The first image's tags go through; the registry stops before the second image's first tag.
-  const outage = await startRegistryOutage(services.registry, tags.length);
+  const outage = await startFailingRegistryProxy(services.registry);
+  await outage.fail({ status: 503, after: { method: 'PUT', under: 'manifests/', passes: tags.length } });
   let result: PromoteRun;
   try {
     const authFile = join(workspace.root, 'outage-auth.json');

@@ -4,8 +4,8 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 /**
  * An HTTP proxy in front of an e2e registry that makes chosen requests fail,
  * the way real registries do: an HTTP error (a 500 from broken storage, a 429
- * with Retry-After from a throttling registry) or a connection cut in the
- * middle of an upload. Everything else passes through unchanged (Host
+ * with Retry-After from a throttling registry, a 503 from a registry that
+ * stopped midway) or a connection cut in the middle of an upload. Everything else passes through unchanged (Host
  * included, so the registry's upload locations point back at the proxy).
  *
  * It runs in a process of its own: the suites run Nx synchronously, which
@@ -22,8 +22,8 @@ export interface FailingRegistryProxy {
 }
 
 export interface FailRule {
-  /** Requests for `/v2/<repository>/...` fail. */
-  repository: string;
+  /** Requests for `/v2/<repository>/...` fail; every `/v2/` request when absent. */
+  repository?: string;
   /** Only POST, PUT, PATCH and DELETE fail. */
   writesOnly?: boolean;
   /** Only requests whose method is this fail (e.g. PUT). */
@@ -38,14 +38,18 @@ export interface FailRule {
   cut?: boolean;
   /** Fail this many matching requests, then pass them again (default: all of them). */
   times?: number;
+  /** Pass everything until this many requests like these went through, then fail from the next one on: a registry that stops midway. */
+  after?: { method?: string; under?: string; passes: number };
 }
 
 const CONTROL = '/__failing-proxy';
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-function matches(rule: FailRule, req: IncomingMessage): boolean {
+function matches(rule: Pick<FailRule, 'repository' | 'under' | 'method' | 'writesOnly'>, req: IncomingMessage): boolean {
   const method = req.method ?? '';
-  if (!(req.url ?? '').startsWith(`/v2/${rule.repository}/${rule.under ?? ''}`)) return false;
+  const url = req.url ?? '';
+  const place = rule.repository === undefined ? url.startsWith('/v2/') && (!rule.under || url.includes(`/${rule.under}`)) : url.startsWith(`/v2/${rule.repository}/${rule.under ?? ''}`);
+  if (!place) return false;
   if (rule.writesOnly && !WRITES.has(method)) return false;
   return !rule.method || rule.method === method;
 }
@@ -55,19 +59,26 @@ function serve(registry: string): void {
   const [targetHost, targetPort] = registry.split(':');
   let rule: FailRule | null = null;
   let failedCount = 0;
+  /** Requests like `rule.after` that went through since the rule was set. */
+  let passed = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     if (url === CONTROL) {
       let body = '';
       req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
       req.on('end', () => {
-        if (req.method === 'PUT') rule = JSON.parse(body) as FailRule | null;
+        if (req.method === 'PUT') {
+          rule = JSON.parse(body) as FailRule | null;
+          passed = 0;
+        }
         res.writeHead(200, { 'Content-Type': 'application/json', Connection: 'close' });
         res.end(JSON.stringify({ failed: failedCount }));
       });
       return;
     }
-    if (rule && matches(rule, req) && (rule.times === undefined || rule.times > 0)) {
+    const stopped = !rule?.after || passed >= rule.after.passes;
+    if (rule?.after && !stopped && matches(rule.after, req)) passed++;
+    if (rule && stopped && matches(rule, req) && (rule.times === undefined || rule.times > 0)) {
       failedCount++;
       if (rule.times !== undefined) rule.times--;
       if (rule.cut) {

@@ -1,4 +1,4 @@
-import { announce, engineOutput, logger, runInTaskScope, taskProcessEnv, writeOutput } from './logger';
+import { announce, engineOutput, logger, runInTaskScope, stamped, taskProcessEnv, writeOutput } from './logger';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
@@ -95,5 +95,11 @@ describe('task scopes (several tasks in one batch process)', () => {
     } finally {
       printed.mockRestore();
     }
+  });
+});
+
+describe('stamped', () => {
+  it('says when a line was written, so a replay of it is not taken for now', () => {
+    expect(stamped('x was in podman\'s storage: not rebuilt', new Date('2026-12-05T22:40:12.345Z'))).toBe("[22:40:12 UTC] x was in podman's storage: not rebuilt");
   });
 });

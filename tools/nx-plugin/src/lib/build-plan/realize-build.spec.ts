@@ -278,6 +278,18 @@ describe('realizeBuild: a failed push', () => {
   });
 });
 
+describe('realizeBuild: a push refused before the engine runs', () => {
+  it('keeps our own one-line refusal as it is', async () => {
+    const w = world();
+    const refusal = '/home/u/.docker/config.json names the credential helper "acr" (credHelpers["localhost:5000"]) for localhost:5000, but docker-credential-acr is not on PATH: install it';
+    w.deps.pushImage = async () => {
+      throw new BuildConfigurationError(refusal);
+    };
+    const error = await configurationError(realizeBuild(plan, options({ push: true }), w.deps, context));
+    expect(error.message).toBe(refusal);
+  });
+});
+
 describe('realizeBuild: layer cache', () => {
   const CACHE = `${REPOSITORY}-layer-cache`;
   const warnings = (w: ReturnType<typeof world>) => {

@@ -121,6 +121,8 @@ export async function realizeBuild(
       await deps.pushImage(plan.image);
     }
   } catch (error) {
+    // Our own refusal (a credential helper that is not installed, ...) already says what is wrong: not the engine's failure.
+    if (error instanceof BuildConfigurationError) throw error;
     const dockerfileText = existsSync(plan.dockerfile) ? readFileSync(plan.dockerfile, 'utf8') : '';
     const where = { task: `${plan.project}:build-${plan.stream}`, engine: deps.engine, parent: plan.parent, dockerfile: relative(context.root, plan.dockerfile), image: plan.image };
     throw new BuildConfigurationError(describeEngineFailure(error, where, dockerfileText, { tmpDir: engineTempDir(deps.engine) }));
