@@ -30,6 +30,8 @@ let graph: ImageGraph;
 /** From the Nx graph: the cpu notebook images, and those below base. */
 let images: { all: string[]; belowBase: string[] };
 const scratch: string[] = [];
+/** Podman storages the cases made besides the suite's own. */
+const machines: PodmanMachine[] = [];
 
 function nx(args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = workspace.nx([...args, '--output-style=static'], { ...machine.env, IMAGE_REGISTRY: `${proxy.host}/${REPOSITORY}`, ...env });
@@ -69,6 +71,7 @@ afterAll(async () => {
   await proxy?.fail(null);
   workspace?.remove();
   machine?.remove();
+  for (const other of machines) other.remove();
   await proxy?.stop();
   await registry?.stop();
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
@@ -193,6 +196,17 @@ describe('a docker credential helper', () => {
     expectNxSuccess(result);
     expect(readRecordIn(workspace.root, 'base')!.digest).toMatch(/^sha256:/);
     expect(readFileSync(calls, 'utf8')).toContain(`get ${proxy.host}`);
+  });
+
+  it('gives the login for pulling a parent back by digest into an empty storage (a new runner)', () => {
+    const runner = createPodmanMachine({ ...readE2eServices(), registry: proxy.host, user: registry.user }, registry.password);
+    machines.push(runner);
+    const child = images.all.find((project) => graph[project].implicitDependencies.includes('base'))!;
+    changeImage(child);
+    const result = nx(['run', `${child}:build-cpu`], { ...runner.env, ...env() });
+    expectNxSuccess(result);
+    expect(result.output).toMatch(/is not in podman's storage: pulling it from the registry by digest/);
+    expect(readRecordIn(workspace.root, child)!.digest).toMatch(/^sha256:/);
   });
 
   it('that is not installed is one line naming it', () => {

@@ -5,6 +5,7 @@ import { announce, logger, stamped, taskProcessEnv } from '../../lib/logger';
 import { realCli } from '../../lib/engine/engine-cli';
 import { pushImage } from '../../lib/engine/push-image';
 import { withHelperLogin } from '../../lib/registry/helper-login';
+import { pullWithHelperLogin } from '../../lib/engine/local-images';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { ensureGeneratedContext, generationWorkDir } from '../../lib/gpu-upstream/generated-context';
 import { realizeBuild, type NxContainerRun } from '../../lib/build-plan/realize-build';
@@ -106,7 +107,12 @@ async function build(task: ExecutorTask, options: BuildExecutorOptions, context:
       buildIsCertain: () => startNxContainerChild(context.root),
       log,
       warn: (line) => logger.warn(`warning: ${line}`),
-      prepareParent: parentSource.kind === 'project' ? async () => void (await images.ensure(parentSource.project, options.stream)) : undefined,
+      prepareParent:
+        parentSource.kind === 'project'
+          ? async () => void (await images.ensure(parentSource.project, options.stream))
+          : plan.parent
+            ? () => pullWithHelperLogin(engine, plan.parent!)
+            : undefined,
       ...(generatedIdentity && {
         prepareContext: () =>
           ensureGeneratedContext({ workspaceRoot: context.root, settings, lock, outputDir: plan.context, workDir: generationWorkDir(context.root), log }, generatedIdentity),

@@ -1,5 +1,6 @@
 import { BuildConfigurationError } from '../errors';
 import { taskProcessEnv } from '../logger';
+import { withHelperLogin } from '../registry/helper-login';
 import { failureReason, realCli, type Cli, type EngineName } from './engine-cli';
 
 const IMAGE_NOT_FOUND = /image not known|no such (image|object)/i;
@@ -41,10 +42,24 @@ export async function hasImage(cli: Cli, image: string): Promise<boolean> {
 
 /** Pulls `reference` (e.g. repository@digest) into the engine's storage and gives it the tag `as`; fails with the engine's last line. */
 export async function pullAndTag(engine: EngineName, reference: string, as: string): Promise<void> {
-  const pulled = await taskEngine(engine).run(['pull', '--quiet', reference]);
+  // A login only a docker credential helper holds reaches podman as for a push (see helper-login.ts).
+  const pulled = await withHelperLogin(engine, reference, (authFile) => taskEngine(engine).run(['pull', '--quiet', ...(authFile ? ['--authfile', authFile] : []), reference]));
   if (pulled.code !== 0) throw new BuildConfigurationError(`${engine} cannot pull ${reference} (${failureReason(pulled)}): log in to its registry (${engine} login) and rerun`);
   // A record re-pinned to repo@digest names the pulled image already; a digest cannot be a tag.
   if (as.includes('@')) return;
   const tagged = await taskEngine(engine).run(['tag', reference, as]);
   if (tagged.code !== 0) throw new BuildConfigurationError(`${engine} cannot tag ${reference} as ${as} (${failureReason(tagged)})`);
+}
+
+/**
+ * Pulls an upstream parent the engine lacks when its registry's login is one
+ * only a docker credential helper holds, which podman's own pull during the
+ * build could not use; any other parent is left to the build's own pull.
+ */
+export async function pullWithHelperLogin(engine: EngineName, reference: string): Promise<void> {
+  await withHelperLogin(engine, reference, async (authFile) => {
+    if (!authFile || (await localImageId(engine, reference))) return;
+    const pulled = await taskEngine(engine).run(['pull', '--quiet', '--authfile', authFile, reference]);
+    if (pulled.code !== 0) throw new BuildConfigurationError(`${engine} cannot pull the parent ${reference} (${failureReason(pulled)}): check the login the credential helper gives, and rerun`);
+  });
 }

@@ -11,7 +11,7 @@ export function authFileEntry(credentials: Credentials): { auth: string; identit
 }
 
 /**
- * Runs `body` with an auth file for pushing `image` with podman when the
+ * Runs `body` with an auth file for pushing (or pulling) `image` with podman when the
  * registry's login is one only a docker credential helper gives (podman 4
  * reads `credHelpers` but not docker's `credsStore`): written to a private
  * folder (0700, the file 0600) and removed afterwards. Any other login, and
