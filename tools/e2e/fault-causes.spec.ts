@@ -3,7 +3,8 @@
  * own behind the failing-registry proxy: each failure names its real cause,
  * a registry that throttles is retried, a credential helper is used, and a
  * failed task makes the run exit 1. One workspace and one registry for every
- * case; the cases run in order and share the registry's state.
+ * case; the cases run in order and share the registry's state. Runs as root
+ * (CI does): the full-TMPDIR case mounts a small tmpfs.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,7 +62,8 @@ beforeAll(async () => {
   const upstream = `${proxy.host}/${REPOSITORY}/datascience-notebook:fixture`;
   const digest = pushFixtureUpstream(machine, upstream);
   workspace = createTempWorkspace('kf-faults-');
-  workspace.write('build_settings.env', fixtureBuildSettings(upstream));
+  // podman whatever E2E_ENGINE says: the causes checked are what podman prints, and its pushes take the suite's logins.
+  workspace.write('build_settings.env', fixtureBuildSettings(upstream, { IMAGE_ENGINE: 'podman' }));
   workspace.write('upstream-lock.json', fixtureCpuLock(upstream, digest));
   for (const image of all) workspace.write(`${graph[image].root}/Dockerfile`, fixtureDockerfile(image));
   workspace.commit('fixture Dockerfiles');
