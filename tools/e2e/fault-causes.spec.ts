@@ -222,3 +222,24 @@ describe('a docker credential helper', () => {
     ]);
   });
 });
+
+describe('a replay from the Nx cache', () => {
+  it('says when the replayed line looked, and claims nothing about the storage now', async () => {
+    changeImage('base');
+    expectNxSuccess(nx(['run', 'base:build-cpu'], { IMAGE_PUSH: 'false' }));
+    const checked = nx(['run', 'base:build-cpu', '--skip-nx-cache'], { IMAGE_PUSH: 'false' });
+    expectNxSuccess(checked);
+    const image = readRecordIn(workspace.root, 'base')!.image;
+    const line = checked.output.split('\n').find((text) => text.includes(`${image} was in podman's storage: not rebuilt`));
+    expect(line).toMatch(/^\[\d\d:\d\d:\d\d UTC\] /);
+    // The storage loses the image; a second later Nx replays the task.
+    machine.podman(['rmi', '--force', image]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const replayed = nx(['run', 'base:build-cpu'], { IMAGE_PUSH: 'false' });
+    expectNxSuccess(replayed);
+    expect(replayed.output).toContain('[local cache]');
+    // The replay is the old line with its old time, not a claim made now.
+    expect(replayed.output.split('\n').filter((text) => text.includes('was in podman'))).toEqual([line]);
+    expect(replayed.output).toContain('restored by Nx 1');
+  });
+});
