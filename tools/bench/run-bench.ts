@@ -78,7 +78,7 @@ async function runBench(ctx: BenchContext): Promise<void> {
     '',
     targetsTable(targets),
     '',
-    `wall_s: the Nx command from spawn to exit; baseline_wall_s: the podman commands of the scripts' way; noop: median of ${ctx.config.samples}.`,
+    `wall_s: the Nx command from spawn to exit; baseline_wall_s: the podman commands of the scripts' way (fresh-runner-change: the original CI's docker commands on dockerd's classic builder); noop: median of ${ctx.config.samples}.`,
     'overhead_s: median over the tasks Nx ran of task wall time minus its podman build/push/pull time; critical path: engine time along the longest chain.',
     `Machine: ${machineLoad.cores} cores, 1-minute load average ${machineLoad.loadavg_1m_start} at start, ${machineLoad.loadavg_1m_end} at end${
       Math.max(machineLoad.loadavg_1m_start, machineLoad.loadavg_1m_end) > machineLoad.cores ? ' (busier than its cores: other work inflated these wall times)' : ''
