@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
 import { join, relative } from 'node:path';
 import { readBenchGraph, type BenchGraph } from '../bench/lib/graph';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
@@ -42,18 +43,29 @@ function changeChildren(): void {
   workspace.commit(`change the children of ${middle} (${edits})`);
 }
 
-/** Starts Nx without waiting for it, as a second terminal or CI job would. */
-function startNx(args: string[]): Promise<{ status: number | null; output: string }> {
-  const child = spawn(nxBinary(workspace.root), [...args, '--output-style=static', '--parallel=3'], {
-    cwd: workspace.root,
-    env: { ...process.env, ...NX_TEST_ENV, ...machine.env },
+interface RunningNx {
+  pid: number;
+  /** What it printed so far. */
+  output(): string;
+  exited: Promise<{ status: number | null; output: string }>;
+}
+
+/** Starts Nx without waiting for it, as a second terminal or CI job would, in a process group of its own (as a terminal runs it). */
+function launchNx(args: string[], env: NodeJS.ProcessEnv = {}, ws: TempWorkspace = workspace): RunningNx {
+  const child = spawn(nxBinary(ws.root), [...args, '--output-style=static', '--parallel=3'], {
+    cwd: ws.root,
+    env: { ...process.env, ...NX_TEST_ENV, ...machine.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, output })));
+  const exited = new Promise<{ status: number | null; output: string }>((resolve) => child.on('close', (status, signal) => resolve({ status: status ?? (signal ? -1 : null), output })));
+  return { pid: child.pid!, output: () => output, exited };
 }
+
+const startNx = (args: string[], env: NodeJS.ProcessEnv = {}) => launchNx(args, env).exited;
 
 /** A change to every image, so the next run builds them all. */
 function changeAll(): void {
@@ -121,14 +133,19 @@ beforeAll(() => {
   expect(runBuilds().ran.sort()).toEqual([...graph.order].sort());
 });
 
-afterAll(() => {
+afterAll(async () => {
   workspace?.remove();
-  try {
-    machine?.podman(['unmount', '--all']);
-  } catch {
-    // Nothing mounted.
+  // A RUN step a killed build started runs on to its end, holding its layer mounted: give it that long.
+  for (let attempt = 0; attempt < 30; attempt++) {
+    try {
+      machine?.podman(['unmount', '--all']);
+      machine?.remove();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
-  machine?.remove();
+  console.warn(`left ${machine?.dir}: still in use`);
 });
 
 describe('a broken Nx cache entry heals without nx reset', () => {
@@ -193,3 +210,117 @@ describe('one run per workspace', () => {
     for (const project of graph.order) expect(readRecordIn(workspace.root, project)!.image).toBe(planned[project].image);
   });
 });
+
+describe('no debris: an interrupted build or push leaves no working container and no temp file', () => {
+  /**
+   * The registry behind a proxy that holds each blob upload for a while, so a
+   * signal lands while the push is under way (a local registry takes an image
+   * faster than a test can aim at it).
+   */
+  let slowRegistry: Server;
+  let slowHost: string;
+  /** Blob uploads the proxy has held so far. */
+  let uploads = 0;
+
+  beforeAll(async () => {
+    const [host, port] = services.registry.split(':');
+    slowRegistry = createServer((req, res) => {
+      const forward = () => {
+        const upstream = request({ host: host === 'localhost' ? '127.0.0.1' : host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        upstream.on('error', () => res.destroy());
+        req.pipe(upstream);
+      };
+      if (/\/blobs\/uploads\//.test(req.url ?? '') && req.method !== 'POST') {
+        uploads++;
+        setTimeout(forward, 3000);
+      }
+      else forward();
+    });
+    await new Promise<void>((resolve) => slowRegistry.listen(0, '127.0.0.1', resolve));
+    slowHost = `127.0.0.1:${(slowRegistry.address() as { port: number }).port}`;
+    appendFileSync(machine.env.CONTAINERS_REGISTRIES_CONF!, `\n[[registry]]\nlocation = "${slowHost}"\ninsecure = true\n`);
+    const auth = JSON.parse(readFileSync(machine.env.REGISTRY_AUTH_FILE!, 'utf8'));
+    auth.auths[slowHost] = auth.auths[services.registry];
+    writeFileSync(machine.env.REGISTRY_AUTH_FILE!, JSON.stringify(auth));
+  });
+
+  afterAll(async () => {
+    slowRegistry?.closeAllConnections();
+    await new Promise((resolve) => slowRegistry?.close(resolve));
+  });
+
+  /** The image the cases interrupt: a root, so a run of it alone is short. */
+  const slow = () => graph.order[0];
+  /** The runs' TMPDIR, the test's own: anything in it was left by a run. */
+  let tmpdir: string;
+
+  beforeEach(() => {
+    tmpdir = mkdtempSync(join(machine.dir, 'tmpdir-'));
+  });
+
+  /** What runs left in their TMPDIR; Node's compile cache (it speeds up every Nx start) is kept there on purpose. */
+  const tempFiles = () => readdirSync(tmpdir).filter((name) => name !== 'node-compile-cache');
+
+  /** podman's working containers in the suite's own storage: every one was made by a build of this suite. */
+  const workingContainers = () => machine.podman(['ps', '--all', '--external', '--format', '{{.ID}} {{.Names}}']).split('\n').filter(Boolean);
+
+  function writeSlowImage(marker: string, rootRun: string): void {
+    workspace.write(`${graph.images[slow()].root}/Dockerfile`, notebookFixtureDockerfile(marker, { rootRun }));
+    workspace.commit(`${slow()}: ${marker}`);
+  }
+
+  async function until(what: string, ready: () => boolean, run: RunningNx): Promise<void> {
+    for (let waited = 0; !ready(); waited += 100) {
+      if (waited > 180_000) throw new Error(`${what} never happened:\n${run.output().slice(-3000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Starts a build of the slow image that runs `rootRun`, waits until `phase` is under way, and sends `signal` as a terminal (SIGINT, SIGKILL: the whole process group) or a CI runner (SIGTERM: Nx) does. */
+  async function interrupt(phase: 'build' | 'push', signal: NodeJS.Signals): Promise<{ status: number | null; output: string }> {
+    edits++;
+    const marker = `${slow()}-${phase}-${edits}`;
+    writeSlowImage(marker, phase === 'build' ? 'sleep 15' : 'head -c 20000000 /dev/urandom > /opt/noise');
+    const env = phase === 'push' ? { TMPDIR: tmpdir, IMAGE_REGISTRY: `${slowHost}/run-faults-${RUN_ID}`, IMAGE_PUSH: 'true', IMAGE_LAYER_CACHE: 'false' } : { TMPDIR: tmpdir };
+    const run = launchNx(['run', `${slow()}:${TARGET}`], env);
+    if (phase === 'build') await until('the slow RUN step', () => run.output().includes('sleep 15') && workingContainers().length > 0, run);
+    else {
+      const before = uploads;
+      await until('an upload', () => uploads > before, run);
+    }
+    process.kill(signal === 'SIGTERM' ? run.pid : -run.pid, signal);
+    const result = await run.exited;
+    expect({ phase, signal, interrupted: result.status !== 0 }).toEqual({ phase, signal, interrupted: true });
+    return result;
+  }
+
+  it.each([
+    ['build', 'SIGINT'],
+    ['build', 'SIGTERM'],
+    ['push', 'SIGINT'],
+    ['push', 'SIGTERM'],
+  ] as const)('%s interrupted by %s', async (phase, signal) => {
+    await interrupt(phase, signal);
+    expect(workingContainers()).toEqual([]);
+    expect(tempFiles()).toEqual([]);
+  });
+
+  it('what a SIGKILL left, the next run removes and counts', async () => {
+    await interrupt('build', 'SIGKILL');
+    const left = workingContainers();
+    expect(left.length).toBeGreaterThan(0);
+    expect(tempFiles().filter((name) => name.startsWith('kubeflow-images-'))).toHaveLength(1);
+    writeSlowImage(`${slow()}-after-kill`, 'true');
+    const run = workspace.nx(['run', `${slow()}:${TARGET}`, '--output-style=static'], { ...machine.env, TMPDIR: tmpdir });
+    expectNxSuccess(run);
+    expect(run.output).toMatch(
+      new RegExp(`removed what an earlier run of this workspace left when it was killed \\(pid \\d+\\): ${left.length} working containers?, 1 temp folder in ${tmpdir}`),
+    );
+    expect(workingContainers()).toEqual([]);
+    expect(tempFiles()).toEqual([]);
+  });
+});
+

@@ -1,5 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { runExecutorTask, type ExecutorTask } from '../../lib/executor-task';
+import { removeLeftovers } from '../../lib/debris/run-scratch';
 import { thisRun, withWorkspaceLock } from '../../lib/run-lock/workspace-lock';
 import { announce, logger, stamped, taskProcessEnv } from '../../lib/logger';
 import { realCli } from '../../lib/engine/engine-cli';
@@ -76,6 +77,9 @@ async function build(task: ExecutorTask, options: BuildExecutorOptions, context:
     return { success: true };
   }
   const engine = task.buildEngine(options.engine);
+  // Under the workspace lock: no other run of this workspace builds now, so what a dead process left is debris.
+  const leftovers = await removeLeftovers(context.root, engine);
+  if (leftovers) logger.info(leftovers);
   const push = options.push ?? booleanSetting(settings, 'IMAGE_PUSH');
   const registryClient = registry ? new RegistryClient() : null;
   // nx-container runs in a child process: it keeps the engine's output for the error, and gets a fresh temp folder per build.

@@ -82,10 +82,6 @@ export function lineOfStep(dockerfileText: string, step: string): number | null 
   return match ? match.line : null;
 }
 
-/** Where the engine keeps its temporary files: TMPDIR, else podman's default for image copies (/var/tmp), else the system's. */
-export function engineTempDir(engine: string, env: NodeJS.ProcessEnv = process.env): string {
-  return env.TMPDIR || (engine === 'podman' ? '/var/tmp' : '/tmp');
-}
 
 const isUnder = (path: string, dir: string | undefined) => !!dir && (path === dir || path.startsWith(`${dir.replace(/\/+$/, '')}/`));
 

@@ -85,3 +85,8 @@ export function lastLine(text: string): string {
 export function failureReason(result: CliResult): string {
   return result.spawnError ?? lastLine(result.stderr);
 }
+
+/** Where the engine keeps its temporary files: TMPDIR, else podman's default for image copies (/var/tmp), else the system's. */
+export function engineTempDir(engine: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.TMPDIR || (engine === 'podman' ? '/var/tmp' : '/tmp');
+}

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { ExecutorContext } from '@nx/devkit';
+import { OWNER_BUILD_ARG } from '../debris/ownership';
+import { startBuildScratch } from '../debris/run-scratch';
 import { engineOutput, taskProcessEnv } from '../logger';
+import type { EngineName } from './engine-cli';
 
 /** A failed engine run, with what the engine printed so the failure can be classified. */
 export class EngineRunError extends Error {
@@ -40,11 +43,15 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
     isVerbose: context.isVerbose,
     projectsConfigurations: { version: 2, projects: { [project]: context.projectsConfigurations?.projects?.[project] } },
   };
-  return new Promise((resolve, reject) => {
+  const scratch = startBuildScratch(context.root, options.engine as EngineName);
+  const buildArgs = [...((options['build-args'] as string[] | undefined) ?? []), ...(scratch.ownerArg ? [scratch.ownerArg] : [])];
+  return new Promise<{ success: boolean }>((resolve, reject) => {
     const child = nxContainerChild(context.root);
+    scratch.track(child.pid);
     let output = '';
     const printed = engineOutput(`${project}:${context.targetName ?? 'build'}`);
-    const keep = (chunk: string, stream: 'stdout' | 'stderr') => {
+    const keep = (raw: string, stream: 'stdout' | 'stderr') => {
+      const chunk = withoutOwnerArgWarning(raw);
       printed.write(chunk, stream);
       output = (output + chunk).slice(-KEPT_OUTPUT);
     };
@@ -59,7 +66,15 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
       const exitCode = signal ? (SIGNAL_EXIT_CODES[signal] ?? 128) : (code ?? undefined);
       reject(new EngineRunError(output, exitCode, `nx-container exited with ${signal ?? `code ${code}`}`));
     });
-    child.stdin.end(JSON.stringify({ options, context: childContext, env: taskProcessEnv() }));
+    child.stdin.end(JSON.stringify({ options: { ...options, 'build-args': buildArgs }, context: childContext, env: { ...taskProcessEnv(), TMPDIR: scratch.tmpdir } }));
+  }).finally(() => scratch.done());
+}
+
+/** podman warns that no Dockerfile declares the owner build arg (it is not meant for one): that warning says nothing to a user. */
+export function withoutOwnerArgWarning(output: string): string {
+  return output.replace(/^(.*one or more build args were not consumed: \[)([^\]\n]*)\](\r?\n)?/gm, (line, start: string, names: string, end = '') => {
+    const others = names.split(' ').filter((name) => name && name !== OWNER_BUILD_ARG);
+    return others.length === 0 ? '' : `${start}${others.join(' ')}]${end}`;
   });
 }
 

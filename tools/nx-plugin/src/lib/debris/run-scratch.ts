@@ -1,0 +1,146 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { engineTempDir, realCli, type EngineName } from '../engine/engine-cli';
+import { taskProcessEnv } from '../logger';
+import { formatOwner, isLeftover, ownerAlive, ownerOfScratch, OWNER_BUILD_ARG, processStart, sameProcess, scratchName, thisProcessOwner, workspaceId, type BuildOwner } from './ownership';
+import { removeWorkingContainers, workingContainers } from './working-containers';
+
+/** One engine build's temp folder (its TMPDIR) and the build arg naming its owner. */
+export interface BuildScratch {
+  tmpdir: string;
+  /** `NAME=owner`, for podman's working containers; null for docker. */
+  ownerArg: string | null;
+  /** The process running the build (nx-container's), stopped first on an interrupt. */
+  track(pid: number | undefined): void;
+  /** Removes the build's temp folder and, when the engine left files in it (it was stopped), the build's working containers. */
+  done(): Promise<void>;
+}
+
+interface ProcessScratch {
+  owner: BuildOwner;
+  dir: string;
+  engines: Set<EngineName>;
+  running: Set<number>;
+  builds: number;
+}
+
+let scratch: ProcessScratch | null = null;
+let interrupted = false;
+
+/**
+ * Gives a build its own TMPDIR inside this process's scratch folder
+ * (`kubeflow-images-<workspace>.<pid>.<start>` in the engine's temp folder),
+ * removed when the build ends, and on SIGINT or SIGTERM together with the
+ * working containers its builds left; what a SIGKILL leaves, the next run
+ * removes (removeLeftovers).
+ */
+export function startBuildScratch(workspaceRoot: string, engine: EngineName): BuildScratch {
+  if (!scratch) {
+    const owner = thisProcessOwner(workspaceRoot);
+    scratch = { owner, dir: join(engineTempDir(engine), scratchName(owner)), engines: new Set(), running: new Set(), builds: 0 };
+    const dir = scratch.dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void interrupt(signal));
+  }
+  const current = scratch;
+  current.engines.add(engine);
+  mkdirSync(current.dir, { recursive: true });
+  const tmpdir = mkdtempSync(join(current.dir, 'build-'));
+  const owner: BuildOwner = { ...current.owner, build: ++current.builds };
+  let pid: number | undefined;
+  return {
+    tmpdir,
+    ownerArg: engine === 'podman' ? `${OWNER_BUILD_ARG}=${formatOwner(owner)}` : null,
+    track(started) {
+      pid = started;
+      if (pid) current.running.add(pid);
+    },
+    async done() {
+      if (pid) current.running.delete(pid);
+      // A build that ends normally leaves nothing here; the engine's files mean it was stopped (a signal to its process group).
+      if (engine === 'podman' && readdirSync(tmpdir).length > 0) await removeContainers((container) => formatOwner(container) === formatOwner(owner));
+      rmSync(tmpdir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Removes the working containers whose owner `matches`; returns how many it removed. */
+async function removeContainers(matches: (owner: BuildOwner) => boolean): Promise<number> {
+  const podman = realCli('podman', taskProcessEnv());
+  const ours = (await workingContainers(podman)).filter((container) => container.owner && matches(container.owner));
+  return ours.length - (await removeWorkingContainers(podman, ours.map((container) => container.id)));
+}
+
+/** A process and everything it started, children first (Linux /proc). */
+function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // Gone already.
+  }
+  return [...children.flatMap(processTree), pid];
+}
+
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Stops this process's builds, removes the working containers they made and
+ * its temp folders, then exits as the signal asks. Nx signals a batch or task
+ * process when the run is interrupted (and a finished batch with SIGTERM:
+ * nothing is running then, so nothing is asked of the engine).
+ */
+async function interrupt(signal: keyof typeof SIGNAL_EXIT): Promise<void> {
+  if (interrupted || !scratch) return;
+  interrupted = true;
+  const { owner, dir, engines, running } = scratch;
+  if (running.size > 0) {
+    const tree = [...running].flatMap(processTree);
+    const starts = new Map(tree.map((pid) => [pid, processStart(pid)]));
+    for (const pid of tree) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+    for (let waited = 0; waited < 5000 && tree.some((pid) => starts.get(pid) !== null && processStart(pid) === starts.get(pid)); waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (engines.has('podman')) await removeContainers((container) => sameProcess(container, owner));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(SIGNAL_EXIT[signal]);
+}
+
+const cleaned = new Set<string>();
+
+/**
+ * Removes what earlier runs of this workspace left when they were killed
+ * (SIGKILL, a lost machine): their temp folders and the working containers
+ * their builds made. Only a process that no longer runs leaves anything: a
+ * build of this workspace that still runs, and anything of another
+ * workspace, is left alone. Once per process and engine; returns the line
+ * saying what it removed, or null.
+ */
+export async function removeLeftovers(workspaceRoot: string, engine: EngineName): Promise<string | null> {
+  const key = `${workspaceRoot}\0${engine}`;
+  if (cleaned.has(key)) return null;
+  cleaned.add(key);
+  const workspace = workspaceId(workspaceRoot);
+  const alive = (owner: BuildOwner) => ownerAlive(owner);
+  const base = engineTempDir(engine);
+  let names: string[] = [];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return null;
+  }
+  const folders = names.filter((name) => isLeftover(ownerOfScratch(name), workspace, alive));
+  // Working containers of a killed run sit beside its temp folder; without one there is nothing to look for.
+  if (folders.length === 0) return null;
+  const containers = engine === 'podman' ? await removeContainers((container) => isLeftover(container, workspace, alive)) : 0;
+  for (const name of folders) rmSync(join(base, name), { recursive: true, force: true });
+  const pids = folders.map((name) => ownerOfScratch(name)!.pid).join(', ');
+  return `removed what an earlier run of this workspace left when it was killed (pid ${pids}): ${containers} working container${containers === 1 ? '' : 's'}, ${folders.length} temp folder${folders.length === 1 ? '' : 's'} in ${base}`;
+}
