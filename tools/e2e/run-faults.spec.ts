@@ -205,9 +205,6 @@ describe('one run per workspace', () => {
     // The plan ran after the build: its records are plans of the same images.
     const planned = Object.fromEntries(graph.order.map((project) => [project, readRecordIn(workspace.root, project)!]));
     for (const project of graph.order) expect(planned[project]).toMatchObject({ planned: true });
-    runBuilds();
-    expectRecordsSound();
-    for (const project of graph.order) expect(readRecordIn(workspace.root, project)!.image).toBe(planned[project].image);
   });
 });
 
@@ -299,9 +296,7 @@ describe('no debris: an interrupted build or push leaves no working container an
 
   it.each([
     ['build', 'SIGINT'],
-    ['build', 'SIGTERM'],
     ['push', 'SIGINT'],
-    ['push', 'SIGTERM'],
   ] as const)('%s interrupted by %s', async (phase, signal) => {
     await interrupt(phase, signal);
     expect(workingContainers()).toEqual([]);

@@ -1,12 +1,13 @@
+import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { runExecutorTask, type ExecutorTask } from '../../lib/executor-task';
-import { removeLeftovers } from '../../lib/debris/run-scratch';
+import { processScratchDir, removeLeftovers, withBuildScratch } from '../../lib/debris/run-scratch';
 import { thisRun, withWorkspaceLock } from '../../lib/run-lock/workspace-lock';
 import { announce, logger, stamped, taskProcessEnv } from '../../lib/logger';
 import { realCli } from '../../lib/engine/engine-cli';
 import { pushImage } from '../../lib/engine/push-image';
 import { withHelperLogin } from '../../lib/registry/helper-login';
-import { pullWithHelperLogin } from '../../lib/engine/local-images';
+import { pullAndTag, pullWithHelperLogin } from '../../lib/engine/local-images';
 import { prepareBuild } from '../../lib/build-plan/prepare-build';
 import { ensureGeneratedContext, generationWorkDir } from '../../lib/gpu-upstream/generated-context';
 import { realizeBuild, type NxContainerRun } from '../../lib/build-plan/realize-build';
@@ -107,8 +108,20 @@ async function build(task: ExecutorTask, options: BuildExecutorOptions, context:
       ensureEngineReady: (engineAnswered) => assertEngineReady(engine, engineAnswered),
       runNxContainer,
       pushImage: (image) =>
-        withHelperLogin(engine, image, (authFile) => pushImage(image, { cli: realCli(engine, taskProcessEnv()), authFile, log: (line) => logger.warn(stamped(line)) })),
+        withBuildScratch(context.root, engine, (tmpdir) =>
+          withHelperLogin(engine, image, (authFile) =>
+            pushImage(image, {
+              cli: realCli(engine, { ...taskProcessEnv(), TMPDIR: tmpdir }),
+              authFile,
+              // docker push has no digest file: its pushes are told apart by the read-back alone.
+              digestFile: engine === 'podman' ? join(tmpdir, 'pushed-digest') : undefined,
+              log: (line) => logger.warn(stamped(line)),
+            }),
+          ),
+        ),
       buildIsCertain: () => startNxContainerChild(context.root),
+      tempDir: () => processScratchDir(context.root, engine),
+      pullByDigest: (reference, image) => pullAndTag(engine, reference, image),
       log,
       warn: (line) => logger.warn(`warning: ${line}`),
       prepareParent:

@@ -368,3 +368,60 @@ describe('realizeBuild: layer cache', () => {
     expect(w.nxContainerRuns).toEqual([expect.objectContaining({ 'cache-from': [], 'cache-to': [] })]);
   });
 });
+
+describe('realizeBuild: two runners pushing one content tag', () => {
+  const THEIRS = `sha256:${'e'.repeat(64)}`;
+  const THEIR_IMAGE_ID = `sha256:${'2'.repeat(64)}`;
+
+  function withPulls(w: ReturnType<typeof world>) {
+    const pulls: string[] = [];
+    w.deps.pullByDigest = async (reference, image) => {
+      pulls.push(`${reference} as ${image}`);
+      w.storage.set(image, THEIR_IMAGE_ID);
+    };
+    return pulls;
+  }
+
+  it('does not push a tag another runner pushed while this one built: it records the tag\'s digest and uses that image', async () => {
+    const w = world();
+    const pulls = withPulls(w);
+    const run = w.deps.runNxContainer;
+    w.deps.runNxContainer = async (nxOptions, ctx) => {
+      const result = await run(nxOptions, ctx);
+      w.registryTags.set(IMAGE, THEIRS);
+      return result;
+    };
+    const record = await realizeBuild(plan, options({ push: true }), w.deps, context);
+    expect(w.steps).not.toContain('push');
+    expect(record).toMatchObject({ digest: THEIRS, imageId: THEIR_IMAGE_ID, source: 'built' });
+    expect(pulls).toEqual([`${REPOSITORY}@${THEIRS} as ${IMAGE}`]);
+    expect(w.lines).toContain(`${IMAGE}: another runner pushed the same content tag while this one built: recording the tag's digest ${THEIRS} and using its image`);
+  });
+
+  it("reads the tag back after its push: when another runner's push won, it records and uses that one", async () => {
+    const w = world();
+    const pulls = withPulls(w);
+    w.deps.pushImage = async (image) => {
+      w.steps.push('push');
+      // Ours landed, then theirs overwrote the tag.
+      w.registryTags.set(image, THEIRS);
+      return DIGEST;
+    };
+    const record = await realizeBuild(plan, options({ push: true }), w.deps, context);
+    expect(record).toMatchObject({ digest: THEIRS, imageId: THEIR_IMAGE_ID });
+    expect(pulls).toEqual([`${REPOSITORY}@${THEIRS} as ${IMAGE}`]);
+    expect(w.lines.at(-1)).toMatch(/at the same time, and its push won \(this one pushed sha256:d+\)/);
+  });
+
+  it('keeps its own digest when the read-back names it', async () => {
+    const w = world();
+    const pulls = withPulls(w);
+    w.deps.pushImage = async (image) => {
+      w.registryTags.set(image, DIGEST);
+      return DIGEST;
+    };
+    const record = await realizeBuild(plan, options({ push: true }), w.deps, context);
+    expect(record).toMatchObject({ digest: DIGEST, imageId: IMAGE_ID });
+    expect(pulls).toEqual([]);
+  });
+});

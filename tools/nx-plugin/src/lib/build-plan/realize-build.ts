@@ -6,6 +6,7 @@ import { BuildConfigurationError } from '../errors';
 import { describeEngineFailure } from '../engine/classify-engine-failure';
 import { engineTempDir, type EngineName } from '../engine/engine-cli';
 import { inspectLocalImage, type LocalImage } from '../engine/local-images';
+import { writtenName } from '../registry/image-reference';
 import { builtRecord, type BuildRecord } from '../records/build-record';
 import type { LayerCache } from '../layer-cache/layer-cache';
 import { runWithLayerCache } from '../layer-cache/run-with-layer-cache';
@@ -40,13 +41,17 @@ export interface RealizeDependencies {
    */
   ensureEngineReady: (engineAnswered: boolean) => void;
   runNxContainer: NxContainerRun;
-  /** Pushes the built image (retrying what may pass); throws an EngineRunError with the engine's output when it cannot. */
-  pushImage?: (image: string) => Promise<void>;
+  /** Pushes the built image (retrying what may pass), returning the digest it pushed when the engine says; throws an EngineRunError with the engine's output when it cannot. */
+  pushImage?: (image: string) => Promise<string | null | void>;
+  /** Pulls repository@digest into the engine under `image`: another runner's push of the same content tag won. */
+  pullByDigest?: (repositoryAtDigest: string, image: string) => Promise<void>;
   /** Told as soon as the engine is ready and certain to build, before the parent and context are made ready, so nx-container can load meanwhile. */
   buildIsCertain?: () => void;
   log: (line: string) => void;
   /** Where a build that goes on without something says so (default: log). */
   warn?: (line: string) => void;
+  /** Where the build's own temp files go (default: the system's temp folder); an interrupted build's are removed with it. */
+  tempDir?: () => string;
   /** Makes the build context exist (a generated one) when, and only when, the engine must build. */
   prepareContext?: () => void | Promise<void>;
   /** Makes the parent image present in the engine before it builds on it (a cache hit may have restored only its record). */
@@ -104,7 +109,9 @@ export async function realizeBuild(
   // working tree that differs from the commit; promotion gives them to tested digests.
   const registry = deps.registry;
   const layerCache = registry ? (options.layerCache?.() ?? null) : null;
-  const labelled = deps.engine === 'podman' ? labelledDockerfile(plan) : null;
+  let pushedMeanwhile: string | null = null;
+  let pushedDigest: string | null = null;
+  const labelled = deps.engine === 'podman' ? labelledDockerfile(plan, deps.tempDir?.() ?? tmpdir()) : null;
   try {
     await runWithLayerCache(
       layerCache,
@@ -118,7 +125,9 @@ export async function realizeBuild(
     // A push of its own (not nx-container's): it can be tried again without building again, and given a login.
     if (options.push) {
       if (!deps.pushImage) throw new Error('realizeBuild: pushing needs pushImage');
-      await deps.pushImage(plan.image);
+      // Another runner may have pushed the same content tag while this one built: then the tag already names its image.
+      pushedMeanwhile = await registry!.manifestDigest(plan.image);
+      if (!pushedMeanwhile) pushedDigest = (await deps.pushImage(plan.image)) || null;
     }
   } catch (error) {
     // Our own refusal (a credential helper that is not installed, ...) already says what is wrong: not the engine's failure.
@@ -129,23 +138,30 @@ export async function realizeBuild(
   } finally {
     labelled?.remove();
   }
-  const imageId = (await inspectLocal(plan.image)).id;
-  if (!imageId) {
+  if (!(await inspectLocal(plan.image)).id) {
     throw new BuildConfigurationError(`${plan.project}: ${deps.engine} reported success but has no image ${plan.image}: check the engine's storage`);
   }
+  // Read back: the tag is what children and tests get, whoever pushed last.
   const digest = options.push && deps.registry ? await deps.registry.manifestDigest(plan.image) : null;
   if (options.push && !digest) {
     throw new BuildConfigurationError(`${plan.project}: pushed ${plan.image} but the registry does not list it: check the registry's storage`);
   }
+  const won = pushedMeanwhile ?? (digest && pushedDigest && digest !== pushedDigest ? digest : null);
+  if (won) {
+    const when = pushedMeanwhile ? 'while this one built' : `at the same time, and its push won (this one pushed ${pushedDigest})`;
+    deps.log(`${plan.image}: another runner pushed the same content tag ${when}: recording the tag's digest ${won} and using its image`);
+    await deps.pullByDigest?.(`${writtenName(plan.image)}@${won}`, plan.image);
+  }
+  const imageId = (await inspectLocal(plan.image)).id;
   return builtRecord(plan, { tags: [plan.image], imageId, digest, source: 'built' });
 }
 
 /** The Dockerfile with the image's labels in one last line, in a folder of its own (see dockerfileWithLabels); null when it cannot take them. */
-function labelledDockerfile(plan: ImageBuildPlan): { file: string; remove: () => void } | null {
+function labelledDockerfile(plan: ImageBuildPlan, tempDir: string): { file: string; remove: () => void } | null {
   if (!existsSync(plan.dockerfile)) return null;
   const text = dockerfileWithLabels(readFileSync(plan.dockerfile, 'utf8'), imageLabels(plan));
   if (text === null) return null;
-  const dir = mkdtempSync(join(tmpdir(), 'kf-labelled-dockerfile-'));
+  const dir = mkdtempSync(join(tempDir, 'kf-labelled-dockerfile-'));
   const file = join(dir, 'Dockerfile');
   writeFileSync(file, text);
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };

@@ -10,17 +10,16 @@ export interface BuildScratch {
   tmpdir: string;
   /** `NAME=owner`, for podman's working containers; null for docker. */
   ownerArg: string | null;
-  /** The process running the build (nx-container's), stopped first on an interrupt. */
-  track(pid: number | undefined): void;
-  /** Removes the build's temp folder and, when the engine left files in it (it was stopped), the build's working containers. */
-  done(): Promise<void>;
+  /** Removes the build's temp folder and, when the build failed or the engine left files in it (it was stopped), the build's working containers. */
+  done(failed: boolean): Promise<void>;
 }
 
 interface ProcessScratch {
   owner: BuildOwner;
   dir: string;
   engines: Set<EngineName>;
-  running: Set<number>;
+  /** Builds (and pushes) under way. */
+  active: number;
   builds: number;
 }
 
@@ -35,30 +34,18 @@ let interrupted = false;
  * removes (removeLeftovers).
  */
 export function startBuildScratch(workspaceRoot: string, engine: EngineName): BuildScratch {
-  if (!scratch) {
-    const owner = thisProcessOwner(workspaceRoot);
-    scratch = { owner, dir: join(engineTempDir(engine), scratchName(owner)), engines: new Set(), running: new Set(), builds: 0 };
-    const dir = scratch.dir;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void interrupt(signal));
-  }
-  const current = scratch;
-  current.engines.add(engine);
-  mkdirSync(current.dir, { recursive: true });
+  const current = processScratch(workspaceRoot, engine);
   const tmpdir = mkdtempSync(join(current.dir, 'build-'));
   const owner: BuildOwner = { ...current.owner, build: ++current.builds };
-  let pid: number | undefined;
+  current.active++;
   return {
     tmpdir,
     ownerArg: engine === 'podman' ? `${OWNER_BUILD_ARG}=${formatOwner(owner)}` : null,
-    track(started) {
-      pid = started;
-      if (pid) current.running.add(pid);
-    },
-    async done() {
-      if (pid) current.running.delete(pid);
-      // A build that ends normally leaves nothing here; the engine's files mean it was stopped (a signal to its process group).
-      if (engine === 'podman' && readdirSync(tmpdir).length > 0) await removeContainers((container) => formatOwner(container) === formatOwner(owner));
+    async done(failed) {
+      current.active--;
+      // A build that ends normally leaves nothing here; the engine's files mean it was stopped (a signal to its process group,
+      // which nx-container may not even report as a failure). A failed build's working containers stay too (podman's --rm is for successes).
+      if (engine === 'podman' && (failed || readdirSync(tmpdir).length > 0)) await removeContainers((container) => formatOwner(container) === formatOwner(owner));
       rmSync(tmpdir, { recursive: true, force: true });
     },
   };
@@ -69,6 +56,37 @@ async function removeContainers(matches: (owner: BuildOwner) => boolean): Promis
   const podman = realCli('podman', taskProcessEnv());
   const ours = (await workingContainers(podman)).filter((container) => container.owner && matches(container.owner));
   return ours.length - (await removeWorkingContainers(podman, ours.map((container) => container.id)));
+}
+
+/** This process's scratch folder (made on first use, with the handlers that remove it): for a build's other temp files. */
+export function processScratchDir(workspaceRoot: string, engine: EngineName): string {
+  return processScratch(workspaceRoot, engine).dir;
+}
+
+function processScratch(workspaceRoot: string, engine: EngineName): ProcessScratch {
+  if (!scratch) {
+    const owner = thisProcessOwner(workspaceRoot);
+    scratch = { owner, dir: join(engineTempDir(engine), scratchName(owner)), engines: new Set(), active: 0, builds: 0 };
+    const dir = scratch.dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void interrupt(signal));
+  }
+  scratch.engines.add(engine);
+  mkdirSync(scratch.dir, { recursive: true });
+  return scratch;
+}
+
+/** Runs `body` (a push) with a TMPDIR of its own, removed when it ends or is interrupted. */
+export async function withBuildScratch<T>(workspaceRoot: string, engine: EngineName, body: (tmpdir: string) => Promise<T>): Promise<T> {
+  const build = startBuildScratch(workspaceRoot, engine);
+  let failed = true;
+  try {
+    const result = await body(build.tmpdir);
+    failed = false;
+    return result;
+  } finally {
+    await build.done(failed);
+  }
 }
 
 /** A process and everything it started, children first (Linux /proc). */
@@ -93,9 +111,12 @@ const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 async function interrupt(signal: keyof typeof SIGNAL_EXIT): Promise<void> {
   if (interrupted || !scratch) return;
   interrupted = true;
-  const { owner, dir, engines, running } = scratch;
-  if (running.size > 0) {
-    const tree = [...running].flatMap(processTree);
+  const { owner, dir, engines, active, builds } = scratch;
+  // A build that ended when the signal reached its engine first (Nx stops a task's processes children first) may have
+  // been reported as done: any build of this process may have left working containers.
+  if (active > 0 || builds > 0) {
+    // Every process this one started (nx-container, the engine's builds and pushes): stopped before their files go.
+    const tree = processTree(process.pid).filter((pid) => pid !== process.pid);
     const starts = new Map(tree.map((pid) => [pid, processStart(pid)]));
     for (const pid of tree) {
       try {

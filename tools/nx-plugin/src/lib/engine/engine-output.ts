@@ -47,7 +47,6 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
   const buildArgs = [...((options['build-args'] as string[] | undefined) ?? []), ...(scratch.ownerArg ? [scratch.ownerArg] : [])];
   return new Promise<{ success: boolean }>((resolve, reject) => {
     const child = nxContainerChild(context.root);
-    scratch.track(child.pid);
     let output = '';
     const printed = engineOutput(`${project}:${context.targetName ?? 'build'}`);
     const keep = (raw: string, stream: 'stdout' | 'stderr') => {
@@ -67,7 +66,13 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
       reject(new EngineRunError(output, exitCode, `nx-container exited with ${signal ?? `code ${code}`}`));
     });
     child.stdin.end(JSON.stringify({ options: { ...options, 'build-args': buildArgs }, context: childContext, env: { ...taskProcessEnv(), TMPDIR: scratch.tmpdir } }));
-  }).finally(() => scratch.done());
+  }).then(
+    async (result) => (await scratch.done(false), result),
+    async (error: unknown) => {
+      await scratch.done(true);
+      throw error;
+    },
+  );
 }
 
 /** podman warns that no Dockerfile declares the owner build arg (it is not meant for one): that warning says nothing to a user. */

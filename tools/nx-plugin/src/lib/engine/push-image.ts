@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { DEFAULT_RETRY_POLICY, retryDelay, retryLine, sleep, type RetryPolicy } from '../registry/retry';
 import { classifyEngineFailure, type EngineFailure } from './classify-engine-failure';
 import type { Cli } from './engine-cli';
@@ -7,6 +8,8 @@ export interface PushDependencies {
   cli: Cli;
   /** An auth file holding the registry's login, when it is not where the engine looks by itself (a docker credential helper podman does not read). */
   authFile?: string | null;
+  /** Where the engine writes the digest it pushed (podman's --digestfile), so the caller can tell it from another runner's. */
+  digestFile?: string;
   /** The one line per retry. */
   log: (line: string) => void;
   policy?: RetryPolicy;
@@ -31,14 +34,14 @@ export function isRetryablePushFailure(failure: EngineFailure): boolean {
  * arrived are not sent again. A push that still fails throws an
  * EngineRunError with the engine's output, for the failure classifier.
  */
-export async function pushImage(image: string, deps: PushDependencies): Promise<void> {
+export async function pushImage(image: string, deps: PushDependencies): Promise<string | null> {
   const policy = deps.policy ?? DEFAULT_RETRY_POLICY;
   const now = deps.now ?? Date.now;
   const startedAt = now();
-  const args = ['push', ...(deps.authFile ? ['--authfile', deps.authFile] : []), image];
+  const args = ['push', ...(deps.authFile ? ['--authfile', deps.authFile] : []), ...(deps.digestFile ? ['--digestfile', deps.digestFile] : []), image];
   for (let retry = 1; ; retry++) {
     const result = await deps.cli.run(args);
-    if (result.code === 0) return;
+    if (result.code === 0) return deps.digestFile && existsSync(deps.digestFile) ? readFileSync(deps.digestFile, 'utf8').trim() || null : null;
     const output = result.spawnError ?? `${result.stdout}\n${result.stderr}`;
     const exitCode = result.code ?? undefined;
     const failure = classifyEngineFailure(output, exitCode);
