@@ -205,6 +205,10 @@ describe('one run per workspace', () => {
     // The plan ran after the build: its records are plans of the same images.
     const planned = Object.fromEntries(graph.order.map((project) => [project, readRecordIn(workspace.root, project)!]));
     for (const project of graph.order) expect(planned[project]).toMatchObject({ planned: true });
+    // A real run after the plan replays its builds from the Nx cache; the planned records left in place are re-derived.
+    const after = await startNx(['run-many', '-t', TARGET]);
+    expectNxSuccess(after);
+    expectRecordsSound();
   });
 });
 
