@@ -14,7 +14,7 @@ import { readBuildContextFiles } from '../lint/build-context-files';
 import { planFindings } from '../lint/lint-dockerfile';
 import { readChecksFile } from '../container-test/checks-file';
 import { assertBaseContainerContract } from '../lint/rules/base-container-arg';
-import { readBuiltRecord, readRecord } from '../records/build-record';
+import { readRecord } from '../records/build-record';
 import { checkImageName, checkRegistryPrefix } from '../registry/image-reference';
 import { booleanSetting, loadBuildSettings, optionalSetting, settingsBuildArgs, type BuildSettings } from '../settings/build-settings';
 import { checkPublishedNames } from '../images/image-names';
@@ -139,7 +139,7 @@ export function prepareBuild(options: PrepareOptions, context: ExecutorContext, 
     context: buildContext,
     contextFiles: generatedIdentity ? [] : hashBuildContext(buildContext, shownContext),
     parentSource,
-    parentRecord: parentSource.kind === 'project' ? (options.plan ? readRecord : readBuiltRecord)(context.root, parentSource.project, stream) : null,
+    parentRecord: parentSource.kind === 'project' ? readRecord(context.root, parentSource.project, stream) : null,
     // An upstream's Dockerfile is not ours: the rebuild date is for the layers we install.
     buildArgs: parentSource.kind === 'own-dockerfile' ? (options.buildArgs ?? {}) : { ...settingsBuildArgs(settings), ...options.buildArgs },
     planOnly: !!options.plan,

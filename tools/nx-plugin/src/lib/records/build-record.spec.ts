@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BuildConfigurationError } from '../errors';
-import { plannedRecord, readBuiltRecord, readRecord, UnreadableRecordError, recipeOf, recordPath, removeRecord, writeRecord, type BuildRecord } from './build-record';
+import { plannedRecord, readRecord, UnreadableRecordError, recipeOf, recordPath, removeRecord, writeRecord, type BuildRecord } from './build-record';
 import { configurationErrorOf } from '../testing/configuration-error';
 import { withTempDir } from '../testing/temp-dir';
 
@@ -133,20 +133,6 @@ describe('build records', () => {
     });
     writeRecord(root, planned);
     expect(readRecord(root, 'minimal', 'cpu')).toEqual(planned);
-  });
-
-  it('readBuiltRecord takes a built record, and treats a planned one as a record to re-derive', () => {
-    writeRecord(root, RECORD);
-    expect(readBuiltRecord(root, 'minimal', 'cpu')).toEqual(RECORD);
-    writeRecord(root, plannedRecord({ project: 'minimal', stream: 'cpu', image: RECORD.image, contentTag: RECORD.contentTag, parent: RECORD.parent }));
-    let error: unknown;
-    try {
-      readBuiltRecord(root, 'minimal', 'cpu');
-    } catch (thrown) {
-      error = thrown;
-    }
-    expect(error).toBeInstanceOf(UnreadableRecordError);
-    expect((error as UnreadableRecordError).problem).toBe(`${recordPath(root, 'minimal', 'cpu')} is a planned record (plan mode built nothing)`);
   });
 });
 

@@ -106,19 +106,6 @@ export function readRecord(workspaceRoot: string, project: string, stream: Strea
   return record;
 }
 
-/**
- * The record a real build stands on: a planned one (left by `-c plan`, or
- * kept in place by Nx when the real task replays from its cache) names an
- * image nobody built, so it is re-derived like a broken one.
- */
-export function readBuiltRecord(workspaceRoot: string, project: string, stream: Stream): BuildRecord {
-  const record = readRecord(workspaceRoot, project, stream);
-  if (record.planned) {
-    throw new UnreadableRecordError(project, stream, `${recordPath(workspaceRoot, project, stream)} is a planned record (plan mode built nothing)`);
-  }
-  return record;
-}
-
 type PlannedImage = Pick<BuildRecord, 'project' | 'stream' | 'image' | 'contentTag' | 'parent'>;
 
 /** The record of a build that made or found its image. */
