@@ -109,14 +109,18 @@ async function build(task: ExecutorTask, options: BuildExecutorOptions, context:
       runNxContainer,
       pushImage: (image) =>
         withBuildScratch(context.root, engine, (tmpdir) =>
-          withHelperLogin(engine, image, (authFile) =>
-            pushImage(image, {
-              cli: realCli(engine, { ...taskProcessEnv(), TMPDIR: tmpdir }),
-              authFile,
-              // docker push has no digest file: its pushes are told apart by the read-back alone.
-              digestFile: engine === 'podman' ? join(tmpdir, 'pushed-digest') : undefined,
-              log: (line) => logger.warn(stamped(line)),
-            }),
+          withHelperLogin(
+            engine,
+            image,
+            (authFile) =>
+              pushImage(image, {
+                cli: realCli(engine, { ...taskProcessEnv(), TMPDIR: tmpdir }),
+                authFile,
+                // docker push has no digest file: its pushes are told apart by the read-back alone.
+                digestFile: engine === 'podman' ? join(tmpdir, 'pushed-digest') : undefined,
+                log: (line) => logger.warn(stamped(line)),
+              }),
+            { parentDir: tmpdir },
           ),
         ),
       buildIsCertain: () => startNxContainerChild(context.root),

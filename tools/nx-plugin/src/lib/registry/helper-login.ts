@@ -21,13 +21,17 @@ export async function withHelperLogin<T>(
   engine: string,
   image: string,
   body: (authFile: string | null) => Promise<T>,
-  find: (registry: string, repository: string) => Credentials | undefined = findCredentials,
+  {
+    find = findCredentials,
+    // A build's own scratch folder, which the next run removes if this one is killed: the file holds a secret.
+    parentDir = tmpdir(),
+  }: { find?: (registry: string, repository: string) => Credentials | undefined; parentDir?: string } = {},
 ): Promise<T> {
   if (engine !== 'podman') return body(null);
   const { registry, repository } = parseImageReference(image);
   const credentials = find(registry, repository);
   if (!credentials?.helper) return body(null);
-  const dir = mkdtempSync(join(tmpdir(), 'kf-push-login-'));
+  const dir = mkdtempSync(join(parentDir, 'kf-push-login-'));
   try {
     const file = join(dir, 'auth.json');
     writeFileSync(file, `${JSON.stringify({ auths: { [registry]: authFileEntry(credentials) } })}\n`, { mode: 0o600 });
