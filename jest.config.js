@@ -9,4 +9,7 @@ module.exports = {
   },
   testMatch: ['<rootDir>/tools/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/'],
+  // On 2 cores jest runs the suites in its own process, where Nx's plugin workers (from in-process graph
+  // creation) and kept-alive registry connections can outlive the last suite and keep it from exiting.
+  forceExit: true,
 };
