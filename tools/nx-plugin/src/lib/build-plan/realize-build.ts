@@ -138,7 +138,8 @@ export async function realizeBuild(
   } finally {
     labelled?.remove();
   }
-  if (!(await inspectLocal(plan.image)).id) {
+  let imageId = (await inspectLocal(plan.image)).id;
+  if (!imageId) {
     throw new BuildConfigurationError(`${plan.project}: ${deps.engine} reported success but has no image ${plan.image}: check the engine's storage`);
   }
   // Read back: the tag is what children and tests get, whoever pushed last.
@@ -151,8 +152,8 @@ export async function realizeBuild(
     const when = pushedMeanwhile ? 'while this one built' : `at the same time, and its push won (this one pushed ${pushedDigest})`;
     deps.log(`${plan.image}: another runner pushed the same content tag ${when}: recording the tag's digest ${won} and using its image`);
     await deps.pullByDigest?.(`${writtenName(plan.image)}@${won}`, plan.image);
+    imageId = (await inspectLocal(plan.image)).id;
   }
-  const imageId = (await inspectLocal(plan.image)).id;
   return builtRecord(plan, { tags: [plan.image], imageId, digest, source: 'built' });
 }
 

@@ -149,7 +149,6 @@ export async function removeLeftovers(workspaceRoot: string, engine: EngineName)
   if (cleaned.has(key)) return null;
   cleaned.add(key);
   const workspace = workspaceId(workspaceRoot);
-  const alive = (owner: BuildOwner) => ownerAlive(owner);
   const base = engineTempDir(engine);
   let names: string[] = [];
   try {
@@ -157,10 +156,10 @@ export async function removeLeftovers(workspaceRoot: string, engine: EngineName)
   } catch {
     return null;
   }
-  const folders = names.filter((name) => isLeftover(ownerOfScratch(name), workspace, alive));
+  const folders = names.filter((name) => isLeftover(ownerOfScratch(name), workspace, ownerAlive));
   // Working containers of a killed run sit beside its temp folder; without one there is nothing to look for.
   if (folders.length === 0) return null;
-  const containers = engine === 'podman' ? await removeContainers((container) => isLeftover(container, workspace, alive)) : 0;
+  const containers = engine === 'podman' ? await removeContainers((container) => isLeftover(container, workspace, ownerAlive)) : 0;
   for (const name of folders) rmSync(join(base, name), { recursive: true, force: true });
   const pids = folders.map((name) => ownerOfScratch(name)!.pid).join(', ');
   return `removed what an earlier run of this workspace left when it was killed (pid ${pids}): ${containers} working container${containers === 1 ? '' : 's'}, ${folders.length} temp folder${folders.length === 1 ? '' : 's'} in ${base}`;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { DEFAULT_RETRY_POLICY, retryDelay, retryLine, sleep, type RetryPolicy } from '../registry/retry';
+import { DEFAULT_RETRY_POLICY, isRetryableStatus, retryDelay, retryLine, sleep, type RetryPolicy } from '../registry/retry';
 import { classifyEngineFailure, type EngineFailure } from './classify-engine-failure';
 import type { Cli } from './engine-cli';
 import { EngineRunError } from './engine-output';
@@ -23,7 +23,7 @@ const DROPPED = /broken pipe|connection reset|unexpected EOF|\bEOF\b|use of clos
 /** Whether a failed push is worth another try: throttled, a passing 5xx, or a dropped connection. */
 export function isRetryablePushFailure(failure: EngineFailure): boolean {
   if (failure.kind === 'throttled') return true;
-  if (failure.kind === 'registry-error') return failure.status >= 500 && failure.status !== 501 && failure.status !== 505;
+  if (failure.kind === 'registry-error') return isRetryableStatus(failure.status);
   return failure.kind === 'unreachable' && DROPPED.test(failure.detail);
 }
 

@@ -31,10 +31,11 @@ export function checkKnownOptions(options: object, schema: OptionsSchema, source
   const unknown = Object.keys(options).filter((name) => !known.includes(name) && !name.startsWith('__'));
   if (unknown.length === 0) return;
   const [name] = unknown;
-  const place = givenOnCommandLine(name, sources.commandArgs)
+  const onCommandLine = givenOnCommandLine(name, sources.commandArgs);
+  const place = onCommandLine
     ? `${sources.task}: --${name}`
     : `${sources.projectFile}: targets["${sources.target}"].options.${name}`;
   throw new BuildConfigurationError(
-    `${place} is no option of the ${sources.executor} executor${didYouMean(name, known)}: ${givenOnCommandLine(name, sources.commandArgs) ? 'leave it out' : 'remove it'} (its options: ${known.join(', ')})`,
+    `${place} is no option of the ${sources.executor} executor${didYouMean(name, known)}: ${onCommandLine ? 'leave it out' : 'remove it'} (its options: ${known.join(', ')})`,
   );
 }
