@@ -1,20 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { DEFAULT_RETRY_POLICY, isRetryableStatus, retryDelay, retryLine, sleep, type RetryPolicy } from '../registry/retry';
+import { isRetryableStatus, withRetries, type RetryOptions } from '../registry/retry';
 import { classifyEngineFailure, type EngineFailure } from './classify-engine-failure';
 import type { Cli } from './engine-cli';
 import { EngineRunError } from './engine-output';
 
-export interface PushDependencies {
+export interface PushDependencies extends RetryOptions {
   cli: Cli;
   /** An auth file holding the registry's login, when it is not where the engine looks by itself (a docker credential helper podman does not read). */
   authFile?: string | null;
   /** Where the engine writes the digest it pushed (podman's --digestfile), so the caller can tell it from another runner's. */
   digestFile?: string;
-  /** The one line per retry. */
-  log: (line: string) => void;
-  policy?: RetryPolicy;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
 }
 
 /** A connection the registry dropped under the push (not one it refused, nor an unknown host): another try may pass. */
@@ -35,19 +30,17 @@ export function isRetryablePushFailure(failure: EngineFailure): boolean {
  * EngineRunError with the engine's output, for the failure classifier.
  */
 export async function pushImage(image: string, deps: PushDependencies): Promise<string | null> {
-  const policy = deps.policy ?? DEFAULT_RETRY_POLICY;
-  const now = deps.now ?? Date.now;
-  const startedAt = now();
   const args = ['push', ...(deps.authFile ? ['--authfile', deps.authFile] : []), ...(deps.digestFile ? ['--digestfile', deps.digestFile] : []), image];
-  for (let retry = 1; ; retry++) {
-    const result = await deps.cli.run(args);
-    if (result.code === 0) return deps.digestFile && existsSync(deps.digestFile) ? readFileSync(deps.digestFile, 'utf8').trim() || null : null;
-    const output = result.spawnError ?? `${result.stdout}\n${result.stderr}`;
-    const exitCode = result.code ?? undefined;
-    const failure = classifyEngineFailure(output, exitCode);
-    const delay = isRetryablePushFailure(failure) ? retryDelay(retry, null, startedAt, now(), policy) : null;
-    if (delay === null) throw new EngineRunError(output, exitCode, `${deps.cli.name} push ${image} failed`);
-    deps.log(retryLine(`${deps.cli.name} push ${image}`, failure.detail, retry, delay, policy));
-    await (deps.sleep ?? sleep)(delay);
-  }
+  const result = await withRetries(
+    `${deps.cli.name} push ${image}`,
+    async () => {
+      const pushed = await deps.cli.run(args);
+      if (pushed.code === 0) return { result: pushed, again: null };
+      const failure = classifyEngineFailure(pushed.spawnError ?? `${pushed.stdout}\n${pushed.stderr}`, pushed.code ?? undefined);
+      return { result: pushed, again: isRetryablePushFailure(failure) ? { why: failure.detail, retryAfterMs: null } : null };
+    },
+    deps,
+  );
+  if (result.code === 0) return deps.digestFile && existsSync(deps.digestFile) ? readFileSync(deps.digestFile, 'utf8').trim() || null : null;
+  throw new EngineRunError(result.spawnError ?? `${result.stdout}\n${result.stderr}`, result.code ?? undefined, `${deps.cli.name} push ${image} failed`);
 }

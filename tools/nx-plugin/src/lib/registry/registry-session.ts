@@ -1,7 +1,7 @@
 import { authFileCandidates, findCredentials, Credentials } from './credentials';
 import { logger, stamped } from '../logger';
 import { RegistryAuthError, RegistryError, RegistryHttpError, RegistryUnreachableError, toUnreachableError } from './errors';
-import { DEFAULT_RETRY_POLICY, isRetryableNetworkCode, isRetryableStatus, parseRetryAfter, retryDelay, retryLine, sleep, type RetryPolicy } from './retry';
+import { isRetryableNetworkCode, isRetryableStatus, parseRetryAfter, withRetries, type RetryPolicy } from './retry';
 import { isLoopbackRegistry, registryBaseUrl } from './image-reference';
 import { parseWwwAuthenticate, preferredChallenge, type Challenge } from './www-authenticate';
 
@@ -110,28 +110,25 @@ export class RegistrySession {
    * (for the caller to judge) or the last network failure.
    */
   private async send(registry: string, url: string, init: RequestInit): Promise<Response> {
-    const policy = this.options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     const now = this.options.now ?? Date.now;
-    const startedAt = now();
-    for (let retry = 1; ; retry++) {
-      let response: Response | null = null;
-      let failure: RegistryUnreachableError | null = null;
-      try {
-        response = await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
-      } catch (error) {
-        failure = toUnreachableError(registry, error, this.timeoutMs);
-      }
-      const retryable = response ? isRetryableStatus(response.status) : isRetryableNetworkCode(failure!.code);
-      const delay = retryable ? retryDelay(retry, response ? parseRetryAfter(response.headers.get('retry-after'), now()) : null, startedAt, now(), policy) : null;
-      if (delay === null) {
-        if (response) return response;
-        throw failure!;
-      }
-      if (response) await discard(response);
-      const why = response ? `answered HTTP ${response.status}${response.status === 429 ? ' (too many requests)' : ''}` : failure!.reason;
-      (this.options.onRetry ?? ((line: string) => logger.warn(stamped(line))))(retryLine(`registry ${registry}, ${init.method ?? 'GET'} ${new URL(url).pathname}`, why, retry, delay, policy));
-      await (this.options.sleep ?? sleep)(delay);
-    }
+    const answer = await withRetries<Response | RegistryUnreachableError>(
+      `registry ${registry}, ${init.method ?? 'GET'} ${new URL(url).pathname}`,
+      async () => {
+        let response: Response;
+        try {
+          response = await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+        } catch (error) {
+          const failure = toUnreachableError(registry, error, this.timeoutMs);
+          return { result: failure, again: isRetryableNetworkCode(failure.code) ? { why: failure.reason, retryAfterMs: null } : null };
+        }
+        if (!isRetryableStatus(response.status)) return { result: response, again: null };
+        const why = `answered HTTP ${response.status}${response.status === 429 ? ' (too many requests)' : ''}`;
+        return { result: response, again: { why, retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), now()), release: () => discard(response) } };
+      },
+      { log: this.options.onRetry ?? ((line: string) => logger.warn(stamped(line))), policy: this.options.retryPolicy, sleep: this.options.sleep, now },
+    );
+    if (answer instanceof RegistryUnreachableError) throw answer;
+    return answer;
   }
 
   /** Sends the request, answering one authentication challenge if the registry makes one. */

@@ -56,3 +56,40 @@ export function retryLine(what: string, why: string, retry: number, delayMs: num
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * What one try gave, and whether another may pass: why this one failed, the
+ * wait the registry asked for, and what to release when the result is dropped
+ * for another try (a response body).
+ */
+export interface TryOutcome<T> {
+  result: T;
+  again: { why: string; retryAfterMs: number | null; release?: () => Promise<void> } | null;
+}
+
+export interface RetryOptions {
+  /** The one line per retry. */
+  log: (line: string) => void;
+  policy?: RetryPolicy;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * Tries `once` again while its outcome says another try may pass and the
+ * policy allows one (one line each, naming `what`), then returns the last
+ * result for the caller to judge.
+ */
+export async function withRetries<T>(what: string, once: () => Promise<TryOutcome<T>>, options: RetryOptions): Promise<T> {
+  const policy = options.policy ?? DEFAULT_RETRY_POLICY;
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  for (let retry = 1; ; retry++) {
+    const { result, again } = await once();
+    const delay = again ? retryDelay(retry, again.retryAfterMs, startedAt, now(), policy) : null;
+    if (delay === null) return result;
+    await again!.release?.();
+    options.log(retryLine(what, again!.why, retry, delay, policy));
+    await (options.sleep ?? sleep)(delay);
+  }
+}
