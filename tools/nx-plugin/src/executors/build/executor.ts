@@ -88,7 +88,9 @@ async function build(task: ExecutorTask, options: BuildExecutorOptions, context:
     engineRuns();
     return runNxContainerCapturingOutput(nxContainerOptions, runContext);
   };
-  const images = recordedImages(context, { settings, engine, registryPrefix: registry, registry: registryClient, runNxContainer, log, heal });
+  // Where a pull's helper-only login is written: the next run removes it if this one is killed mid-pull.
+  const scratchDir = () => processScratchDir(context.root, engine);
+  const images = recordedImages(context, { settings, engine, registryPrefix: registry, registry: registryClient, runNxContainer, log, heal, scratchDir });
   const record = await realizeBuild(
     plan,
     {
@@ -124,15 +126,15 @@ async function build(task: ExecutorTask, options: BuildExecutorOptions, context:
           ),
         ),
       buildIsCertain: () => startNxContainerChild(context.root),
-      tempDir: () => processScratchDir(context.root, engine),
-      pullByDigest: (reference, image) => pullAndTag(engine, reference, image),
+      tempDir: scratchDir,
+      pullByDigest: (reference, image) => pullAndTag(engine, reference, image, { loginDir: scratchDir() }),
       log,
       warn: (line) => logger.warn(`warning: ${line}`),
       prepareParent:
         parentSource.kind === 'project'
           ? async () => void (await images.ensure(parentSource.project, options.stream))
           : plan.parent
-            ? () => pullWithHelperLogin(engine, plan.parent!)
+            ? () => pullWithHelperLogin(engine, plan.parent!, { loginDir: scratchDir() })
             : undefined,
       ...(generatedIdentity && {
         prepareContext: () =>

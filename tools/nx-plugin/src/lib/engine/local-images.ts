@@ -1,5 +1,6 @@
 import { BuildConfigurationError } from '../errors';
 import { taskProcessEnv } from '../logger';
+import type { Credentials } from '../registry/credentials';
 import { withHelperLogin } from '../registry/helper-login';
 import { failureReason, realCli, type Cli, type EngineName } from './engine-cli';
 
@@ -40,14 +41,27 @@ export async function hasImage(cli: Cli, image: string): Promise<boolean> {
   return result.code === 0 && result.stdout.trim() !== '';
 }
 
+/** How a pull reaches the registry when only a docker credential helper holds its login (see helper-login.ts). */
+export interface PullLogin {
+  /** This process's scratch folder: the private auth file goes there, so a run killed mid-pull leaves it where the next run removes it. */
+  loginDir: string;
+  /** The engine CLI (default: the task's real one); a fake in unit tests. */
+  cli?: Cli;
+  /** Looks the login up (default: the engine's and docker's own configuration). */
+  find?: (registry: string, repository: string) => Credentials | undefined;
+}
+
 /** Pulls `reference` (e.g. repository@digest) into the engine's storage and gives it the tag `as`; fails with the engine's last line. */
-export async function pullAndTag(engine: EngineName, reference: string, as: string): Promise<void> {
-  // A login only a docker credential helper holds reaches podman as for a push (see helper-login.ts).
-  const pulled = await withHelperLogin(engine, reference, (authFile) => taskEngine(engine).run(['pull', '--quiet', ...(authFile ? ['--authfile', authFile] : []), reference]));
+export async function pullAndTag(engine: EngineName, reference: string, as: string, login: PullLogin): Promise<void> {
+  const cli = login.cli ?? taskEngine(engine);
+  const pulled = await withHelperLogin(engine, reference, (authFile) => cli.run(['pull', '--quiet', ...(authFile ? ['--authfile', authFile] : []), reference]), {
+    find: login.find,
+    parentDir: login.loginDir,
+  });
   if (pulled.code !== 0) throw new BuildConfigurationError(`${engine} cannot pull ${reference} (${failureReason(pulled)}): log in to its registry (${engine} login) and rerun`);
   // A record re-pinned to repo@digest names the pulled image already; a digest cannot be a tag.
   if (as.includes('@')) return;
-  const tagged = await taskEngine(engine).run(['tag', reference, as]);
+  const tagged = await cli.run(['tag', reference, as]);
   if (tagged.code !== 0) throw new BuildConfigurationError(`${engine} cannot tag ${reference} as ${as} (${failureReason(tagged)})`);
 }
 
@@ -56,10 +70,16 @@ export async function pullAndTag(engine: EngineName, reference: string, as: stri
  * only a docker credential helper holds, which podman's own pull during the
  * build could not use; any other parent is left to the build's own pull.
  */
-export async function pullWithHelperLogin(engine: EngineName, reference: string): Promise<void> {
-  await withHelperLogin(engine, reference, async (authFile) => {
-    if (!authFile || (await localImageId(engine, reference))) return;
-    const pulled = await taskEngine(engine).run(['pull', '--quiet', '--authfile', authFile, reference]);
-    if (pulled.code !== 0) throw new BuildConfigurationError(`${engine} cannot pull the parent ${reference} (${failureReason(pulled)}): check the login the credential helper gives, and rerun`);
-  });
+export async function pullWithHelperLogin(engine: EngineName, reference: string, login: PullLogin): Promise<void> {
+  const cli = login.cli ?? taskEngine(engine);
+  await withHelperLogin(
+    engine,
+    reference,
+    async (authFile) => {
+      if (!authFile || (await hasImage(cli, reference))) return;
+      const pulled = await cli.run(['pull', '--quiet', '--authfile', authFile, reference]);
+      if (pulled.code !== 0) throw new BuildConfigurationError(`${engine} cannot pull the parent ${reference} (${failureReason(pulled)}): check the login the credential helper gives, and rerun`);
+    },
+    { find: login.find, parentDir: login.loginDir },
+  );
 }

@@ -2,6 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { runNxContainerCapturingOutput as runNxContainer } from '../engine/engine-output';
 import { chooseEngine } from '../engine/choose-engine';
 import { assertEngineReady, dockerBuildxAvailable } from '../engine/engine-ready';
+import { processScratchDir } from '../debris/run-scratch';
 import type { Stream } from '../hierarchy/image-graph';
 import type { RecordHealer } from '../records/heal-records';
 import { RegistryClient } from '../registry/registry-client';
@@ -21,7 +22,8 @@ export function restoreRecordedImage(context: ExecutorContext, settings: BuildSe
     if (registry && image.startsWith(`${registryPrefix}/`) && (await registry.manifestDigest(image))) return 'in-registry';
     const engine = chooseEngine(optionalSetting(settings, 'IMAGE_ENGINE'), dockerBuildxAvailable);
     assertEngineReady(engine);
-    await recordedImages(context, { settings, engine, registryPrefix, registry, runNxContainer, log, heal }).ensure(project, stream);
+    const scratchDir = () => processScratchDir(context.root, engine);
+    await recordedImages(context, { settings, engine, registryPrefix, registry, runNxContainer, log, heal, scratchDir }).ensure(project, stream);
     return 'restored';
   };
 }

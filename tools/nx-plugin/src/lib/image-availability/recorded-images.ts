@@ -24,6 +24,8 @@ export interface RecordedImagesDependencies {
   log: (line: string) => void;
   /** Re-derives a record that is missing or broken; without it such a record is an error. */
   heal?: RecordHealer;
+  /** This process's scratch folder, which the next run removes if this one is killed: for a pull's private login. */
+  scratchDir: () => string;
 }
 
 /**
@@ -60,6 +62,7 @@ export function recordedImages(context: ExecutorContext, deps: RecordedImagesDep
         ensureEngineReady: (engineAnswered) => assertEngineReady(deps.engine, engineAnswered),
         runNxContainer: deps.runNxContainer,
         log: deps.log,
+        tempDir: deps.scratchDir,
         prepareParent: parentSource.kind === 'project' ? async () => void (await ensure(parentSource.project, record.stream)) : undefined,
         ...(generatedIdentity && {
           prepareContext: () =>
@@ -79,7 +82,7 @@ export function recordedImages(context: ExecutorContext, deps: RecordedImagesDep
       engine: deps.engine,
       inEngine: async (image) => (await localImageId(deps.engine, image)) !== null,
       registryDigest: async (image) => (inRegistry(image) ? deps.registry!.manifestDigest(image) : null),
-      pullByDigest: (reference, image) => pullAndTag(deps.engine, reference, image),
+      pullByDigest: (reference, image) => pullAndTag(deps.engine, reference, image, { loginDir: deps.scratchDir() }),
       rebuild,
       log: deps.log,
     });

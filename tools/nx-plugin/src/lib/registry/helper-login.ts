@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findCredentials, type Credentials } from './credentials';
 import { parseImageReference } from './image-reference';
@@ -14,8 +13,9 @@ export function authFileEntry(credentials: Credentials): { auth: string; identit
  * Runs `body` with an auth file for pushing (or pulling) `image` with podman when the
  * registry's login is one only a docker credential helper gives (podman 4
  * reads `credHelpers` but not docker's `credsStore`): written to a private
- * folder (0700, the file 0600) and removed afterwards. Any other login, and
- * docker (which asks its helpers itself), get null: the engine finds it.
+ * folder (0700, the file 0600) inside `parentDir` and removed afterwards. Any
+ * other login, and docker (which asks its helpers itself), get null: the
+ * engine finds it.
  */
 export async function withHelperLogin<T>(
   engine: string,
@@ -23,15 +23,15 @@ export async function withHelperLogin<T>(
   body: (authFile: string | null) => Promise<T>,
   {
     find = findCredentials,
-    // A build's own scratch folder, which the next run removes if this one is killed: the file holds a secret.
-    parentDir = tmpdir(),
-  }: { find?: (registry: string, repository: string) => Credentials | undefined; parentDir?: string } = {},
+    // This process's scratch folder (or a build's inside it), which the next run removes if this one is killed: the file holds a secret.
+    parentDir,
+  }: { find?: (registry: string, repository: string) => Credentials | undefined; parentDir: string },
 ): Promise<T> {
   if (engine !== 'podman') return body(null);
   const { registry, repository } = parseImageReference(image);
   const credentials = find(registry, repository);
   if (!credentials?.helper) return body(null);
-  const dir = mkdtempSync(join(parentDir, 'kf-push-login-'));
+  const dir = mkdtempSync(join(parentDir, 'kf-login-'));
   try {
     const file = join(dir, 'auth.json');
     writeFileSync(file, `${JSON.stringify({ auths: { [registry]: authFileEntry(credentials) } })}\n`, { mode: 0o600 });
