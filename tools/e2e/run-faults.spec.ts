@@ -1,15 +1,16 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join, relative } from 'node:path';
 import { readBenchGraph, type BenchGraph } from '../bench/lib/graph';
 import { readE2eServices, type E2eServices } from './support/e2e-services';
 import { notebookFixtureDockerfile, pushNotebookFixtureUpstream } from './support/notebook-fixtures';
 import { createPodmanMachine, fixtureBuildSettings, fixtureCpuLock, type PodmanMachine } from './support/podman-fixtures';
 import { readRecordIn, tasksRun } from './support/records';
+import { registryClientFor } from './support/registry-api';
 import { nxBinary } from '../ci/lib/nx-cli';
 import { lockPaths } from '@kubeflow-images/plugin-lib/run-lock/workspace-lock';
-import { createTempWorkspace, expectNxSuccess, NX_TEST_ENV, type TempWorkspace } from './support/temp-workspace';
+import { cloneTempWorkspace, createTempWorkspace, expectNxSuccess, NX_TEST_ENV, type TempWorkspace } from './support/temp-workspace';
 
 /**
  * What a run leaves when something outside it goes wrong, on real podman:
@@ -116,7 +117,88 @@ function expectRecordsSound(): void {
   }
 }
 
-beforeAll(() => {
+/** The image the push cases build: a root, so a run of it alone is short. */
+const slow = () => graph.order[0];
+
+/**
+ * The registry behind a proxy of the test's own that holds pushes: each blob
+ * upload for a while, so a signal lands while a push is under way (a local
+ * registry takes an image faster than a test can aim at it); and, when told,
+ * manifest PUTs until several pushes reached them, so the pushes overlap
+ * exactly, then lets them land one at a time.
+ */
+interface SlowRegistry {
+  host: string;
+  /** Blob uploads held so far. */
+  uploads(): number;
+  /** Holds the next `pushes` manifest PUTs (at most two minutes) until all arrived, then forwards them in arrival order, each `gapMs` after the last one's answer. */
+  overlapPushes(pushes: number, gapMs: number): void;
+  close(): Promise<void>;
+}
+
+async function startSlowRegistry(registry: string): Promise<SlowRegistry> {
+  const [host, port] = registry.split(':');
+  let uploads = 0;
+  let overlap: { pushes: number; gapMs: number; held: Array<() => Promise<void>>; timer?: NodeJS.Timeout } | null = null;
+  const forward = (req: IncomingMessage, res: ServerResponse) =>
+    new Promise<void>((answered) => {
+      res.on('close', () => answered());
+      const upstream = request({ host: host === 'localhost' ? '127.0.0.1' : host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+  const land = async (held: Array<() => Promise<void>>, gapMs: number) => {
+    for (const [index, put] of held.entries()) {
+      if (index > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+      await put();
+    }
+  };
+  const server = createServer((req, res) => {
+    const url = req.url ?? '';
+    if (overlap && req.method === 'PUT' && url.includes('/manifests/')) {
+      const current = overlap;
+      current.held.push(() => forward(req, res));
+      const release = () => {
+        clearTimeout(current.timer);
+        if (overlap === current) overlap = null;
+        void land(current.held, current.gapMs);
+      };
+      if (current.held.length === 1) current.timer = setTimeout(release, 120_000);
+      if (current.held.length === current.pushes) release();
+    } else if (/\/blobs\/uploads\//.test(url) && req.method !== 'POST') {
+      uploads++;
+      setTimeout(() => void forward(req, res), 3000);
+    } else void forward(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as { port: number }).port}`,
+    uploads: () => uploads,
+    overlapPushes: (pushes, gapMs) => void (overlap = { pushes, gapMs, held: [] }),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+let slowRegistry: SlowRegistry;
+
+/** Lets `podman` reach the slow registry with the login it has for the registry behind it. */
+function reachSlowRegistry(podman: PodmanMachine): void {
+  appendFileSync(podman.env.CONTAINERS_REGISTRIES_CONF!, `\n[[registry]]\nlocation = "${slowRegistry.host}"\ninsecure = true\n`);
+  const auth = JSON.parse(readFileSync(podman.env.REGISTRY_AUTH_FILE!, 'utf8'));
+  auth.auths[slowRegistry.host] = auth.auths[services.registry];
+  writeFileSync(podman.env.REGISTRY_AUTH_FILE!, JSON.stringify(auth));
+}
+
+/** A run that pushes to the slow registry, with no layer cache to keep the push to the image itself. */
+const pushToSlowRegistry = () => ({ IMAGE_REGISTRY: `${slowRegistry.host}/run-faults-${RUN_ID}`, IMAGE_PUSH: 'true', IMAGE_LAYER_CACHE: 'false' });
+
+beforeAll(async () => {
   services = readE2eServices();
   machine = createPodmanMachine(services);
   const upstream = `${services.registry}/run-faults-${RUN_ID}-upstream/notebook:fixture-commit`;
@@ -131,9 +213,12 @@ beforeAll(() => {
   for (const project of graph.order) workspace.write(`${graph.images[project].root}/Dockerfile`, notebookFixtureDockerfile(project));
   workspace.commit('fixture images');
   expect(runBuilds().ran.sort()).toEqual([...graph.order].sort());
+  slowRegistry = await startSlowRegistry(services.registry);
+  reachSlowRegistry(machine);
 });
 
 afterAll(async () => {
+  await slowRegistry?.close();
   workspace?.remove();
   // A RUN step a killed build started runs on to its end, holding its layer mounted: give it that long.
   for (let attempt = 0; attempt < 30; attempt++) {
@@ -213,48 +298,6 @@ describe('one run per workspace', () => {
 });
 
 describe('no debris: an interrupted build or push leaves no working container and no temp file', () => {
-  /**
-   * The registry behind a proxy that holds each blob upload for a while, so a
-   * signal lands while the push is under way (a local registry takes an image
-   * faster than a test can aim at it).
-   */
-  let slowRegistry: Server;
-  let slowHost: string;
-  /** Blob uploads the proxy has held so far. */
-  let uploads = 0;
-
-  beforeAll(async () => {
-    const [host, port] = services.registry.split(':');
-    slowRegistry = createServer((req, res) => {
-      const forward = () => {
-        const upstream = request({ host: host === 'localhost' ? '127.0.0.1' : host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        });
-        upstream.on('error', () => res.destroy());
-        req.pipe(upstream);
-      };
-      if (/\/blobs\/uploads\//.test(req.url ?? '') && req.method !== 'POST') {
-        uploads++;
-        setTimeout(forward, 3000);
-      }
-      else forward();
-    });
-    await new Promise<void>((resolve) => slowRegistry.listen(0, '127.0.0.1', resolve));
-    slowHost = `127.0.0.1:${(slowRegistry.address() as { port: number }).port}`;
-    appendFileSync(machine.env.CONTAINERS_REGISTRIES_CONF!, `\n[[registry]]\nlocation = "${slowHost}"\ninsecure = true\n`);
-    const auth = JSON.parse(readFileSync(machine.env.REGISTRY_AUTH_FILE!, 'utf8'));
-    auth.auths[slowHost] = auth.auths[services.registry];
-    writeFileSync(machine.env.REGISTRY_AUTH_FILE!, JSON.stringify(auth));
-  });
-
-  afterAll(async () => {
-    slowRegistry?.closeAllConnections();
-    await new Promise((resolve) => slowRegistry?.close(resolve));
-  });
-
-  /** The image the cases interrupt: a root, so a run of it alone is short. */
-  const slow = () => graph.order[0];
   /** The runs' TMPDIR, the test's own: anything in it was left by a run. */
   let tmpdir: string;
 
@@ -285,12 +328,12 @@ describe('no debris: an interrupted build or push leaves no working container an
     edits++;
     const marker = `${slow()}-${phase}-${edits}`;
     writeSlowImage(marker, phase === 'build' ? 'sleep 15' : 'head -c 20000000 /dev/urandom > /opt/noise');
-    const env = phase === 'push' ? { TMPDIR: tmpdir, IMAGE_REGISTRY: `${slowHost}/run-faults-${RUN_ID}`, IMAGE_PUSH: 'true', IMAGE_LAYER_CACHE: 'false' } : { TMPDIR: tmpdir };
+    const env = phase === 'push' ? { TMPDIR: tmpdir, ...pushToSlowRegistry() } : { TMPDIR: tmpdir };
     const run = launchNx(['run', `${slow()}:${TARGET}`], env);
     if (phase === 'build') await until('the slow RUN step', () => run.output().includes('sleep 15') && workingContainers().length > 0, run);
     else {
-      const before = uploads;
-      await until('an upload', () => uploads > before, run);
+      const before = slowRegistry.uploads();
+      await until('an upload', () => slowRegistry.uploads() > before, run);
     }
     process.kill(signal === 'SIGTERM' ? run.pid : -run.pid, signal);
     const result = await run.exited;
@@ -323,3 +366,45 @@ describe('no debris: an interrupted build or push leaves no working container an
   });
 });
 
+
+describe('two runners push the same content tag at once', () => {
+  it("both records name the digest the registry's tag names, and both storages hold that image", async () => {
+    edits++;
+    const marker = `${slow()}-two-runners-${edits}`;
+    // Random bytes: each runner's build makes an image of its own, so the two pushes carry different digests.
+    workspace.write(`${graph.images[slow()].root}/Dockerfile`, notebookFixtureDockerfile(marker, { rootRun: 'head -c 1000000 /dev/urandom > /opt/noise' }));
+    workspace.commit(`${slow()}: ${marker}`);
+    // A second CI runner: a clone with its own Nx cache and its own podman storage.
+    const clone = cloneTempWorkspace(workspace, 'kf-run-faults-clone-');
+    const runner = createPodmanMachine(services);
+    reachSlowRegistry(runner);
+    try {
+      // Each build finds the tag absent before and just before its push; the later manifest lands a few seconds after the first.
+      slowRegistry.overlapPushes(2, 3000);
+      // podman whatever E2E_ENGINE says: each runner needs a storage of its own, and podman says which digest it pushed.
+      const env = { ...pushToSlowRegistry(), IMAGE_ENGINE: 'podman' };
+      const runs = await Promise.all([
+        launchNx(['run', `${slow()}:${TARGET}`], env).exited,
+        launchNx(['run', `${slow()}:${TARGET}`], { ...runner.env, ...env }, clone).exited,
+      ]);
+      for (const run of runs) expectNxSuccess(run);
+      const records = [readRecordIn(workspace.root, slow())!, readRecordIn(clone.root, slow())!];
+      const image = records[0].image;
+      expect(records[1].image).toBe(image);
+      const tagDigest = await registryClientFor(machine).manifestDigest(image);
+      expect(tagDigest).toMatch(/^sha256:/);
+      expect(records.map((record) => record.digest)).toEqual([tagDigest, tagDigest]);
+      // Both pushed, different images: the runner whose manifest landed first says so, naming its own digest.
+      const lost = runs.flatMap((run) => [...run.output.matchAll(/another runner pushed the same content tag at the same time, and its push won \(this one pushed (sha256:[0-9a-f]+)\)/g)].map((match) => match[1]));
+      expect(lost).toHaveLength(1);
+      expect(lost[0]).not.toBe(tagDigest);
+      // Each storage holds the tag's image under the content tag, and each record names it.
+      const ids = [machine, runner].map((podman) => podman.podman(['image', 'inspect', '--format', '{{.Id}}', image]));
+      expect(ids[1]).toBe(ids[0]);
+      expect(records.map((record) => record.imageId)).toEqual(ids);
+    } finally {
+      clone.remove();
+      runner.remove();
+    }
+  });
+});

@@ -413,6 +413,44 @@ describe('realizeBuild: two runners pushing one content tag', () => {
     expect(w.lines.at(-1)).toMatch(/at the same time, and its push won \(this one pushed sha256:d+\)/);
   });
 
+  it("waits as long as its push took before reading back: another runner's push that lands meanwhile is the one recorded and used", async () => {
+    const w = world();
+    const pulls = withPulls(w);
+    let clock = 0;
+    const waits: number[] = [];
+    w.deps.now = () => clock;
+    w.deps.pushImage = async (image) => {
+      clock += 4_200;
+      w.registryTags.set(image, DIGEST);
+      return DIGEST;
+    };
+    w.deps.sleep = async (ms) => {
+      waits.push(ms);
+      // The other runner found the tag absent before ours landed; its push lands after ours.
+      w.registryTags.set(IMAGE, THEIRS);
+    };
+    const record = await realizeBuild(plan, options({ push: true }), w.deps, context);
+    expect(waits).toEqual([4_200]);
+    expect(record).toMatchObject({ digest: THEIRS, imageId: THEIR_IMAGE_ID });
+    expect(pulls).toEqual([`${REPOSITORY}@${THEIRS} as ${IMAGE}`]);
+    expect(w.lines).toContain(`${IMAGE}: pushed in 4.2 s; reading the tag back in 4.2 s, once a push of the same content tag that another runner had under way has landed`);
+  });
+
+  it('does not wait when it did not push: a tag another runner pushed while this one built is final for it', async () => {
+    const w = world();
+    withPulls(w);
+    const run = w.deps.runNxContainer;
+    w.deps.runNxContainer = async (nxOptions, ctx) => {
+      const result = await run(nxOptions, ctx);
+      w.registryTags.set(IMAGE, THEIRS);
+      return result;
+    };
+    const waits: number[] = [];
+    w.deps.sleep = async (ms) => void waits.push(ms);
+    await realizeBuild(plan, options({ push: true }), w.deps, context);
+    expect(waits).toEqual([]);
+  });
+
   it('keeps its own digest when the read-back names it', async () => {
     const w = world();
     const pulls = withPulls(w);

@@ -10,6 +10,7 @@ import { writtenName } from '../registry/image-reference';
 import { builtRecord, type BuildRecord } from '../records/build-record';
 import type { LayerCache } from '../layer-cache/layer-cache';
 import { runWithLayerCache } from '../layer-cache/run-with-layer-cache';
+import { sleep } from '../registry/retry';
 import { dockerfileWithLabels, imageLabels, toNxContainerOptions, type ImageBuildPlan } from './image-build-plan';
 
 /** The registry operations a build needs; implemented over the registry HTTP API. */
@@ -56,6 +57,9 @@ export interface RealizeDependencies {
   prepareContext?: () => void | Promise<void>;
   /** Makes the parent image present in the engine before it builds on it (a cache hit may have restored only its record). */
   prepareParent?: () => Promise<void>;
+  /** The wait before the tag is read back after a push (default: a timer); a spec lets another runner's push land meanwhile. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 /**
@@ -111,6 +115,9 @@ export async function realizeBuild(
   const layerCache = registry ? (options.layerCache?.() ?? null) : null;
   let pushedMeanwhile: string | null = null;
   let pushedDigest: string | null = null;
+  /** How long this runner's push took, from asking the registry for the tag until the push landed; null when it did not push. */
+  let pushTook: number | null = null;
+  const now = deps.now ?? Date.now;
   const labelled = deps.engine === 'podman' ? labelledDockerfile(plan, deps.tempDir?.() ?? tmpdir()) : null;
   try {
     await runWithLayerCache(
@@ -126,8 +133,12 @@ export async function realizeBuild(
     if (options.push) {
       if (!deps.pushImage) throw new Error('realizeBuild: pushing needs pushImage');
       // Another runner may have pushed the same content tag while this one built: then the tag already names its image.
+      const asked = now();
       pushedMeanwhile = await registry!.manifestDigest(plan.image);
-      if (!pushedMeanwhile) pushedDigest = (await deps.pushImage(plan.image)) || null;
+      if (!pushedMeanwhile) {
+        pushedDigest = (await deps.pushImage(plan.image)) || null;
+        pushTook = now() - asked;
+      }
     }
   } catch (error) {
     // Our own refusal (a credential helper that is not installed, ...) already says what is wrong: not the engine's failure.
@@ -142,7 +153,14 @@ export async function realizeBuild(
   if (!imageId) {
     throw new BuildConfigurationError(`${plan.project}: ${deps.engine} reported success but has no image ${plan.image}: check the engine's storage`);
   }
-  // Read back: the tag is what children and tests get, whoever pushed last.
+  // Read back: the tag is what children and tests get, whoever pushed last. A runner that found the tag absent before this
+  // push landed pushes the same image to the same registry, so its push lands within about as long as this one took:
+  // read the tag only then, or this record would name this push while the tag names the later one.
+  if (pushTook !== null) {
+    const seconds = (pushTook / 1000).toFixed(1);
+    deps.log(`${plan.image}: pushed in ${seconds} s; reading the tag back in ${seconds} s, once a push of the same content tag that another runner had under way has landed`);
+    await (deps.sleep ?? sleep)(pushTook);
+  }
   const digest = options.push && deps.registry ? await deps.registry.manifestDigest(plan.image) : null;
   if (options.push && !digest) {
     throw new BuildConfigurationError(`${plan.project}: pushed ${plan.image} but the registry does not list it: check the registry's storage`);
