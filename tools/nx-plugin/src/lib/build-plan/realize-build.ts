@@ -154,8 +154,8 @@ export async function realizeBuild(
     throw new BuildConfigurationError(`${plan.project}: ${deps.engine} reported success but has no image ${plan.image}: check the engine's storage`);
   }
   // Read back: the tag is what children and tests get, whoever pushed last. A runner that found the tag absent before this
-  // push landed pushes the same image to the same registry, so its push lands within about as long as this one took:
-  // read the tag only then, or this record would name this push while the tag names the later one.
+  // push landed pushes an image built from the same inputs to the same registry, so its push lands within about as long
+  // as this one took: read the tag only then, or this record would name this push while the tag names the later one.
   if (pushTook !== null) {
     const seconds = (pushTook / 1000).toFixed(1);
     deps.log(`${plan.image}: pushed in ${seconds} s; reading the tag back in ${seconds} s, once a push of the same content tag that another runner had under way has landed`);
