@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Credentials } from '../registry/credentials';
 import { fakeCli } from './fake-cli.test-helper';
-import { pullAndTag, pullWithHelperLogin } from './local-images';
+import { pullAndTag, pullWithHelperLogin, type PullLogin } from './local-images';
 
 const PARENT = 'myacr.azurecr.io/base-notebook-cpu@sha256:' + 'a'.repeat(64);
 const helperLogin = () => new Credentials('u', 'p', undefined, '/home/u/.docker/config.json', 'docker-credential-test');
@@ -28,8 +28,8 @@ describe('a pull with a login only a credential helper gives', () => {
   }
 
   it.each([
-    ['a parent pulled back by digest', (login: Parameters<typeof pullAndTag>[3]) => pullAndTag('podman', PARENT, 'myacr.azurecr.io/base-notebook-cpu:content-1', login)],
-    ['an upstream parent the engine lacks', (login: Parameters<typeof pullAndTag>[3]) => pullWithHelperLogin('podman', PARENT, login)],
+    ['a parent pulled back by digest', (login: PullLogin) => pullAndTag('podman', PARENT, 'myacr.azurecr.io/base-notebook-cpu:content-1', login)],
+    ['an upstream parent the engine lacks', (login: PullLogin) => pullWithHelperLogin('podman', PARENT, login)],
   ])('%s: the auth file is written in the scratch folder it is given (never TMPDIR), and gone afterwards', async (_case, pull) => {
     const { cli, seen } = podmanReadingAuthFile({ 'image inspect': { code: 1, stderr: 'image not known' } });
     await pull({ loginDir, cli, find: helperLogin });
