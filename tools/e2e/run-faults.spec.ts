@@ -327,10 +327,11 @@ describe('no debris: an interrupted build or push leaves no working container an
   async function interrupt(phase: 'build' | 'push', signal: NodeJS.Signals): Promise<{ status: number | null; output: string }> {
     edits++;
     const marker = `${slow()}-${phase}-${edits}`;
-    writeSlowImage(marker, phase === 'build' ? 'sleep 15' : 'head -c 20000000 /dev/urandom > /opt/noise');
+    writeSlowImage(marker, phase === 'build' ? 'echo the slow step runs && sleep 15' : 'head -c 20000000 /dev/urandom > /opt/noise');
     const env = phase === 'push' ? { TMPDIR: tmpdir, ...pushToSlowRegistry() } : { TMPDIR: tmpdir };
     const run = launchNx(['run', `${slow()}:${TARGET}`], env);
-    if (phase === 'build') await until('the slow RUN step', () => run.output().includes('sleep 15') && workingContainers().length > 0, run);
+    // A RUN step's own process ignores SIGTERM (it is its container's init): the signal lands while it runs.
+    if (phase === 'build') await until('the slow RUN step', () => /\| the slow step runs\s*$/m.test(run.output()), run);
     else {
       const before = slowRegistry.uploads();
       await until('an upload', () => slowRegistry.uploads() > before, run);
@@ -344,6 +345,8 @@ describe('no debris: an interrupted build or push leaves no working container an
   it.each([
     ['build', 'SIGINT'],
     ['push', 'SIGINT'],
+    ['build', 'SIGTERM'],
+    ['push', 'SIGTERM'],
   ] as const)('%s interrupted by %s', async (phase, signal) => {
     await interrupt(phase, signal);
     expect(workingContainers()).toEqual([]);

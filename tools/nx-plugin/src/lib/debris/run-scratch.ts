@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { engineTempDir, realCli, type EngineName } from '../engine/engine-cli';
 import { taskProcessEnv } from '../logger';
@@ -45,7 +47,8 @@ export function startBuildScratch(workspaceRoot: string, engine: EngineName): Bu
       current.active--;
       // A build that ends normally leaves nothing here; the engine's files mean it was stopped (a signal to its process group,
       // which nx-container may not even report as a failure). A failed build's working containers stay too (podman's --rm is for successes).
-      if (engine === 'podman' && (failed || readdirSync(tmpdir).length > 0)) await removeContainers((container) => formatOwner(container) === formatOwner(owner));
+      // Once interrupted, the interruption removes every working container of this process when its engines are gone.
+      if (engine === 'podman' && !interrupted && (failed || readdirSync(tmpdir).length > 0)) await removeContainers((container) => formatOwner(container) === formatOwner(owner));
       rmSync(tmpdir, { recursive: true, force: true });
     },
   };
@@ -70,6 +73,7 @@ function processScratch(workspaceRoot: string, engine: EngineName): ProcessScrat
     const dir = scratch.dir;
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void interrupt(signal));
+    startStopCanary();
   }
   scratch.engines.add(engine);
   mkdirSync(scratch.dir, { recursive: true });
@@ -89,6 +93,27 @@ export async function withBuildScratch<T>(workspaceRoot: string, engine: EngineN
   }
 }
 
+/**
+ * Nx stops a task process's tree leaves first and signals a process only once
+ * its children have exited, then SIGKILLs what is left after a grace period
+ * (5 s by default). A RUN step's process is the init of its container and
+ * ignores SIGTERM, so this process would get no signal before the SIGKILL.
+ * The canary, a child with no children, is a leaf from the start: whoever
+ * stops this process's tree signals it among the first, and its death by that
+ * signal starts the interruption. It reads a pipe from this process, so it
+ * ends when this process does.
+ */
+function startStopCanary(): void {
+  const canary = spawn('cat', [], { stdio: ['pipe', 'ignore', 'ignore'] });
+  canary.on('error', () => undefined);
+  // Its end by a SIGKILL, or by this process ending, asks nothing.
+  canary.on('exit', (_code, signal) => {
+    if (signal === 'SIGINT' || signal === 'SIGTERM') void interrupt(signal);
+  });
+  canary.unref();
+  (canary.stdin as unknown as Socket).unref();
+}
+
 /** A process and everything it started, children first (Linux /proc). */
 function processTree(pid: number): number[] {
   let children: number[] = [];
@@ -104,9 +129,10 @@ const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
  * Stops this process's builds, removes the working containers they made and
- * its temp folders, then exits as the signal asks. Nx signals a batch or task
- * process when the run is interrupted (and a finished batch with SIGTERM:
- * nothing is running then, so nothing is asked of the engine).
+ * its temp folders, then exits as the signal asks. It runs when this process
+ * or its canary gets SIGINT or SIGTERM: a terminal's Ctrl-C, Nx stopping an
+ * interrupted run (all of it must end within Nx's grace period), Nx ending a
+ * finished batch.
  */
 async function interrupt(signal: keyof typeof SIGNAL_EXIT): Promise<void> {
   if (interrupted || !scratch) return;
