@@ -14,8 +14,12 @@ function fakeChild() {
   return child;
 }
 
+/** The nx-container children (Node processes); anything else a build starts (its scratch folder's stop canary) is real. */
 const spawn = jest.fn(() => fakeChild());
-jest.mock('node:child_process', () => ({ ...jest.requireActual('node:child_process'), spawn: (...args: unknown[]) => spawn(...(args as [])) }));
+jest.mock('node:child_process', () => {
+  const actual = jest.requireActual('node:child_process');
+  return { ...actual, spawn: (command: string, ...args: unknown[]) => (command === process.execPath ? spawn() : actual.spawn(command, ...args)) };
+});
 
 // Loaded after the mock, with its module state (children loaded ahead) fresh per test.
 const load = () => require('./engine-output') as typeof import('./engine-output');
