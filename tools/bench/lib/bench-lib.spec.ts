@@ -1,7 +1,7 @@
 import { benchGraphFrom, criticalPath, topologicalOrder, type NxGraphFile } from './graph';
 import { benchDockerfile } from './fixtures';
 import { pulledBytes } from './registry-log';
-import { BATCH_PROCESS, engineSecondsByProject, helperCpuByProject, parseEngineLog, taskCpuByProject } from './engine-log';
+import { allEngineCommandSeconds, BATCH_PROCESS, engineSecondsByProject, helperCpuByProject, parseEngineLog, taskCpuByProject } from './engine-log';
 import { pooledOverheads, taskBreakdown } from './nx-runs';
 import { evaluateTargets, formatTable, median, type ScenarioResult } from './report';
 import { syntheticImages } from './synthetic-hierarchy';
@@ -138,6 +138,7 @@ describe('report', () => {
     expect(change({}).map((target) => target.pass)).toEqual([true, true, true]);
     expect(change({ wall_s: 7.5, pulled_bytes: 121 }).map((target) => target.pass)).toEqual([false, false, false]);
     expect(change({ nocache_wall_s: undefined }).map((target) => target.pass)).toEqual([true, true, false]);
+    expect(change({ engine_commands_s: 3.456 })[0].measured).toBe('nx 6.00 s (its podman commands alone 3.46 s) vs classic builder 7.00 s');
   });
 
   it('leaves out the scale targets when the scale scenarios did not run, and misses overhead when no task ran', () => {
@@ -195,6 +196,10 @@ describe('engine time and overhead', () => {
     expect(seconds.base).toBeCloseTo(3);
     expect(seconds.minimal).toBeCloseTo(2.5);
     expect(taskCpuByProject(parseEngineLog(logText))).toEqual({ base: expect.closeTo(0.75) });
+  });
+
+  it('sums every podman command for what the engine alone took, leaving the processes\' own CPU time out', () => {
+    expect(allEngineCommandSeconds(parseEngineLog(logText))).toBeCloseTo(0.05 + 3 + 0.05 + 2 + 0.5 + 0.1);
   });
 
   it('takes the median of wall minus engine over the tasks Nx ran, leaving cache hits out', () => {

@@ -118,6 +118,11 @@ export function parseEngineLog(text: string): EngineCommand[] {
     });
 }
 
+/** Seconds of every podman command logged (probes, tags and inspects too), summed: what the engine alone took. */
+export function allEngineCommandSeconds(commands: EngineCommand[]): number {
+  return commands.filter((command) => command.command !== TASK_CPU && command.command !== HELPER_CPU).reduce((sum, command) => sum + command.seconds, 0);
+}
+
 /** Seconds of engine work (build, push, pull) per project. */
 export function engineSecondsByProject(commands: EngineCommand[]): Record<string, number> {
   const seconds: Record<string, number> = {};

@@ -6,6 +6,7 @@ import type { PodmanMachine } from '../../../e2e/support/podman-fixtures';
 import { cloneTempWorkspace, type TempWorkspace } from '../../../e2e/support/temp-workspace';
 import { lastLines, type BenchGraph } from '../graph';
 import { log, removeWorkspace, STREAM, TARGET, type BenchContext } from '../context';
+import { allEngineCommandSeconds } from '../engine-log';
 import { rebuiltProjects, timedNx } from '../nx-runs';
 import { round } from '../report';
 import { nxArgs, type BenchHierarchy } from './bench-hierarchy';
@@ -121,6 +122,7 @@ export async function freshRunnerChangeScenario(ctx: BenchContext, h: BenchHiera
   clone.commit(`bench: ${project} last line, revision 3`);
   log('fresh-runner-change: fresh clone, empty Nx cache and storage, the registry holds the previous build and its layer cache');
   let run!: ReturnType<typeof timedNx>;
+  ctx.engineLog.mark();
   const pulled = await ctx.measurePulled(() => {
     run = timedNx(clone, nxArgs('run', `${project}:${TARGET}`), ciEnv(ctx.machine('fresh-runner-change nx')), 'fresh-runner-change');
   });
@@ -138,6 +140,7 @@ export async function freshRunnerChangeScenario(ctx: BenchContext, h: BenchHiera
     scenario: 'fresh-runner-change',
     rebuilt: rebuiltProjects(clone, run.output, TARGET),
     wall_s: round(run.seconds),
+    engine_commands_s: round(allEngineCommandSeconds(ctx.engineLog.read())),
     pulled_bytes: pulled.bytes,
     baseline_wall_s: round(baselineSeconds),
     baseline_pulled_bytes: baselinePulled.bytes,
