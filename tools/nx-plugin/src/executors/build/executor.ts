@@ -110,7 +110,7 @@ async function build(task: ExecutorTask, options: BuildExecutorOptions, context:
       ensureEngineReady: (engineAnswered) => assertEngineReady(engine, engineAnswered),
       runNxContainer,
       pushImage: (image) =>
-        withBuildScratch(context.root, engine, (tmpdir) =>
+        withBuildScratch(context.root, engine, ({ tmpdir }) =>
           withHelperLogin(
             engine,
             image,

@@ -12,6 +12,9 @@ export interface BuildScratch {
   tmpdir: string;
   /** `NAME=owner`, for podman's working containers; null for docker. */
   ownerArg: string | null;
+}
+
+interface StartedBuildScratch extends BuildScratch {
   /** Removes the build's temp folder and, when the build failed or the engine left files in it (it was stopped), the build's working containers. */
   done(failed: boolean): Promise<void>;
 }
@@ -35,7 +38,7 @@ let interrupted = false;
  * working containers its builds left; what a SIGKILL leaves, the next run
  * removes (removeLeftovers).
  */
-export function startBuildScratch(workspaceRoot: string, engine: EngineName): BuildScratch {
+function startBuildScratch(workspaceRoot: string, engine: EngineName): StartedBuildScratch {
   const current = processScratch(workspaceRoot, engine);
   const tmpdir = mkdtempSync(join(current.dir, 'build-'));
   const owner: BuildOwner = { ...current.owner, build: ++current.builds };
@@ -80,12 +83,12 @@ function processScratch(workspaceRoot: string, engine: EngineName): ProcessScrat
   return scratch;
 }
 
-/** Runs `body` (a push) with a TMPDIR of its own, removed when it ends or is interrupted. */
-export async function withBuildScratch<T>(workspaceRoot: string, engine: EngineName, body: (tmpdir: string) => Promise<T>): Promise<T> {
+/** Runs `body` (an engine build or push) with a TMPDIR of its own and its owner build arg; what it leaves is removed when it ends or is interrupted. */
+export async function withBuildScratch<T>(workspaceRoot: string, engine: EngineName, body: (scratch: BuildScratch) => Promise<T>): Promise<T> {
   const build = startBuildScratch(workspaceRoot, engine);
   let failed = true;
   try {
-    const result = await body(build.tmpdir);
+    const result = await body(build);
     failed = false;
     return result;
   } finally {

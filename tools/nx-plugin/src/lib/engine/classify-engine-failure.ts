@@ -82,7 +82,6 @@ export function lineOfStep(dockerfileText: string, step: string): number | null 
   return match ? match.line : null;
 }
 
-
 const isUnder = (path: string, dir: string | undefined) => !!dir && (path === dir || path.startsWith(`${dir.replace(/\/+$/, '')}/`));
 
 function namedRegistry(line: string): string | null {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { ExecutorContext } from '@nx/devkit';
 import { OWNER_BUILD_ARG } from '../debris/ownership';
-import { startBuildScratch } from '../debris/run-scratch';
+import { withBuildScratch } from '../debris/run-scratch';
 import { engineOutput, taskProcessEnv } from '../logger';
 import type { EngineName } from './engine-cli';
 
@@ -43,36 +43,31 @@ export function runNxContainerCapturingOutput(options: Record<string, unknown>, 
     isVerbose: context.isVerbose,
     projectsConfigurations: { version: 2, projects: { [project]: context.projectsConfigurations?.projects?.[project] } },
   };
-  const scratch = startBuildScratch(context.root, options.engine as EngineName);
-  const buildArgs = [...((options['build-args'] as string[] | undefined) ?? []), ...(scratch.ownerArg ? [scratch.ownerArg] : [])];
-  return new Promise<{ success: boolean }>((resolve, reject) => {
-    const child = nxContainerChild(context.root);
-    let output = '';
-    const printed = engineOutput(`${project}:${context.targetName ?? 'build'}`);
-    const keep = (raw: string, stream: 'stdout' | 'stderr') => {
-      const chunk = withoutOwnerArgWarning(raw);
-      printed.write(chunk, stream);
-      output = (output + chunk).slice(-KEPT_OUTPUT);
-    };
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stdout'));
-    // Its first words mean it has loaded: the children for later builds load now, while the engine works.
-    child.stdout.once('data', () => startSpares(context.root));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stderr'));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      printed.end();
-      if (code === 0) return resolve({ success: true });
-      const exitCode = signal ? (SIGNAL_EXIT_CODES[signal] ?? 128) : (code ?? undefined);
-      reject(new EngineRunError(output, exitCode, `nx-container exited with ${signal ?? `code ${code}`}`));
+  return withBuildScratch(context.root, options.engine as EngineName, (scratch) => {
+    const buildArgs = [...((options['build-args'] as string[] | undefined) ?? []), ...(scratch.ownerArg ? [scratch.ownerArg] : [])];
+    return new Promise<{ success: boolean }>((resolve, reject) => {
+      const child = nxContainerChild(context.root);
+      let output = '';
+      const printed = engineOutput(`${project}:${context.targetName ?? 'build'}`);
+      const keep = (raw: string, stream: 'stdout' | 'stderr') => {
+        const chunk = withoutOwnerArgWarning(raw);
+        printed.write(chunk, stream);
+        output = (output + chunk).slice(-KEPT_OUTPUT);
+      };
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stdout'));
+      // Its first words mean it has loaded: the children for later builds load now, while the engine works.
+      child.stdout.once('data', () => startSpares(context.root));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, 'stderr'));
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        printed.end();
+        if (code === 0) return resolve({ success: true });
+        const exitCode = signal ? (SIGNAL_EXIT_CODES[signal] ?? 128) : (code ?? undefined);
+        reject(new EngineRunError(output, exitCode, `nx-container exited with ${signal ?? `code ${code}`}`));
+      });
+      child.stdin.end(JSON.stringify({ options: { ...options, 'build-args': buildArgs }, context: childContext, env: { ...taskProcessEnv(), TMPDIR: scratch.tmpdir } }));
     });
-    child.stdin.end(JSON.stringify({ options: { ...options, 'build-args': buildArgs }, context: childContext, env: { ...taskProcessEnv(), TMPDIR: scratch.tmpdir } }));
-  }).then(
-    async (result) => (await scratch.done(false), result),
-    async (error: unknown) => {
-      await scratch.done(true);
-      throw error;
-    },
-  );
+  });
 }
 
 /** podman warns that no Dockerfile declares the owner build arg (it is not meant for one): that warning says nothing to a user. */
