@@ -5,8 +5,9 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
  * An HTTP proxy in front of an e2e registry that makes chosen requests fail,
  * the way real registries do: an HTTP error (a 500 from broken storage, a 429
  * with Retry-After from a throttling registry, a 503 from a registry that
- * stopped midway) or a connection cut in the middle of an upload. Everything else passes through unchanged (Host
- * included, so the registry's upload locations point back at the proxy).
+ * stopped midway) or a connection cut in the middle of an upload. Everything
+ * else passes through unchanged (Host included, so the registry's upload
+ * locations point back at the proxy).
  *
  * It runs in a process of its own: the suites run Nx synchronously, which
  * would starve a server in the test's own event loop.
